@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * What every capability means and how to get it: data, kept in one table,
+ * so probes carry no prose and the report can name a remedy for anything
+ * that is not available.
+ */
+typedef struct CatalogueEntry {
+        const char *id;
+        const char *question;
+        const char *references;   /* RFCs and specifications */
+        const char *impact;       /* what a protocol designer loses without it */
+        const char *remedy;       /* what an operator does about it */
+        const char *const *kernel_config; /* NULL-terminated */
+        const char *const *modules;       /* NULL-terminated */
+} CatalogueEntry;
+
+extern const CatalogueEntry catalogue[];
+extern const unsigned catalogue_size;
+
+const CatalogueEntry *catalogue_find(const char *id);

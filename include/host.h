@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct HostFacts {
+        char hostname[256];
+        char kernel_release[128];
+        char machine[64];
+        char os_pretty_name[256]; /* empty if os-release says nothing */
+        char boot_id[40];         /* empty if the kernel does not expose one */
+} HostFacts;
+
+int host_facts_read(HostFacts *ret);
+
+/* Kernel modules currently loaded, sorted; an empty list on kernels without modules. */
+typedef struct ModuleList {
+        char **names;
+        size_t n;
+} ModuleList;
+
+int modules_read(const char *path, ModuleList *ret);
+void module_list_free(ModuleList *l);
+
+/* Names in after that are not in before; both sorted. */
+int modules_added(const ModuleList *before, const ModuleList *after, ModuleList *ret);

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "result.h"
+#include "xfrm.h"
+
+typedef enum ProbeFlags {
+        /* Changes kernel state: only ever run inside a private network namespace. */
+        PROBE_ACTIVE = 1 << 0,
+        /* Needs the XFRM netlink socket the engine opens in the namespace. */
+        PROBE_NEEDS_XFRM = 1 << 1,
+} ProbeFlags;
+
+typedef struct ProbeContext {
+        XfrmNl *xfrm; /* NULL unless the probe has PROBE_NEEDS_XFRM */
+} ProbeContext;
+
+/*
+ * A probe answers one capability of the catalogue. run() records checks in r
+ * (the engine concludes the verdict from them); a kernel refusal is a check,
+ * never an error. A negative return is the probe's own failure (-ENOMEM).
+ */
+typedef struct Probe {
+        const char *id;
+        const char *rfc5406_section;
+        const char *summary;
+        unsigned flags;
+        int (*run)(const ProbeContext *ctx, CapResult *r);
+} Probe;
+
+/* NULL-terminated, in report order. */
+extern const Probe *const probe_table[];
+
+const Probe *probe_find(const Probe *const *table, const char *id);

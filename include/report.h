@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <json-c/json.h>
+
+#include "audit.h"
+
+#define REPORT_SCHEMA "ipsec-audit/report/v1"
+
+static inline void json_object_putp(json_object **j) {
+        if (*j)
+                json_object_put(*j);
+}
+
+/* The whole report as a json-c tree (the JSON contract in DESIGN.md). */
+int report_json(const Audit *a, json_object **ret);
+
+/* One capability as an object, as it appears in the report's array. */
+int report_json_capability(const Probe *p, const CapResult *r, json_object **ret);
+
+/* The human report: RFC sections in order, a line per capability, remedies, Section 4. */
+int report_text(const Audit *a, FILE *f, bool colour);

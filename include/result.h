@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "verdict.h"
+
+/*
+ * A capability's result is a plain fixed-size struct: probes run in a forked
+ * child and write it into memory shared with the parent, so it holds no heap
+ * pointers. The only pointers are to static strings (capability ids), which
+ * are valid in both processes.
+ */
+
+#define RESULT_MAX_CHECKS 24
+#define RESULT_MAX_BLOCKERS 4
+
+typedef enum CheckOutcome {
+        CHECK_ACCEPTED, /* accepted and read back as sent */
+        CHECK_REFUSED,  /* the kernel answered with an error: err, extack */
+        CHECK_ALTERED,  /* accepted, but read back differently: note */
+        CHECK_UNTRIED,  /* could not be tried: err and/or note say why */
+        _CHECK_OUTCOME_MAX,
+} CheckOutcome;
+
+/*
+ * One trial. Checks sharing a group must all be accepted for the group to
+ * count (an SA and the policy that uses it); groups are the variants a
+ * capability comes in (IPv4, IPv6, ESP-in-ESP, ...).
+ */
+typedef struct Check {
+        char group[32];
+        char what[64];
+        CheckOutcome outcome;
+        bool read_back;      /* ACCEPTED after reading the object back */
+        int err;             /* positive errno, REFUSED and UNTRIED */
+        char extack[128];    /* kernel's extended-ACK message, if any */
+        char note[96];       /* ALTERED: what differed; UNTRIED: why */
+        const char *blocked_by; /* capability whose absence explains a refusal */
+} Check;
+
+typedef struct CapResult {
+        bool done;
+        Verdict verdict;
+        Level level;
+        char evidence[640];
+        int err;
+        char extack[128];
+        const char *blocked_by[RESULT_MAX_BLOCKERS];
+        unsigned n_blocked_by;
+        Check checks[RESULT_MAX_CHECKS];
+        unsigned n_checks;
+} CapResult;
+
+const char *check_outcome_to_string(CheckOutcome o);
+int check_outcome_from_string(const char *s, CheckOutcome *ret);
+
+/* NULL when the result has no room left (a probe bug, reported as -ENOBUFS). */
+Check *result_add_check(CapResult *r, const char *group, const char *what);
+
+/* Records that a check could not be made: err is a positive errno or 0. */
+void check_set_untried(Check *c, int err, const char *note);
+
+/* Derives verdict, level, evidence, errno, extack and blocked_by from the checks. */
+void result_conclude(CapResult *r, const char *self_id);
+
+/* A result that could not be measured at all (no sandbox, probe crashed, ...). */
+void result_set_unknown(CapResult *r, int err, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* How a single check counts towards the verdict. */
+Verdict check_verdict(const Check *c);

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sys/socket.h>
+
+#include "result.h"
+#include "xfrm.h"
+
+/*
+ * A trial installs one SA or policy, reads it back and compares: only an
+ * exact read-back counts as accepted, because older kernels drop attributes
+ * they do not understand and still say yes. The outcome is recorded in c;
+ * the return value is negative only for our own failures.
+ */
+int trial_sa(XfrmNl *nl, const XfrmSa *sa, Check *c);
+int trial_policy(XfrmNl *nl, const XfrmPolicy *p, Check *c);
+
+/* The capability that provides a transform protocol ("proto.esp"), or NULL. */
+const char *proto_capability(uint8_t proto);
+const char *proto_name(uint8_t proto);
+
+/* Documentation addresses (RFC 5737, RFC 3849) the probes build their trials from. */
+typedef struct TrialFamily {
+        uint16_t family;
+        const char *name;    /* "IPv4" */
+        const char *local, *peer;         /* the two hosts */
+        const char *gw_local, *gw_peer;   /* tunnel endpoints */
+        const char *group;                /* a multicast destination */
+        uint8_t host_prefix;
+} TrialFamily;
+
+extern const TrialFamily trial_families[2];
+
+/* A transport- or tunnel-mode SA between the family's hosts with the protocol's default algorithms. */
+int trial_sa_init(XfrmSa *sa, const TrialFamily *f, uint8_t proto, uint8_t mode, uint32_t spi);
+
+/* A host-to-host policy (any protocol) with no templates yet. */
+int trial_policy_init(XfrmPolicy *p, const TrialFamily *f, uint8_t dir);
+
+/* Appends a template; tunnel templates use the family's gateway addresses. */
+int trial_policy_add_tmpl(XfrmPolicy *p, const TrialFamily *f, uint8_t proto, uint8_t mode, uint32_t reqid);

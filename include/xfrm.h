@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/netlink.h>
+#include <linux/xfrm.h>
+
+/*
+ * XFRM netlink, the pieces the probes need: one request/answer transaction
+ * (with the kernel's extended-ACK text kept), SA and policy requests built
+ * from plain descriptions, and replies parsed back into the same
+ * descriptions so "what was sent" and "what the kernel kept" compare.
+ */
+
+/* The kernel's limit on templates in one bundle (include/net/xfrm.h, not exported). */
+#ifndef XFRM_MAX_DEPTH
+#define XFRM_MAX_DEPTH 6
+#endif
+
+typedef struct XfrmNl XfrmNl;
+
+/* What the kernel said to one request. */
+typedef struct XfrmAnswer {
+        int err;          /* 0: accepted; otherwise a positive errno from NLMSG_ERROR */
+        char extack[128]; /* NLMSGERR_ATTR_MSG, empty if the kernel sent none */
+} XfrmAnswer;
+
+typedef int (*XfrmReplyFn)(const struct nlmsghdr *nlh, void *userdata);
+
+int xfrm_nl_open(XfrmNl **ret);
+void xfrm_nl_free(XfrmNl *nl);
+static inline void xfrm_nl_freep(XfrmNl **nl) {
+        if (*nl)
+                xfrm_nl_free(*nl);
+}
+
+/*
+ * Sends req (sequence number and ACK flag are filled in), passes every reply
+ * message to fn and stores the kernel's verdict in ans. Returns 0 when the
+ * kernel answered (even with an error: that is in ans), a negative errno when
+ * the conversation itself failed (send/receive error, timeout, malformed reply).
+ */
+int xfrm_nl_transact(XfrmNl *nl, struct nlmsghdr *req, XfrmReplyFn fn, void *userdata, XfrmAnswer *ans);
+
+/* Parses an NLMSG_ERROR message: *ret_err positive errno or 0, extack copied. */
+int xfrm_nl_parse_error(const struct nlmsghdr *nlh, int *ret_err, char *extack, size_t extack_size);
+
+#define XFRM_ALG_NAME_MAX 64
+
+typedef struct XfrmAlg {
+        char name[XFRM_ALG_NAME_MAX]; /* empty: not present */
+        unsigned key_bits;
+        unsigned icv_bits;            /* truncation (auth) or ICV length (AEAD) */
+} XfrmAlg;
+
+typedef struct XfrmSa {
+        uint16_t family;
+        xfrm_address_t saddr, daddr;
+        uint8_t proto;   /* IPPROTO_ESP, IPPROTO_AH, IPPROTO_COMP */
+        uint32_t spi;    /* host byte order */
+        uint8_t mode;    /* XFRM_MODE_* */
+        uint32_t reqid;
+        XfrmAlg enc, auth, aead, comp;
+        bool encap;
+        uint16_t encap_type, encap_sport, encap_dport; /* ports in host byte order */
+} XfrmSa;
+
+typedef struct XfrmSelector {
+        uint16_t family;
+        xfrm_address_t saddr, daddr;
+        uint8_t prefixlen_s, prefixlen_d;
+        uint8_t proto;
+        uint16_t sport, dport; /* host byte order; 0 with a zero mask: any */
+        uint16_t sport_mask, dport_mask;
+} XfrmSelector;
+
+typedef struct XfrmTmpl {
+        uint16_t family;
+        xfrm_address_t saddr, daddr; /* tunnel endpoints; zero for transport */
+        uint8_t proto;
+        uint8_t mode;
+        uint32_t reqid;
+} XfrmTmpl;
+
+typedef struct XfrmPolicy {
+        XfrmSelector sel;
+        uint8_t dir;    /* XFRM_POLICY_IN/OUT/FWD */
+        uint8_t action; /* XFRM_POLICY_ALLOW/BLOCK */
+        uint32_t priority;
+        unsigned n_tmpl; /* outer first, up to XFRM_MAX_DEPTH */
+        XfrmTmpl tmpl[XFRM_MAX_DEPTH];
+} XfrmPolicy;
+
+/* Message builders write into buf (at least XFRM_MSG_BUF bytes) and return the header. */
+#define XFRM_MSG_BUF 4096
+int xfrm_sa_build_new(void *buf, size_t size, const XfrmSa *sa, struct nlmsghdr **ret);
+int xfrm_sa_build_get(void *buf, size_t size, const XfrmSa *sa, struct nlmsghdr **ret);
+int xfrm_policy_build_new(void *buf, size_t size, const XfrmPolicy *p, struct nlmsghdr **ret);
+int xfrm_policy_build_get(void *buf, size_t size, const XfrmPolicy *p, struct nlmsghdr **ret);
+
+/* Reply parsers: -EBADMSG for anything truncated or of the wrong type. */
+int xfrm_sa_parse(const struct nlmsghdr *nlh, XfrmSa *ret);
+int xfrm_policy_parse(const struct nlmsghdr *nlh, XfrmPolicy *ret);
+
+/* 0 if got carries everything want asked for; 1 and the first difference's name otherwise. */
+int xfrm_sa_compare(const XfrmSa *want, const XfrmSa *got, char *what, size_t size);
+int xfrm_policy_compare(const XfrmPolicy *want, const XfrmPolicy *got, char *what, size_t size);
+
+/* Round trips: add, and read back. Kernel refusals land in ans; negative returns are our faults. */
+int xfrm_sa_add(XfrmNl *nl, const XfrmSa *sa, XfrmAnswer *ans);
+int xfrm_sa_get(XfrmNl *nl, const XfrmSa *key, XfrmSa *ret, XfrmAnswer *ans);
+int xfrm_policy_add(XfrmNl *nl, const XfrmPolicy *p, XfrmAnswer *ans);
+int xfrm_policy_get(XfrmNl *nl, const XfrmPolicy *key, XfrmPolicy *ret, XfrmAnswer *ans);
+
+/* Read-only counters (XFRM_MSG_GETSADINFO / GETSPDINFO): the API probe's question. */
+int xfrm_sad_info(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans);
+int xfrm_spd_info(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans);
+
+/* Address helpers for probes: parse a literal of the given family. */
+int xfrm_addr(uint16_t family, const char *s, xfrm_address_t *ret);
+
+/* "transport", "tunnel", "BEET", ... for evidence sentences. */
+const char *xfrm_mode_name(uint8_t mode);

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <sys/socket.h>
+
+#include "macro.h"
+#include "probes.h"
+#include "trial.h"
+
+#define NATT_PORT 4500
+
+/* The receiving half of RFC 3948: a UDP socket the kernel decapsulates ESP on. */
+static void try_encap_socket(uint16_t family, Check *c) {
+        _cleanup_close_ int fd = -1;
+        int type = UDP_ENCAP_ESPINUDP, got = 0;
+        socklen_t len = sizeof(got);
+
+        fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+        if (fd < 0 || setsockopt(fd, SOL_UDP, UDP_ENCAP, &type, sizeof(type)) < 0) {
+                c->outcome = CHECK_REFUSED;
+                c->err = errno;
+                return;
+        }
+        if (getsockopt(fd, SOL_UDP, UDP_ENCAP, &got, &len) < 0) {
+                check_set_untried(c, errno, "getsockopt(UDP_ENCAP) failed");
+                return;
+        }
+        if (got != type) {
+                c->outcome = CHECK_ALTERED;
+                STRSCPY(c->note, "read back differs: encapsulation type");
+                return;
+        }
+        c->outcome = CHECK_ACCEPTED;
+        c->read_back = true;
+}
+
+static int run(const ProbeContext *ctx, CapResult *res) {
+        for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
+                const TrialFamily *f = &trial_families[i];
+                XfrmSa sa;
+                int r;
+
+                r = trial_sa_init(&sa, f, IPPROTO_ESP, XFRM_MODE_TUNNEL, 0x5000 + (uint32_t) i);
+                if (r < 0)
+                        return r;
+                sa.encap = true;
+                sa.encap_type = UDP_ENCAP_ESPINUDP;
+                sa.encap_sport = NATT_PORT;
+                sa.encap_dport = NATT_PORT;
+                r = trial_sa(ctx->xfrm, &sa, ADD_CHECK(res, f->name, "ESP-in-UDP SA"));
+                if (r < 0)
+                        return r;
+                try_encap_socket(f->family, ADD_CHECK(res, f->name, "UDP_ENCAP socket option"));
+        }
+        return 0;
+}
+
+const Probe probe_natt_udp_encap = {
+        .id = "natt.udp_encap",
+        .rfc5406_section = "3.1",
+        .summary = "ESP in UDP (RFC 3948): SA with UDP_ENCAP_ESPINUDP and a UDP_ENCAP socket",
+        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+        .run = run,
+};

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "probes.h"
+
+/* Report order follows RFC 5406: Sections 3.1 to 7, the API first. */
+const Probe *const probe_table[] = {
+        &probe_api_xfrm_netlink,
+        &probe_proto_esp,
+        &probe_proto_ah,
+        &probe_proto_ipcomp,
+        &probe_natt_udp_encap,
+        &probe_mode_transport,
+        &probe_mode_tunnel,
+        &probe_mode_beet,
+        &probe_sa_nested,
+        &probe_selector_ports,
+        &probe_selector_protocol,
+        &probe_selector_mixed_policy,
+        &probe_sa_multicast,
+        NULL,
+};
+
+const Probe *probe_find(const Probe *const *table, const char *id) {
+        for (; *table; table++)
+                if (strcmp((*table)->id, id) == 0)
+                        return *table;
+        return NULL;
+}

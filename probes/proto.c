@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+
+#include "probes.h"
+#include "trial.h"
+
+/* Transforms and modes: one trial SA per family and variant, each in its own group. */
+static int try_sa(const ProbeContext *ctx, CapResult *res, uint8_t proto, uint8_t mode, uint32_t spi) {
+        for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
+                const TrialFamily *f = &trial_families[i];
+                char group[32], what[64];
+                XfrmSa sa;
+                int r;
+
+                snprintf(group, sizeof(group), "%s %s", proto_name(proto), f->name);
+                snprintf(what, sizeof(what), "%s SA", xfrm_mode_name(mode));
+                r = trial_sa_init(&sa, f, proto, mode, spi + (uint32_t) i);
+                if (r < 0)
+                        return r;
+                r = trial_sa(ctx->xfrm, &sa, ADD_CHECK(res, group, what));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int run_esp(const ProbeContext *ctx, CapResult *res) {
+        return try_sa(ctx, res, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0x1000);
+}
+
+static int run_ah(const ProbeContext *ctx, CapResult *res) {
+        return try_sa(ctx, res, IPPROTO_AH, XFRM_MODE_TRANSPORT, 0x1000);
+}
+
+static int run_ipcomp(const ProbeContext *ctx, CapResult *res) {
+        return try_sa(ctx, res, IPPROTO_COMP, XFRM_MODE_TRANSPORT, 0x1000);
+}
+
+/* A mode is usable if either security protocol can run in it; each counts as a variant. */
+static int run_mode(const ProbeContext *ctx, CapResult *res, uint8_t mode) {
+        int r = try_sa(ctx, res, IPPROTO_ESP, mode, 0x2000);
+        return r < 0 ? r : try_sa(ctx, res, IPPROTO_AH, mode, 0x3000);
+}
+
+static int run_transport(const ProbeContext *ctx, CapResult *res) {
+        return run_mode(ctx, res, XFRM_MODE_TRANSPORT);
+}
+
+static int run_tunnel(const ProbeContext *ctx, CapResult *res) {
+        return run_mode(ctx, res, XFRM_MODE_TUNNEL);
+}
+
+/* BEET is defined for ESP only. */
+static int run_beet(const ProbeContext *ctx, CapResult *res) {
+        return try_sa(ctx, res, IPPROTO_ESP, XFRM_MODE_BEET, 0x4000);
+}
+
+#define SA_PROBE(name_, id_, section_, summary_, run_)                  \
+        const Probe name_ = {                                           \
+                .id = id_,                                              \
+                .rfc5406_section = section_,                            \
+                .summary = summary_,                                    \
+                .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,               \
+                .run = run_,                                            \
+        }
+
+SA_PROBE(probe_proto_esp, "proto.esp", "3.1", "ESP SAs for IPv4 and IPv6", run_esp);
+SA_PROBE(probe_proto_ah, "proto.ah", "3.1", "AH SAs for IPv4 and IPv6", run_ah);
+SA_PROBE(probe_proto_ipcomp, "proto.ipcomp", "3.1", "IPComp SAs for IPv4 and IPv6", run_ipcomp);
+SA_PROBE(probe_mode_transport, "mode.transport", "3.2", "transport-mode ESP and AH SAs", run_transport);
+SA_PROBE(probe_mode_tunnel, "mode.tunnel", "3.2", "tunnel-mode ESP and AH SAs", run_tunnel);
+SA_PROBE(probe_mode_beet, "mode.beet", "3.2", "BEET-mode ESP SAs", run_beet);

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+
+#include "probes.h"
+#include "trial.h"
+
+/*
+ * RFC 2401 Section 4.5, Case 4: an end-to-end transport SA carried inside a
+ * tunnel SA to a gateway. XFRM applies a bundle's templates in array order,
+ * so the inner (transport) template comes first and the tunnel second.
+ */
+static int try_bundle(const ProbeContext *ctx, CapResult *res, const TrialFamily *f,
+                      uint8_t outer, uint8_t inner, uint32_t spi, uint16_t port) {
+        XfrmPolicy p;
+        XfrmSa inner_sa, outer_sa;
+        char group[32];
+        int r;
+
+        snprintf(group, sizeof(group), "%s in %s %s", proto_name(inner), proto_name(outer), f->name);
+        if ((r = trial_policy_init(&p, f, XFRM_POLICY_OUT)) < 0 ||
+            (r = trial_policy_add_tmpl(&p, f, inner, XFRM_MODE_TRANSPORT, spi)) < 0 ||
+            (r = trial_policy_add_tmpl(&p, f, outer, XFRM_MODE_TUNNEL, spi + 1)) < 0 ||
+            (r = trial_sa_init(&inner_sa, f, inner, XFRM_MODE_TRANSPORT, spi)) < 0 ||
+            (r = trial_sa_init(&outer_sa, f, outer, XFRM_MODE_TUNNEL, spi + 1)) < 0)
+                return r;
+        /* Each bundle selects its own TCP port: the SPD holds one policy per selector. */
+        p.sel.proto = IPPROTO_TCP;
+        p.sel.dport = port;
+        p.sel.dport_mask = 0xffff;
+        inner_sa.reqid = spi;
+        outer_sa.reqid = spi + 1;
+
+        if ((r = trial_policy(ctx->xfrm, &p, ADD_CHECK(res, group, "two-template policy bundle"))) < 0 ||
+            (r = trial_sa(ctx->xfrm, &inner_sa, ADD_CHECK(res, group, "inner transport SA"))) < 0 ||
+            (r = trial_sa(ctx->xfrm, &outer_sa, ADD_CHECK(res, group, "outer tunnel SA"))) < 0)
+                return r;
+        return 0;
+}
+
+static int run_nested(const ProbeContext *ctx, CapResult *res) {
+        static const struct {
+                uint8_t outer, inner;
+        } layers[] = {
+                { IPPROTO_ESP, IPPROTO_ESP },
+                { IPPROTO_ESP, IPPROTO_AH },
+                { IPPROTO_AH, IPPROTO_AH },
+        };
+        uint32_t spi = 0x6000;
+
+        for (size_t i = 0; i < ELEMENTSOF(trial_families); i++)
+                for (size_t j = 0; j < ELEMENTSOF(layers); j++, spi += 2) {
+                        int r = try_bundle(ctx, res, &trial_families[i], layers[j].outer, layers[j].inner, spi,
+                                           (uint16_t) (5000 + j));
+                        if (r < 0)
+                                return r;
+                }
+        return 0;
+}
+
+/* RFC 5374: an SA and a policy whose destination is a group address. */
+static int run_multicast(const ProbeContext *ctx, CapResult *res) {
+        for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
+                const TrialFamily *f = &trial_families[i];
+                XfrmSa sa;
+                XfrmPolicy p;
+                int r;
+
+                if ((r = trial_sa_init(&sa, f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0x7000 + (uint32_t) i)) < 0 ||
+                    (r = xfrm_addr(f->family, f->group, &sa.daddr)) < 0 ||
+                    (r = trial_policy_init(&p, f, XFRM_POLICY_OUT)) < 0 ||
+                    (r = xfrm_addr(f->family, f->group, &p.sel.daddr)) < 0 ||
+                    (r = trial_policy_add_tmpl(&p, f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0)) < 0)
+                        return r;
+
+                if ((r = trial_sa(ctx->xfrm, &sa, ADD_CHECK(res, f->name, "ESP SA to a group"))) < 0 ||
+                    (r = trial_policy(ctx->xfrm, &p, ADD_CHECK(res, f->name, "policy to a group"))) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+const Probe probe_sa_nested = {
+        .id = "sa.nested",
+        .rfc5406_section = "4",
+        .summary = "a policy bundle of two templates and the SAs it needs (RFC 2401 Case 4)",
+        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+        .run = run_nested,
+};
+
+const Probe probe_sa_multicast = {
+        .id = "sa.multicast",
+        .rfc5406_section = "7",
+        .summary = "SAs and policies for multicast destinations (RFC 5374)",
+        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+        .run = run_multicast,
+};

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "macro.h"
+
+#define PROBE_TIMEOUT_S 20
+#define PROC_MODULES "/proc/modules"
+
+typedef struct ProbeJob {
+        const Probe *probe;
+        CapResult *result;
+} ProbeJob;
+
+/* Runs in the forked child: the only place a probe executes. */
+static int probe_job(void *userdata) {
+        ProbeJob *j = userdata;
+        _cleanup_(xfrm_nl_freep) XfrmNl *nl = NULL;
+        ProbeContext ctx = {};
+        int r;
+
+        if (j->probe->flags & PROBE_NEEDS_XFRM) {
+                r = xfrm_nl_open(&nl);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        Check *c = result_add_check(j->result, "netlink", "XFRM netlink socket");
+                        c->outcome = CHECK_REFUSED;
+                        c->err = -r;
+                        c->blocked_by = "api.xfrm_netlink";
+                        result_conclude(j->result, j->probe->id);
+                        return 0;
+                }
+                ctx.xfrm = nl;
+        }
+        r = j->probe->run(&ctx, j->result);
+        if (r < 0)
+                return r;
+        result_conclude(j->result, j->probe->id);
+        return 0;
+}
+
+static void explain_exit(CapResult *res, const SandboxExit *e, unsigned timeout_s) {
+        if (e->signal == SIGALRM)
+                result_set_unknown(res, ETIMEDOUT, "The probe did not finish within %u s.", timeout_s);
+        else if (e->signal)
+                result_set_unknown(res, 0, "The probe process died with signal %s.", sigabbrev_np(e->signal) ?: "?");
+        else if (e->enter_err)
+                result_set_unknown(res, e->enter_err, "Could not enter a private network namespace (%s).",
+                                   errno_name(e->enter_err) ?: "error");
+        else if (e->err)
+                result_set_unknown(res, e->err, "The probe failed (%s).", errno_name(e->err) ?: "error");
+        else if (!res->done)
+                result_set_unknown(res, 0, "The probe exited without a result.");
+}
+
+static void skip_probe(CapResult *res, const Audit *a) {
+        if (a->passive)
+                result_set_unknown(res, 0, "Not run: passive mode performs no active probe.");
+        else
+                result_set_unknown(res, a->privilege.sandbox_err,
+                                   "Not run: no private network namespace could be created (%s); "
+                                   "run as root or allow unprivileged user namespaces.",
+                                   errno_name(a->privilege.sandbox_err) ?: "error");
+}
+
+static int run_probes(Audit *a, unsigned timeout_s) {
+        CapResult *shared;
+        size_t size = a->n_results * sizeof(CapResult);
+        int r = 0;
+
+        /* Children write results here; the parent copies them out when all are done. */
+        shared = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (shared == MAP_FAILED)
+                return -errno;
+
+        for (size_t i = 0; i < a->n_results; i++) {
+                const Probe *p = a->probes[i];
+                ProbeJob job = { .probe = p, .result = &shared[i] };
+                SandboxKind where = a->passive ? SANDBOX_HOST : a->privilege.sandbox;
+                SandboxExit e;
+
+                if ((p->flags & PROBE_ACTIVE) && where == SANDBOX_HOST) {
+                        skip_probe(&shared[i], a);
+                        continue;
+                }
+                r = sandbox_run(where, timeout_s, probe_job, &job, &e);
+                if (r < 0)
+                        goto out;
+                explain_exit(&shared[i], &e, timeout_s);
+        }
+        memcpy(a->results, shared, size);
+out:
+        munmap(shared, size);
+        return r;
+}
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+static void format_rfc3339(time_t t, char *buf, size_t size) {
+        struct tm tm;
+
+        gmtime_r(&t, &tm);
+        strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
+        _cleanup_(audit_freep) Audit *a = NULL;
+        _cleanup_(module_list_free) ModuleList before = {}, after = {};
+        unsigned timeout_s = o->timeout_s ?: PROBE_TIMEOUT_S;
+        uint64_t start = now_ms();
+        int r;
+
+        a = calloc(1, sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        a->probes = table;
+        while (table[a->n_results])
+                a->n_results++;
+        a->results = calloc(a->n_results ?: 1, sizeof(CapResult));
+        if (!a->results)
+                return -ENOMEM;
+        a->passive = o->passive;
+        format_rfc3339(time(NULL), a->generated_at, sizeof(a->generated_at));
+        if ((r = host_facts_read(&a->host)) < 0)
+                return r;
+
+        a->privilege.euid = geteuid();
+        a->privilege.sandbox = SANDBOX_HOST;
+        if (!o->passive && (r = sandbox_detect(&a->privilege.sandbox, &a->privilege.sandbox_err)) < 0)
+                return r;
+
+        a->modules_known = modules_read(PROC_MODULES, &before) >= 0;
+        if ((r = run_probes(a, timeout_s)) < 0)
+                return r;
+        /* Opening sockets and installing trial SAs can autoload modules: say which. */
+        if (a->modules_known && modules_read(PROC_MODULES, &after) >= 0) {
+                if ((r = modules_added(&before, &after, &a->modules_loaded)) < 0)
+                        return r;
+        } else
+                a->modules_known = false;
+
+        a->duration_ms = now_ms() - start;
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+void audit_free(Audit *a) {
+        module_list_free(&a->modules_loaded);
+        free(a->results);
+        free(a);
+}
+
+const CapResult *audit_result(const Audit *a, const char *id) {
+        for (size_t i = 0; i < a->n_results; i++)
+                if (strcmp(a->probes[i]->id, id) == 0)
+                        return &a->results[i];
+        return NULL;
+}
+
+size_t audit_unknown_count(const Audit *a) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < a->n_results; i++)
+                n += a->results[i].verdict == VERDICT_UNKNOWN;
+        return n;
+}

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "config.h"
+#include "macro.h"
+#include "report.h"
+
+/* Exit codes: documented in --help, the README and ipsec-audit(8). */
+enum {
+        EXIT_COMPLETE = 0,
+        EXIT_FAILURE_RUN = 1,
+        EXIT_USAGE = 2,
+        EXIT_INCOMPLETE = 3,
+        EXIT_OUTPUT = 4,
+};
+
+typedef enum Format { FORMAT_TEXT, FORMAT_JSON } Format;
+typedef enum ColourMode { COLOUR_AUTO, COLOUR_ALWAYS, COLOUR_NEVER } ColourMode;
+
+typedef struct Args {
+        Format format;
+        ColourMode colour;
+        const char *output;
+        bool quiet;
+        AuditOptions audit;
+} Args;
+
+static void help(void) {
+        printf("Usage: %s [OPTION]...\n"
+               "Measure which IPsec capabilities this host's kernel really has, by the\n"
+               "sections of RFC 5406, and print the availability report.\n"
+               "\n"
+               "Active probes run in a private network namespace; the host's own SPD and\n"
+               "SAD are never touched.\n"
+               "\n"
+               "  -j, --json              print the report as JSON (same as --format=json)\n"
+               "  -f, --format=FORMAT     text (default) or json\n"
+               "  -o, --output=FILE       write the report to FILE (replaced atomically)\n"
+               "      --color=WHEN        colour the text report: auto (default), always, never\n"
+               "      --passive           run no active probe: read-only checks in the host's\n"
+               "                          namespace, no namespace created, no module autoloaded\n"
+               "                          by trial SAs\n"
+               "      --timeout=SECONDS   give up on a probe after SECONDS (default 20)\n"
+               "  -q, --quiet             print no report; the exit code tells the outcome\n"
+               "  -h, --help              show this help and exit\n"
+               "  -V, --version           show the version and exit\n"
+               "\n"
+               "Exit status:\n"
+               "  0  the audit completed and every capability was measured\n"
+               "     (whatever the verdicts: read section4.verdict for those)\n"
+               "  1  the audit could not run (out of memory, cannot fork, ...)\n"
+               "  2  invalid command line\n"
+               "  3  the audit completed but some capabilities are unknown (no privilege\n"
+               "     to create a network namespace, --passive, or unexpected kernel answers)\n"
+               "  4  the report could not be written\n",
+               program_invocation_short_name);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...) {
+        va_list ap;
+
+        fprintf(stderr, "%s: ", program_invocation_short_name);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "\nTry '%s --help' for more information.\n", program_invocation_short_name);
+        return -EINVAL;
+}
+
+/* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL on a usage error. */
+static int parse_args(int argc, char **argv, Args *args) {
+        enum { ARG_COLOR = 0x100, ARG_PASSIVE, ARG_TIMEOUT };
+        static const struct option options[] = {
+                { "json", no_argument, NULL, 'j' },
+                { "format", required_argument, NULL, 'f' },
+                { "output", required_argument, NULL, 'o' },
+                { "color", required_argument, NULL, ARG_COLOR },
+                { "colour", required_argument, NULL, ARG_COLOR },
+                { "passive", no_argument, NULL, ARG_PASSIVE },
+                { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                { "quiet", no_argument, NULL, 'q' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                {},
+        };
+        int c;
+
+        /* getopt's own messages name the bad option; we add the hint and the exit code. */
+        while ((c = getopt_long(argc, argv, "jf:o:qhV", options, NULL)) >= 0) {
+                switch (c) {
+                case 'j':
+                        args->format = FORMAT_JSON;
+                        break;
+                case 'f':
+                        if (strcmp(optarg, "text") == 0)
+                                args->format = FORMAT_TEXT;
+                        else if (strcmp(optarg, "json") == 0)
+                                args->format = FORMAT_JSON;
+                        else
+                                return usage_error("unknown format '%s' (expected text or json)", optarg);
+                        break;
+                case 'o':
+                        if (!*optarg)
+                                return usage_error("empty output path");
+                        args->output = optarg;
+                        break;
+                case ARG_COLOR:
+                        if (strcmp(optarg, "auto") == 0)
+                                args->colour = COLOUR_AUTO;
+                        else if (strcmp(optarg, "always") == 0)
+                                args->colour = COLOUR_ALWAYS;
+                        else if (strcmp(optarg, "never") == 0)
+                                args->colour = COLOUR_NEVER;
+                        else
+                                return usage_error("invalid --color value '%s' (expected auto, always or never)", optarg);
+                        break;
+                case ARG_PASSIVE:
+                        args->audit.passive = true;
+                        break;
+                case ARG_TIMEOUT: {
+                        char *end;
+                        unsigned long v;
+
+                        errno = 0;
+                        v = strtoul(optarg, &end, 10);
+                        if (errno || end == optarg || *end || v == 0 || v > 3600 || optarg[0] == '-')
+                                return usage_error("invalid --timeout '%s' (expected 1 to 3600 seconds)", optarg);
+                        args->audit.timeout_s = (unsigned) v;
+                        break;
+                }
+                case 'q':
+                        args->quiet = true;
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                case 'V':
+                        printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+                        return 0;
+                default:
+                        fprintf(stderr, "Try '%s --help' for more information.\n", program_invocation_short_name);
+                        return -EINVAL;
+                }
+        }
+        if (optind < argc)
+                return usage_error("unexpected argument '%s'", argv[optind]);
+        return 1;
+}
+
+static bool want_colour(const Args *args, int fd) {
+        const char *term = getenv("TERM");
+
+        if (args->format != FORMAT_TEXT || args->colour == COLOUR_NEVER)
+                return false;
+        if (args->colour == COLOUR_ALWAYS)
+                return true;
+        return isatty(fd) && !getenv("NO_COLOR") && !(term && strcmp(term, "dumb") == 0);
+}
+
+static int write_report(const Audit *a, const Args *args, FILE *f) {
+        if (args->format == FORMAT_JSON) {
+                _cleanup_(json_object_putp) json_object *root = NULL;
+                const char *s;
+                int r = report_json(a, &root);
+
+                if (r < 0)
+                        return r;
+                s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+                if (!s)
+                        return -ENOMEM;
+                if (fputs(s, f) < 0 || fputc('\n', f) < 0)
+                        return -EIO;
+                return 0;
+        }
+        return report_text(a, f, want_colour(args, fileno(f)));
+}
+
+static int write_report_fd(const Audit *a, const Args *args, int fd) {
+        _cleanup_fclose_ FILE *f = fdopen(fd, "w");
+
+        if (!f) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        (void) fchmod(fd, 0644);
+        int r = write_report(a, args, f);
+        if (r < 0)
+                return r;
+        if (fflush(f) != 0 || fsync(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+/* Writes next to the target and renames, so readers never see half a report. */
+static int write_report_file(const Audit *a, const Args *args) {
+        _cleanup_free_ char *tmp = NULL;
+        int fd, r;
+
+        if (asprintf(&tmp, "%s.XXXXXX", args->output) < 0)
+                return -ENOMEM;
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        r = write_report_fd(a, args, fd);
+        if (r >= 0 && rename(tmp, args->output) < 0)
+                r = -errno;
+        if (r < 0)
+                (void) unlink(tmp);
+        return r;
+}
+
+int main(int argc, char **argv) {
+        _cleanup_(audit_freep) Audit *audit = NULL;
+        Args args = {};
+        size_t unknown;
+        int r;
+
+        r = parse_args(argc, argv, &args);
+        if (r <= 0)
+                return r < 0 ? EXIT_USAGE : EXIT_COMPLETE;
+
+        r = audit_run(&args.audit, probe_table, &audit);
+        if (r < 0) {
+                fprintf(stderr, "%s: audit failed: %s\n", program_invocation_short_name, strerror(-r));
+                return EXIT_FAILURE_RUN;
+        }
+
+        if (!args.quiet) {
+                if (args.output)
+                        r = write_report_file(audit, &args);
+                else {
+                        r = write_report(audit, &args, stdout);
+                        if (r >= 0 && fflush(stdout) != 0)
+                                r = -errno;
+                }
+                if (r < 0) {
+                        fprintf(stderr, "%s: cannot write report to %s: %s\n", program_invocation_short_name,
+                                args.output ?: "standard output", strerror(-r));
+                        return EXIT_OUTPUT;
+                }
+        }
+
+        unknown = audit_unknown_count(audit);
+        if (unknown > 0) {
+                if (!args.quiet)
+                        fprintf(stderr, "%s: %zu of %zu capabilities could not be measured\n",
+                                program_invocation_short_name, unknown, audit->n_results);
+                return EXIT_INCOMPLETE;
+        }
+        return EXIT_COMPLETE;
+}

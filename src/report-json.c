@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+
+#include "catalogue.h"
+#include "config.h"
+#include "macro.h"
+#include "report.h"
+#include "section4.h"
+
+/* json-c reports allocation failure only through NULL and -1: every call is checked here. */
+static int add(json_object *o, const char *key, json_object *v) {
+        if (!v)
+                return -ENOMEM;
+        if (json_object_object_add(o, key, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int add_str(json_object *o, const char *key, const char *s) {
+        return add(o, key, json_object_new_string(s ?: ""));
+}
+
+static int append(json_object *arr, json_object *v) {
+        if (!v)
+                return -ENOMEM;
+        if (json_object_array_add(arr, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int add_str_list(json_object *o, const char *key, const char *const *list, size_t n) {
+        _cleanup_(json_object_putp) json_object *arr = json_object_new_array();
+        int r;
+
+        if (!arr)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if ((r = append(arr, json_object_new_string(list[i]))) < 0)
+                        return r;
+        return add(o, key, TAKE_PTR(arr));
+}
+
+static size_t strv_length(const char *const *l) {
+        size_t n = 0;
+        while (l && l[n])
+                n++;
+        return n;
+}
+
+static int add_errno(json_object *o, int err) {
+        return err > 0 ? add_str(o, "errno", errno_name(err) ?: "unknown") : 0;
+}
+
+static int check_json(const Check *c, json_object **ret) {
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        if ((r = add_str(o, "group", c->group)) < 0 ||
+            (r = add_str(o, "what", c->what)) < 0 ||
+            (r = add_str(o, "outcome", check_outcome_to_string(c->outcome))) < 0 ||
+            (r = add_errno(o, c->err)) < 0 ||
+            (c->extack[0] && (r = add_str(o, "extack", c->extack)) < 0) ||
+            (c->note[0] && (r = add_str(o, "note", c->note)) < 0))
+                return r;
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+static int remedy_json(const CatalogueEntry *e, json_object **ret) {
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        if ((r = add_str(o, "text", e->remedy)) < 0 ||
+            (r = add_str(o, "impact", e->impact)) < 0 ||
+            (r = add_str_list(o, "kernel_config", e->kernel_config, strv_length(e->kernel_config))) < 0 ||
+            (r = add_str_list(o, "modules", e->modules, strv_length(e->modules))) < 0)
+                return r;
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+int report_json_capability(const Probe *p, const CapResult *res, json_object **ret) {
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object(), *checks = json_object_new_array(),
+                                                *details = json_object_new_object();
+        const CatalogueEntry *e = catalogue_find(p->id);
+        int r;
+
+        if (!o || !checks || !details)
+                return -ENOMEM;
+        if ((r = add_str(o, "id", p->id)) < 0 ||
+            (r = add_str(o, "rfc5406_section", p->rfc5406_section)) < 0 ||
+            (e && (r = add_str(o, "question", e->question)) < 0) ||
+            (r = add_str(o, "verdict", verdict_to_string(res->verdict))) < 0 ||
+            (r = add_str(o, "level", level_to_string(res->level))) < 0 ||
+            (r = add_str(o, "evidence", res->evidence)) < 0 ||
+            (r = add_errno(o, res->err)) < 0 ||
+            (res->extack[0] && (r = add_str(o, "extack", res->extack)) < 0) ||
+            (res->n_blocked_by && (r = add_str_list(o, "blocked_by", res->blocked_by, res->n_blocked_by)) < 0))
+                return r;
+
+        for (unsigned i = 0; i < res->n_checks; i++) {
+                json_object *c = NULL;
+                if ((r = check_json(&res->checks[i], &c)) < 0 || (r = append(checks, c)) < 0)
+                        return r;
+        }
+        if ((r = add(details, "checks", TAKE_PTR(checks))) < 0 ||
+            (r = add(o, "details", TAKE_PTR(details))) < 0)
+                return r;
+
+        if (e && res->verdict != VERDICT_AVAILABLE) {
+                json_object *remedy = NULL;
+                if ((r = remedy_json(e, &remedy)) < 0 || (r = add(o, "remedy", remedy)) < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+static int host_json(const HostFacts *h, json_object **ret) {
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        if ((r = add_str(o, "hostname", h->hostname)) < 0 ||
+            (r = add_str(o, "kernel_release", h->kernel_release)) < 0 ||
+            (r = add_str(o, "machine", h->machine)) < 0 ||
+            (r = add_str(o, "os_pretty_name", h->os_pretty_name)) < 0 ||
+            (r = add_str(o, "boot_id", h->boot_id)) < 0)
+                return r;
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+static int privilege_json(const Audit *a, json_object **ret) {
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+        const Privilege *p = &a->privilege;
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        if ((r = add(o, "euid", json_object_new_int64(p->euid))) < 0 ||
+            (r = add_str(o, "sandbox", sandbox_kind_to_string(p->sandbox))) < 0 ||
+            (r = add(o, "passive", json_object_new_boolean(a->passive))) < 0 ||
+            (r = add(o, "active_probes_run", json_object_new_boolean(!a->passive && p->sandbox != SANDBOX_HOST))) < 0 ||
+            (p->sandbox_err && (r = add_str(o, "sandbox_errno", errno_name(p->sandbox_err))) < 0))
+                return r;
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+static int section4_json(const Audit *a, json_object **ret) {
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+        Section4 s;
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        section4_derive(a, &s);
+        if ((r = add_str(o, "ipsec_available", verdict_to_string(s.ipsec_available))) < 0 ||
+            (r = add_str(o, "point_to_point", verdict_to_string(s.point_to_point))) < 0 ||
+            (r = add_str(o, "vpn", verdict_to_string(s.vpn))) < 0 ||
+            (r = add_str(o, "multiple_layers", verdict_to_string(s.multiple_layers))) < 0 ||
+            (r = add_str(o, "verdict", verdict_to_string(s.verdict))) < 0 ||
+            (r = add_str(o, "summary", s.summary)) < 0)
+                return r;
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+int report_json(const Audit *a, json_object **ret) {
+        _cleanup_(json_object_putp) json_object *root = json_object_new_object(), *tool = json_object_new_object(),
+                                                *caps = json_object_new_array();
+        json_object *child = NULL;
+        int r;
+
+        if (!root || !tool || !caps)
+                return -ENOMEM;
+        if ((r = add_str(root, "schema", REPORT_SCHEMA)) < 0 ||
+            (r = add_str(tool, "name", PACKAGE_NAME)) < 0 ||
+            (r = add_str(tool, "version", PACKAGE_VERSION)) < 0 ||
+            (r = add(root, "tool", TAKE_PTR(tool))) < 0 ||
+            (r = add_str(root, "generated_at", a->generated_at)) < 0 ||
+            (r = add(root, "duration_ms", json_object_new_int64((int64_t) a->duration_ms))) < 0 ||
+            (r = host_json(&a->host, &child)) < 0 || (r = add(root, "host", child)) < 0 ||
+            (r = privilege_json(a, &child)) < 0 || (r = add(root, "privilege", child)) < 0)
+                return r;
+
+        for (size_t i = 0; i < a->n_results; i++)
+                if ((r = report_json_capability(a->probes[i], &a->results[i], &child)) < 0 ||
+                    (r = append(caps, child)) < 0)
+                        return r;
+        if ((r = add(root, "capabilities", TAKE_PTR(caps))) < 0 ||
+            (r = section4_json(a, &child)) < 0 || (r = add(root, "section4", child)) < 0)
+                return r;
+
+        if (a->modules_known)
+                r = add_str_list(root, "modules_loaded_by_audit",
+                                 (const char *const *) a->modules_loaded.names, a->modules_loaded.n);
+        else
+                /* Unreadable /proc/modules: say "not known" rather than "none". */
+                r = json_object_object_add(root, "modules_loaded_by_audit", NULL) < 0 ? -ENOMEM : 0;
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(root);
+        return 0;
+}

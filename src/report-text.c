@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "catalogue.h"
+#include "config.h"
+#include "macro.h"
+#include "report.h"
+#include "section4.h"
+
+#define WIDTH 78
+
+static const struct {
+        const char *number, *title;
+} rfc_sections[] = {
+        { "3.1", "AH and ESP" },
+        { "3.2", "Transport and Tunnel Mode" },
+        { "3.3", "Key Management" },
+        { "3.4", "Application Programming Interface" },
+        { "4", "Availability of IPsec in Target Devices" },
+        { "5", "Endpoints" },
+        { "6", "Selectors and the SPD" },
+        { "7", "Broadcast and Multicast" },
+        { NULL, "Other" },
+};
+
+typedef struct Style {
+        const char *mark, *colour;
+} Style;
+
+static const Style styles[_VERDICT_MAX] = {
+        [VERDICT_UNKNOWN] = { "[?]", "\033[35m" },
+        [VERDICT_UNAVAILABLE] = { "[-]", "\033[31m" },
+        [VERDICT_PARTIAL] = { "[~]", "\033[33m" },
+        [VERDICT_AVAILABLE] = { "[+]", "\033[32m" },
+};
+
+static const char *on(bool colour, Verdict v) {
+        return colour ? styles[v].colour : "";
+}
+
+static const char *off(bool colour) {
+        return colour ? "\033[0m" : "";
+}
+
+/* The primary section is the first one listed ("5, 6" files under 5); NULL files under "Other". */
+static bool in_section(const Probe *p, const char *number) {
+        size_t n;
+
+        if (!number) {
+                for (size_t s = 0; rfc_sections[s].number; s++)
+                        if (in_section(p, rfc_sections[s].number))
+                                return false;
+                return true;
+        }
+        n = strlen(number);
+        return strncmp(p->rfc5406_section, number, n) == 0 &&
+               (p->rfc5406_section[n] == '\0' || p->rfc5406_section[n] == ',');
+}
+
+/* Word-wraps text at WIDTH, every line indented. */
+static void print_wrapped(FILE *f, const char *indent, const char *text) {
+        size_t col = 0, ind = strlen(indent);
+
+        while (*text) {
+                size_t word = strcspn(text, " ");
+
+                if (col > 0 && col + 1 + word > WIDTH) {
+                        fputc('\n', f);
+                        col = 0;
+                }
+                if (col == 0) {
+                        fputs(indent, f);
+                        col = ind;
+                } else {
+                        fputc(' ', f);
+                        col++;
+                }
+                fwrite(text, 1, word, f);
+                col += word;
+                text += word;
+                text += strspn(text, " ");
+        }
+        if (col > 0)
+                fputc('\n', f);
+}
+
+static void print_list(FILE *f, const char *label, const char *const *list) {
+        char line[512];
+        size_t len = 0;
+
+        if (!list || !list[0])
+                return;
+        strbuf_appendf(line, sizeof(line), &len, "%s", label);
+        for (size_t i = 0; list[i]; i++)
+                strbuf_appendf(line, sizeof(line), &len, "%s %s", i ? "," : "", list[i]);
+        print_wrapped(f, "      ", line);
+}
+
+static void print_capability(FILE *f, const Probe *p, const CapResult *r, bool colour) {
+        const CatalogueEntry *e = catalogue_find(p->id);
+
+        fprintf(f, "  %s%s%s %-22s %s%s%s (%s)\n", on(colour, r->verdict), styles[r->verdict].mark, off(colour),
+                p->id, on(colour, r->verdict), verdict_to_string(r->verdict), off(colour), level_to_string(r->level));
+        print_wrapped(f, "      ", r->evidence);
+        if (r->n_blocked_by > 0) {
+                fprintf(f, "      blocked by:");
+                for (unsigned i = 0; i < r->n_blocked_by; i++)
+                        fprintf(f, "%s %s", i ? "," : "", r->blocked_by[i]);
+                fputc('\n', f);
+        }
+        if (e && r->verdict != VERDICT_AVAILABLE) {
+                char remedy[512];
+                snprintf(remedy, sizeof(remedy), "remedy: %s", e->remedy);
+                print_wrapped(f, "      ", remedy);
+                print_list(f, "kernel config:", e->kernel_config);
+                print_list(f, "modules:", e->modules);
+        }
+}
+
+static void print_section4(FILE *f, const Audit *a, bool colour) {
+        Section4 s;
+
+        section4_derive(a, &s);
+        const struct {
+                const char *label;
+                Verdict v;
+        } rows[] = {
+                { "IPsec SAs", s.ipsec_available },
+                { "Point-to-point", s.point_to_point },
+                { "VPN", s.vpn },
+                { "Multiple layers", s.multiple_layers },
+        };
+
+        fprintf(f, "\nSection 4 verdict: %s%s%s\n", on(colour, s.verdict), verdict_to_string(s.verdict), off(colour));
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++)
+                fprintf(f, "  %s%s%s %-22s %s\n", on(colour, rows[i].v), styles[rows[i].v].mark, off(colour),
+                        rows[i].label, verdict_to_string(rows[i].v));
+        fputc('\n', f);
+        print_wrapped(f, "  ", s.summary);
+}
+
+static void print_header(FILE *f, const Audit *a) {
+        fprintf(f, "%s %s: IPsec availability (RFC 5406) on %s\n", PACKAGE_NAME, PACKAGE_VERSION, a->host.hostname);
+        fprintf(f, "Linux %s %s%s%s, %s, %" PRIu64 " ms\n", a->host.kernel_release, a->host.machine,
+                a->host.os_pretty_name[0] ? ", " : "", a->host.os_pretty_name, a->generated_at, a->duration_ms);
+        if (a->passive)
+                fprintf(f, "Passive mode: read-only probes only, in the host's namespace.\n");
+        else if (a->privilege.sandbox == SANDBOX_HOST)
+                fprintf(f, "No private network namespace (%s): active probes were not run.\n",
+                        errno_name(a->privilege.sandbox_err) ?: "error");
+        else
+                fprintf(f, "Active probes ran in a private namespace (%s), uid %u.\n",
+                        sandbox_kind_to_string(a->privilege.sandbox), (unsigned) a->privilege.euid);
+        if (a->modules_known) {
+                fprintf(f, "Modules loaded by this audit:");
+                for (size_t i = 0; i < a->modules_loaded.n; i++)
+                        fprintf(f, "%s %s", i ? "," : "", a->modules_loaded.names[i]);
+                fprintf(f, "%s\n", a->modules_loaded.n ? "" : " none");
+        }
+}
+
+int report_text(const Audit *a, FILE *f, bool colour) {
+        print_header(f, a);
+        for (size_t s = 0; s < ELEMENTSOF(rfc_sections); s++) {
+                bool heading = false;
+
+                for (size_t i = 0; i < a->n_results; i++) {
+                        if (!in_section(a->probes[i], rfc_sections[s].number))
+                                continue;
+                        if (!heading) {
+                                if (rfc_sections[s].number)
+                                        fprintf(f, "\n%s. %s\n", rfc_sections[s].number, rfc_sections[s].title);
+                                else
+                                        fprintf(f, "\n%s\n", rfc_sections[s].title);
+                                heading = true;
+                        }
+                        print_capability(f, a->probes[i], &a->results[i], colour);
+                }
+        }
+        print_section4(f, a, colour);
+        return ferror(f) ? -EIO : 0;
+}

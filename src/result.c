@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "macro.h"
+#include "result.h"
+
+static const char *const outcome_names[_CHECK_OUTCOME_MAX] = {
+        [CHECK_ACCEPTED] = "accepted",
+        [CHECK_REFUSED] = "refused",
+        [CHECK_ALTERED] = "altered",
+        [CHECK_UNTRIED] = "untried",
+};
+
+const char *check_outcome_to_string(CheckOutcome o) {
+        return o >= 0 && o < _CHECK_OUTCOME_MAX ? outcome_names[o] : NULL;
+}
+
+int check_outcome_from_string(const char *s, CheckOutcome *ret) {
+        for (int i = 0; i < _CHECK_OUTCOME_MAX; i++)
+                if (s && strcmp(outcome_names[i], s) == 0) {
+                        *ret = (CheckOutcome) i;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+Check *result_add_check(CapResult *r, const char *group, const char *what) {
+        Check *c;
+
+        if (r->n_checks >= RESULT_MAX_CHECKS)
+                return NULL;
+        c = &r->checks[r->n_checks++];
+        *c = (Check) {};
+        STRSCPY(c->group, group);
+        STRSCPY(c->what, what);
+        return c;
+}
+
+void check_set_untried(Check *c, int err, const char *note) {
+        c->outcome = CHECK_UNTRIED;
+        c->err = err;
+        STRSCPY(c->note, note ?: "");
+}
+
+Verdict check_verdict(const Check *c) {
+        switch (c->outcome) {
+        case CHECK_ACCEPTED:
+                return VERDICT_AVAILABLE;
+        case CHECK_ALTERED:
+                /* The kernel silently dropped part of the request: not supported. */
+                return VERDICT_UNAVAILABLE;
+        case CHECK_REFUSED:
+                return verdict_from_errno(c->err);
+        default:
+                return VERDICT_UNKNOWN;
+        }
+}
+
+/* A group counts only if every check in it was accepted; a definite "no" wins over "unknown". */
+static Verdict group_verdict(const CapResult *r, const char *group) {
+        bool unknown = false;
+
+        for (unsigned i = 0; i < r->n_checks; i++) {
+                const Check *c = &r->checks[i];
+                if (strcmp(c->group, group) != 0)
+                        continue;
+                switch (check_verdict(c)) {
+                case VERDICT_UNAVAILABLE:
+                        return VERDICT_UNAVAILABLE;
+                case VERDICT_UNKNOWN:
+                        unknown = true;
+                        break;
+                default:
+                        break;
+                }
+        }
+        return unknown ? VERDICT_UNKNOWN : VERDICT_AVAILABLE;
+}
+
+static bool group_seen_before(const CapResult *r, unsigned idx) {
+        for (unsigned i = 0; i < idx; i++)
+                if (strcmp(r->checks[i].group, r->checks[idx].group) == 0)
+                        return true;
+        return false;
+}
+
+static void add_blocker(CapResult *r, const char *id, const char *self_id) {
+        if (!id || (self_id && strcmp(id, self_id) == 0))
+                return;
+        for (unsigned i = 0; i < r->n_blocked_by; i++)
+                if (strcmp(r->blocked_by[i], id) == 0)
+                        return;
+        if (r->n_blocked_by < RESULT_MAX_BLOCKERS)
+                r->blocked_by[r->n_blocked_by++] = id;
+}
+
+/* Checks with the same outcome and the same kernel answer are told together. */
+static bool same_answer(const Check *a, const Check *b) {
+        return a->outcome == b->outcome && a->read_back == b->read_back && a->err == b->err &&
+               strcmp(a->extack, b->extack) == 0 && strcmp(a->note, b->note) == 0;
+}
+
+static const char *const outcome_verbs[_CHECK_OUTCOME_MAX] = {
+        [CHECK_ACCEPTED] = "accepted",
+        [CHECK_REFUSED] = "refused",
+        [CHECK_ALTERED] = "accepted but read back altered",
+        [CHECK_UNTRIED] = "could not try",
+};
+
+#define APPEND(...) strbuf_appendf(r->evidence, sizeof(r->evidence), &len, __VA_ARGS__)
+
+/* Appends the distinct values of one field across a cluster of checks, in order. */
+static void append_distinct(CapResult *r, size_t *len, const bool *cluster, size_t field_offset) {
+        bool first = true;
+
+        for (unsigned i = 0; i < r->n_checks; i++) {
+                const char *v = (const char *) &r->checks[i] + field_offset;
+                bool seen = false;
+
+                if (!cluster[i])
+                        continue;
+                for (unsigned j = 0; j < i && !seen; j++)
+                        seen = cluster[j] && strcmp(v, (const char *) &r->checks[j] + field_offset) == 0;
+                if (seen)
+                        continue;
+                strbuf_appendf(r->evidence, sizeof(r->evidence), len, "%s%s", first ? "" : ", ", v);
+                first = false;
+        }
+}
+
+/*
+ * One sentence: checks with the same answer form a clause naming what was
+ * tried and in which variants; details.checks keeps the exact pairs.
+ */
+static void compose_evidence(CapResult *r) {
+        bool told[RESULT_MAX_CHECKS] = {};
+        bool first_clause = true;
+        size_t len = 0;
+
+        r->evidence[0] = '\0';
+        for (unsigned i = 0; i < r->n_checks; i++) {
+                const Check *c = &r->checks[i];
+                bool cluster[RESULT_MAX_CHECKS] = {};
+
+                if (told[i])
+                        continue;
+                for (unsigned j = i; j < r->n_checks; j++)
+                        if (!told[j] && same_answer(c, &r->checks[j]))
+                                cluster[j] = told[j] = true;
+
+                APPEND("%s%s%s ", first_clause ? "The kernel " : "; ", outcome_verbs[c->outcome],
+                       c->read_back ? " and read back" : "");
+                first_clause = false;
+                append_distinct(r, &len, cluster, offsetof(Check, what));
+                APPEND(" (");
+                append_distinct(r, &len, cluster, offsetof(Check, group));
+                APPEND(")");
+                if (c->err > 0)
+                        APPEND(" with %s", errno_name(c->err) ?: "an unknown error");
+                if (c->extack[0])
+                        APPEND(" \"%s\"", c->extack);
+                if (c->note[0])
+                        APPEND(" (%s)", c->note);
+        }
+        if (!first_clause)
+                APPEND(".");
+}
+#undef APPEND
+
+void result_conclude(CapResult *r, const char *self_id) {
+        unsigned yes = 0, no = 0, unknown = 0;
+        const Check *reason = NULL;
+
+        r->n_blocked_by = 0;
+        r->err = 0;
+        r->extack[0] = '\0';
+
+        for (unsigned i = 0; i < r->n_checks; i++) {
+                if (group_seen_before(r, i))
+                        continue;
+                switch (group_verdict(r, r->checks[i].group)) {
+                case VERDICT_AVAILABLE:
+                        yes++;
+                        break;
+                case VERDICT_UNAVAILABLE:
+                        no++;
+                        break;
+                default:
+                        unknown++;
+                }
+        }
+
+        if (r->n_checks == 0 || (yes == 0 && no == 0))
+                r->verdict = VERDICT_UNKNOWN;
+        else if (no == 0 && unknown == 0)
+                r->verdict = VERDICT_AVAILABLE;
+        else if (yes > 0)
+                r->verdict = VERDICT_PARTIAL;
+        else if (unknown > 0)
+                /* Some variants refused, others untried: not enough to say "unavailable". */
+                r->verdict = VERDICT_UNKNOWN;
+        else
+                r->verdict = VERDICT_UNAVAILABLE;
+        r->level = r->verdict == VERDICT_UNKNOWN ? LEVEL_NONE : LEVEL_API;
+
+        for (unsigned i = 0; i < r->n_checks; i++) {
+                const Check *c = &r->checks[i];
+                Verdict v = check_verdict(c);
+
+                if (v == VERDICT_AVAILABLE)
+                        continue;
+                if (!reason || (check_verdict(reason) == VERDICT_UNKNOWN && v == VERDICT_UNAVAILABLE))
+                        reason = c;
+                if (v == VERDICT_UNAVAILABLE && r->verdict != VERDICT_AVAILABLE)
+                        add_blocker(r, c->blocked_by, self_id);
+        }
+        if (reason) {
+                r->err = reason->err;
+                STRSCPY(r->extack, reason->extack);
+        }
+        compose_evidence(r);
+        r->done = true;
+}
+
+void result_set_unknown(CapResult *r, int err, const char *fmt, ...) {
+        va_list ap;
+
+        r->verdict = VERDICT_UNKNOWN;
+        r->level = LEVEL_NONE;
+        r->err = err;
+        r->extack[0] = '\0';
+        r->n_blocked_by = 0;
+        va_start(ap, fmt);
+        vsnprintf(r->evidence, sizeof(r->evidence), fmt, ap);
+        va_end(ap);
+        r->done = true;
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "macro.h"
+#include "trial.h"
+
+const TrialFamily trial_families[2] = {
+        {
+                .family = AF_INET, .name = "IPv4",
+                .local = "192.0.2.1", .peer = "192.0.2.2",
+                .gw_local = "198.51.100.1", .gw_peer = "198.51.100.2",
+                .group = "239.1.1.1", .host_prefix = 32,
+        },
+        {
+                .family = AF_INET6, .name = "IPv6",
+                .local = "2001:db8::1", .peer = "2001:db8::2",
+                .gw_local = "2001:db8:1::1", .gw_peer = "2001:db8:1::2",
+                .group = "ff0e::1234", .host_prefix = 128,
+        },
+};
+
+const char *proto_capability(uint8_t proto) {
+        switch (proto) {
+        case IPPROTO_ESP:
+                return "proto.esp";
+        case IPPROTO_AH:
+                return "proto.ah";
+        case IPPROTO_COMP:
+                return "proto.ipcomp";
+        default:
+                return NULL;
+        }
+}
+
+const char *proto_name(uint8_t proto) {
+        switch (proto) {
+        case IPPROTO_ESP:
+                return "ESP";
+        case IPPROTO_AH:
+                return "AH";
+        case IPPROTO_COMP:
+                return "IPComp";
+        default:
+                return "?";
+        }
+}
+
+static void set_alg(XfrmAlg *a, const char *name, unsigned key_bits, unsigned icv_bits) {
+        STRSCPY(a->name, name);
+        a->key_bits = key_bits;
+        a->icv_bits = icv_bits;
+}
+
+int trial_sa_init(XfrmSa *sa, const TrialFamily *f, uint8_t proto, uint8_t mode, uint32_t spi) {
+        bool tunnel = mode == XFRM_MODE_TUNNEL;
+        int r;
+
+        *sa = (XfrmSa) { .family = f->family, .proto = proto, .mode = mode, .spi = spi };
+        if ((r = xfrm_addr(f->family, tunnel ? f->gw_local : f->local, &sa->saddr)) < 0 ||
+            (r = xfrm_addr(f->family, tunnel ? f->gw_peer : f->peer, &sa->daddr)) < 0)
+                return r;
+
+        /* Mandatory-to-implement algorithms (RFC 8221): a kernel lacking them lacks the protocol in practice. */
+        switch (proto) {
+        case IPPROTO_ESP:
+                set_alg(&sa->enc, "cbc(aes)", 128, 0);
+                set_alg(&sa->auth, "hmac(sha256)", 256, 128);
+                break;
+        case IPPROTO_AH:
+                set_alg(&sa->auth, "hmac(sha256)", 256, 128);
+                break;
+        case IPPROTO_COMP:
+                /* The SPI field carries the 16-bit CPI (RFC 3173). */
+                if (spi > 0xffff)
+                        return -EINVAL;
+                set_alg(&sa->comp, "deflate", 0, 0);
+                break;
+        default:
+                return -EPROTONOSUPPORT;
+        }
+        return 0;
+}
+
+int trial_policy_init(XfrmPolicy *p, const TrialFamily *f, uint8_t dir) {
+        int r;
+
+        *p = (XfrmPolicy) {
+                .sel = {
+                        .family = f->family,
+                        .prefixlen_s = f->host_prefix,
+                        .prefixlen_d = f->host_prefix,
+                },
+                .dir = dir,
+                .action = XFRM_POLICY_ALLOW,
+        };
+        /* Inbound policies select traffic from the peer. */
+        if ((r = xfrm_addr(f->family, dir == XFRM_POLICY_OUT ? f->local : f->peer, &p->sel.saddr)) < 0 ||
+            (r = xfrm_addr(f->family, dir == XFRM_POLICY_OUT ? f->peer : f->local, &p->sel.daddr)) < 0)
+                return r;
+        return 0;
+}
+
+int trial_policy_add_tmpl(XfrmPolicy *p, const TrialFamily *f, uint8_t proto, uint8_t mode, uint32_t reqid) {
+        XfrmTmpl *t;
+        int r;
+
+        if (p->n_tmpl >= XFRM_MAX_DEPTH)
+                return -E2BIG;
+        t = &p->tmpl[p->n_tmpl];
+        *t = (XfrmTmpl) { .family = f->family, .proto = proto, .mode = mode, .reqid = reqid };
+        if (mode == XFRM_MODE_TUNNEL) {
+                bool out = p->dir == XFRM_POLICY_OUT;
+                if ((r = xfrm_addr(f->family, out ? f->gw_local : f->gw_peer, &t->saddr)) < 0 ||
+                    (r = xfrm_addr(f->family, out ? f->gw_peer : f->gw_local, &t->daddr)) < 0)
+                        return r;
+        }
+        p->n_tmpl++;
+        return 0;
+}
+
+/* A failed conversation is a check we could not make, not a kernel verdict. */
+static int record_fault(Check *c, int r, const char *stage) {
+        char note[96];
+
+        if (r == -ENOMEM)
+                return r;
+        snprintf(note, sizeof(note), "%s: no usable answer from the kernel", stage);
+        check_set_untried(c, -r, note);
+        return 0;
+}
+
+static void record_refusal(Check *c, const XfrmAnswer *ans, uint8_t proto) {
+        c->outcome = CHECK_REFUSED;
+        c->err = ans->err;
+        STRSCPY(c->extack, ans->extack);
+        /* EPROTONOSUPPORT on a new SA: the transform type is not in the kernel. */
+        if (ans->err == EPROTONOSUPPORT)
+                c->blocked_by = proto_capability(proto);
+}
+
+static void record_read_back(Check *c, const XfrmAnswer *ans, int differs, const char *diff) {
+        if (ans->err != 0) {
+                c->outcome = CHECK_ALTERED;
+                snprintf(c->note, sizeof(c->note), "not found on read-back: %s", errno_name(ans->err) ?: "error");
+        } else if (differs) {
+                c->outcome = CHECK_ALTERED;
+                snprintf(c->note, sizeof(c->note), "read back differs: %s", diff);
+        } else {
+                c->outcome = CHECK_ACCEPTED;
+                c->read_back = true;
+        }
+}
+
+int trial_sa(XfrmNl *nl, const XfrmSa *sa, Check *c) {
+        XfrmAnswer ans;
+        XfrmSa got = {};
+        char diff[64] = "";
+        int r;
+
+        r = xfrm_sa_add(nl, sa, &ans);
+        if (r < 0)
+                return record_fault(c, r, "XFRM_MSG_NEWSA");
+        if (ans.err != 0) {
+                record_refusal(c, &ans, sa->proto);
+                return 0;
+        }
+        r = xfrm_sa_get(nl, sa, &got, &ans);
+        if (r < 0)
+                return record_fault(c, r, "XFRM_MSG_GETSA");
+        record_read_back(c, &ans, ans.err == 0 && xfrm_sa_compare(sa, &got, diff, sizeof(diff)), diff);
+        return 0;
+}
+
+int trial_policy(XfrmNl *nl, const XfrmPolicy *p, Check *c) {
+        XfrmAnswer ans;
+        XfrmPolicy got = {};
+        char diff[64] = "";
+        int r;
+
+        r = xfrm_policy_add(nl, p, &ans);
+        if (r < 0)
+                return record_fault(c, r, "XFRM_MSG_NEWPOLICY");
+        if (ans.err != 0) {
+                record_refusal(c, &ans, p->n_tmpl > 0 ? p->tmpl[0].proto : 0);
+                return 0;
+        }
+        r = xfrm_policy_get(nl, p, &got, &ans);
+        if (r < 0)
+                return record_fault(c, r, "XFRM_MSG_GETPOLICY");
+        record_read_back(c, &ans, ans.err == 0 && xfrm_policy_compare(p, &got, diff, sizeof(diff)), diff);
+        return 0;
+}

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <libmnl/libmnl.h>
+
+#include "macro.h"
+#include "xfrm-internal.h"
+
+/* Trial keys are a fixed pattern: the SAs live only in a throw-away namespace. */
+#define TRIAL_KEY_BYTE 0x5a
+#define ALG_KEY_MAX 64
+
+static int put_alg(struct nlmsghdr *nlh, size_t size, uint16_t type, const XfrmAlg *alg) {
+        union {
+                struct xfrm_algo plain;
+                struct xfrm_algo_auth auth;
+                struct xfrm_algo_aead aead;
+                uint8_t raw[sizeof(struct xfrm_algo_aead) + ALG_KEY_MAX];
+        } u = {};
+        size_t key_len = (alg->key_bits + 7) / 8, head;
+        uint8_t *key;
+
+        if (key_len > ALG_KEY_MAX || strlen(alg->name) >= sizeof(u.plain.alg_name))
+                return -EINVAL;
+
+        switch (type) {
+        case XFRMA_ALG_AUTH_TRUNC:
+                STRSCPY(u.auth.alg_name, alg->name);
+                u.auth.alg_key_len = alg->key_bits;
+                u.auth.alg_trunc_len = alg->icv_bits;
+                head = sizeof(u.auth);
+                key = (uint8_t *) u.auth.alg_key;
+                break;
+        case XFRMA_ALG_AEAD:
+                STRSCPY(u.aead.alg_name, alg->name);
+                u.aead.alg_key_len = alg->key_bits;
+                u.aead.alg_icv_len = alg->icv_bits;
+                head = sizeof(u.aead);
+                key = (uint8_t *) u.aead.alg_key;
+                break;
+        default:
+                STRSCPY(u.plain.alg_name, alg->name);
+                u.plain.alg_key_len = alg->key_bits;
+                head = sizeof(u.plain);
+                key = (uint8_t *) u.plain.alg_key;
+        }
+        memset(key, TRIAL_KEY_BYTE, key_len);
+        if (!mnl_attr_put_check(nlh, size, type, head + key_len, &u))
+                return -ENOBUFS;
+        return 0;
+}
+
+int xfrm_sa_build_new(void *buf, size_t size, const XfrmSa *sa, struct nlmsghdr **ret) {
+        const struct {
+                uint16_t type;
+                const XfrmAlg *alg;
+        } algs[] = {
+                { XFRMA_ALG_CRYPT, &sa->enc },
+                { XFRMA_ALG_AUTH_TRUNC, &sa->auth },
+                { XFRMA_ALG_AEAD, &sa->aead },
+                { XFRMA_ALG_COMP, &sa->comp },
+        };
+        struct xfrm_usersa_info *info;
+        struct nlmsghdr *nlh;
+        int r;
+
+        r = xfrm_msg_start(buf, size, XFRM_MSG_NEWSA, NLM_F_CREATE | NLM_F_EXCL, sizeof(*info), &nlh);
+        if (r < 0)
+                return r;
+        info = mnl_nlmsg_get_payload(nlh);
+        info->family = sa->family;
+        info->saddr = sa->saddr;
+        info->id.daddr = sa->daddr;
+        info->id.spi = htonl(sa->spi);
+        info->id.proto = sa->proto;
+        info->mode = sa->mode;
+        info->reqid = sa->reqid;
+        xfrm_lifetime_infinite(&info->lft);
+
+        for (size_t i = 0; i < ELEMENTSOF(algs); i++) {
+                if (!algs[i].alg->name[0])
+                        continue;
+                r = put_alg(nlh, size, algs[i].type, algs[i].alg);
+                if (r < 0)
+                        return r;
+        }
+        if (sa->encap) {
+                struct xfrm_encap_tmpl encap = {
+                        .encap_type = sa->encap_type,
+                        .encap_sport = htons(sa->encap_sport),
+                        .encap_dport = htons(sa->encap_dport),
+                };
+                if (!mnl_attr_put_check(nlh, size, XFRMA_ENCAP, sizeof(encap), &encap))
+                        return -ENOBUFS;
+        }
+        *ret = nlh;
+        return 0;
+}
+
+int xfrm_sa_build_get(void *buf, size_t size, const XfrmSa *sa, struct nlmsghdr **ret) {
+        struct xfrm_usersa_id *id;
+        struct nlmsghdr *nlh;
+        int r;
+
+        r = xfrm_msg_start(buf, size, XFRM_MSG_GETSA, 0, sizeof(*id), &nlh);
+        if (r < 0)
+                return r;
+        id = mnl_nlmsg_get_payload(nlh);
+        id->daddr = sa->daddr;
+        id->spi = htonl(sa->spi);
+        id->family = sa->family;
+        id->proto = sa->proto;
+        if (!mnl_attr_put_check(nlh, size, XFRMA_SRCADDR, sizeof(sa->saddr), &sa->saddr))
+                return -ENOBUFS;
+        *ret = nlh;
+        return 0;
+}
+
+/* Copies an algorithm attribute after checking it holds the key length it claims. */
+static int parse_alg(const struct nlattr *attr, uint16_t type, XfrmAlg *ret) {
+        size_t len = mnl_attr_get_payload_len(attr), head;
+        const void *p = mnl_attr_get_payload(attr);
+        const char *name;
+        unsigned key_bits, icv_bits = 0;
+
+        switch (type) {
+        case XFRMA_ALG_AUTH_TRUNC: {
+                struct xfrm_algo_auth a;
+                if (len < sizeof(a))
+                        return -EBADMSG;
+                memcpy(&a, p, sizeof(a));
+                key_bits = a.alg_key_len;
+                icv_bits = a.alg_trunc_len;
+                head = sizeof(a);
+                break;
+        }
+        case XFRMA_ALG_AEAD: {
+                struct xfrm_algo_aead a;
+                if (len < sizeof(a))
+                        return -EBADMSG;
+                memcpy(&a, p, sizeof(a));
+                key_bits = a.alg_key_len;
+                icv_bits = a.alg_icv_len;
+                head = sizeof(a);
+                break;
+        }
+        default: {
+                struct xfrm_algo a;
+                if (len < sizeof(a))
+                        return -EBADMSG;
+                memcpy(&a, p, sizeof(a));
+                key_bits = a.alg_key_len;
+                head = sizeof(a);
+        }
+        }
+        if (len < head + (key_bits + 7) / 8)
+                return -EBADMSG;
+        /* alg_name leads every variant; the kernel need not terminate it. */
+        name = p;
+        if (strnlen(name, XFRM_ALG_NAME_MAX) >= XFRM_ALG_NAME_MAX)
+                return -EBADMSG;
+        STRSCPY(ret->name, name);
+        ret->key_bits = key_bits;
+        ret->icv_bits = icv_bits;
+        return 0;
+}
+
+static int sa_attr_cb(const struct nlattr *attr, void *data) {
+        XfrmSa *sa = data;
+        uint16_t type = mnl_attr_get_type(attr);
+        int r = 0;
+
+        switch (type) {
+        case XFRMA_ALG_CRYPT:
+                r = parse_alg(attr, type, &sa->enc);
+                break;
+        case XFRMA_ALG_AUTH_TRUNC:
+                r = parse_alg(attr, type, &sa->auth);
+                break;
+        case XFRMA_ALG_AUTH:
+                /* The kernel sends both forms; the truncated one carries more. */
+                if (!sa->auth.name[0])
+                        r = parse_alg(attr, type, &sa->auth);
+                break;
+        case XFRMA_ALG_AEAD:
+                r = parse_alg(attr, type, &sa->aead);
+                break;
+        case XFRMA_ALG_COMP:
+                r = parse_alg(attr, type, &sa->comp);
+                break;
+        case XFRMA_ENCAP: {
+                struct xfrm_encap_tmpl e;
+                if (mnl_attr_get_payload_len(attr) < sizeof(e))
+                        return MNL_CB_ERROR;
+                memcpy(&e, mnl_attr_get_payload(attr), sizeof(e));
+                sa->encap = true;
+                sa->encap_type = e.encap_type;
+                sa->encap_sport = ntohs(e.encap_sport);
+                sa->encap_dport = ntohs(e.encap_dport);
+                break;
+        }
+        default:
+                break;
+        }
+        return r < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+int xfrm_sa_parse(const struct nlmsghdr *nlh, XfrmSa *ret) {
+        struct xfrm_usersa_info info;
+        XfrmSa sa = {};
+
+        if (nlh->nlmsg_type != XFRM_MSG_NEWSA || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(info)))
+                return -EBADMSG;
+        memcpy(&info, mnl_nlmsg_get_payload(nlh), sizeof(info));
+        sa.family = info.family;
+        sa.saddr = info.saddr;
+        sa.daddr = info.id.daddr;
+        sa.spi = ntohl(info.id.spi);
+        sa.proto = info.id.proto;
+        sa.mode = info.mode;
+        sa.reqid = info.reqid;
+        if (mnl_attr_parse(nlh, sizeof(info), sa_attr_cb, &sa) < 0)
+                return -EBADMSG;
+        *ret = sa;
+        return 0;
+}
+
+static int compare_alg(const char *attr, const XfrmAlg *want, const XfrmAlg *got, char *what, size_t size) {
+        if (!want->name[0])
+                return 0;
+        if (!got->name[0])
+                snprintf(what, size, "%s missing", attr);
+        else if (strcmp(want->name, got->name) != 0)
+                snprintf(what, size, "%s is %s", attr, got->name);
+        else if (want->key_bits != got->key_bits || want->icv_bits != got->icv_bits)
+                snprintf(what, size, "%s lengths", attr);
+        else
+                return 0;
+        return 1;
+}
+
+int xfrm_sa_compare(const XfrmSa *want, const XfrmSa *got, char *what, size_t size) {
+        const char *field = NULL;
+        int r;
+
+        if (want->family != got->family)
+                field = "family";
+        else if (!xfrm_addr_equal(want->family, &want->daddr, &got->daddr))
+                field = "destination address";
+        else if (!xfrm_addr_equal(want->family, &want->saddr, &got->saddr))
+                field = "source address";
+        else if (want->proto != got->proto || want->spi != got->spi)
+                field = "SPI or protocol";
+        else if (want->mode != got->mode)
+                field = "mode";
+        else if (want->reqid != got->reqid)
+                field = "reqid";
+        else if (want->encap && !got->encap)
+                field = "XFRMA_ENCAP missing";
+        else if (want->encap && (want->encap_type != got->encap_type ||
+                                 want->encap_sport != got->encap_sport ||
+                                 want->encap_dport != got->encap_dport))
+                field = "XFRMA_ENCAP";
+        if (field) {
+                strscpy(what, size, field);
+                return 1;
+        }
+        if ((r = compare_alg("XFRMA_ALG_CRYPT", &want->enc, &got->enc, what, size)) ||
+            (r = compare_alg("XFRMA_ALG_AUTH_TRUNC", &want->auth, &got->auth, what, size)) ||
+            (r = compare_alg("XFRMA_ALG_AEAD", &want->aead, &got->aead, what, size)) ||
+            (r = compare_alg("XFRMA_ALG_COMP", &want->comp, &got->comp, what, size)))
+                return r;
+        return 0;
+}
+
+int xfrm_sa_add(XfrmNl *nl, const XfrmSa *sa, XfrmAnswer *ans) {
+        uint8_t buf[XFRM_MSG_BUF];
+        struct nlmsghdr *nlh;
+        int r;
+
+        r = xfrm_sa_build_new(buf, sizeof(buf), sa, &nlh);
+        if (r < 0)
+                return r;
+        return xfrm_nl_transact(nl, nlh, NULL, NULL, ans);
+}
+
+static int sa_reply(const struct nlmsghdr *nlh, void *userdata) {
+        return xfrm_sa_parse(nlh, userdata);
+}
+
+int xfrm_sa_get(XfrmNl *nl, const XfrmSa *key, XfrmSa *ret, XfrmAnswer *ans) {
+        uint8_t buf[XFRM_MSG_BUF];
+        struct nlmsghdr *nlh;
+        XfrmSa got = {};
+        int r;
+
+        r = xfrm_sa_build_get(buf, sizeof(buf), key, &nlh);
+        if (r < 0)
+                return r;
+        r = xfrm_nl_transact(nl, nlh, sa_reply, &got, ans);
+        if (r < 0)
+                return r;
+        if (ans->err == 0 && got.family == 0)
+                return -EBADMSG; /* acknowledged without the SA it was asked for */
+        *ret = got;
+        return 0;
+}
