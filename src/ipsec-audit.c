@@ -175,7 +175,7 @@ static int write_report(const Audit *a, const Args *args, FILE *f) {
 
                 if (r < 0)
                         return r;
-                s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+                s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
                 if (!s)
                         return -ENOMEM;
                 if (fputs(s, f) < 0 || fputc('\n', f) < 0)

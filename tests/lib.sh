@@ -1,0 +1,73 @@
+# Shared TAP helpers for the shell tests (sourced, not run).
+# IPSEC_AUDIT names the binary under test; make check sets it.
+
+IPSEC_AUDIT=${IPSEC_AUDIT:-$(cd "$(dirname "$0")/.." && pwd)/ipsec-audit}
+tap_n=0
+tap_failed=0
+work=$(mktemp -d "${TMPDIR:-/tmp}/ipsec-audit-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# ok STATUS DESCRIPTION: STATUS 0 passes.
+ok() {
+        tap_n=$((tap_n + 1))
+        if [ "$1" -eq 0 ]; then
+                echo "ok $tap_n - $2"
+        else
+                echo "not ok $tap_n - $2"
+                tap_failed=1
+        fi
+}
+
+# check DESCRIPTION COMMAND...: passes if the command succeeds.
+check() {
+        local desc=$1
+        shift
+        if "$@"; then ok 0 "$desc"; else ok 1 "$desc"; fi
+}
+
+# is DESCRIPTION GOT WANT
+is() {
+        if [ "$2" = "$3" ]; then
+                ok 0 "$1"
+        else
+                ok 1 "$1"
+                echo "#   got:  '$2'"
+                echo "#   want: '$3'"
+        fi
+}
+
+skip() {
+        tap_n=$((tap_n + 1))
+        echo "ok $tap_n - $1 # SKIP $2"
+}
+
+skip_all() {
+        echo "1..0 # SKIP $1"
+        exit 0
+}
+
+diag() {
+        echo "# $*"
+}
+
+done_testing() {
+        echo "1..$tap_n"
+        exit $tap_failed
+}
+
+# run_audit NAME ARGS...: runs the binary, keeping stdout, stderr and exit code in $work/NAME.*
+run_audit() {
+        local name=$1
+        shift
+        "$IPSEC_AUDIT" "$@" >"$work/$name.out" 2>"$work/$name.err"
+        echo $? >"$work/$name.rc"
+}
+
+rc() { cat "$work/$1.rc"; }
+lines() { wc -l <"$work/$1"; }
+
+# jqr NAME FILTER: a raw jq answer about the JSON report in $work/NAME.out
+jqr() { jq -r "$2" "$work/$1.out"; }
+
+command -v jq >/dev/null || skip_all "jq is not installed (apt-get install jq)"
+[ -x "$IPSEC_AUDIT" ] || skip_all "no ipsec-audit binary at $IPSEC_AUDIT (build first)"

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The report contract (DESIGN.md): JSON keys and types, the catalogue, the text layout. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "catalogue.h"
+#include "macro.h"
+#include "report.h"
+#include "synthetic.h"
+
+static const char *const contract_ids[] = {
+        "api.xfrm_netlink", "api.pfkey_v2", "api.socket_policy", "proto.esp", "proto.ah",
+        "proto.ipcomp", "mode.transport", "mode.tunnel", "mode.beet", "crypto.algorithms",
+        "natt.udp_encap", "natt.tcp_encap", "km.replay_esn", "km.ike_daemon",
+        "km.acquire_listener", "selector.ports", "selector.protocol", "selector.mixed_policy",
+        "selector.user", "sa.nested", "sa.multicast", "iface.xfrm", "iface.vti",
+};
+
+static const SyntheticCap mixed[] = {
+        { "api.xfrm_netlink", VERDICT_AVAILABLE, 0 },
+        { "proto.esp", VERDICT_UNAVAILABLE, EPROTONOSUPPORT },
+        { "proto.ah", VERDICT_PARTIAL, EAFNOSUPPORT },
+        { "natt.udp_encap", VERDICT_UNKNOWN, 0 },
+        { "selector.ports", VERDICT_AVAILABLE, 0 },
+        { "sa.multicast", VERDICT_UNAVAILABLE, EPROTONOSUPPORT },
+};
+
+static json_object *get(json_object *o, const char *key, json_type type) {
+        json_object *v = NULL;
+
+        if (!json_object_object_get_ex(o, key, &v))
+                fail_msg("missing key '%s'", key);
+        if (!json_object_is_type(v, type))
+                fail_msg("key '%s' has type %s", key, json_type_to_name(json_object_get_type(v)));
+        return v;
+}
+
+static bool has(json_object *o, const char *key) {
+        return json_object_object_get_ex(o, key, NULL);
+}
+
+static void assert_one_of(const char *s, const char *const *set) {
+        for (; *set; set++)
+                if (strcmp(s, *set) == 0)
+                        return;
+        fail_msg("unexpected value '%s'", s);
+}
+
+static void check_capability(json_object *c) {
+        static const char *const verdicts[] = { "available", "partial", "unavailable", "unknown", NULL };
+        static const char *const levels[] = { "datapath", "api", "config", "none", NULL };
+        const char *verdict = json_object_get_string(get(c, "verdict", json_type_string));
+        json_object *checks = get(get(c, "details", json_type_object), "checks", json_type_array);
+
+        assert_non_null(catalogue_find(json_object_get_string(get(c, "id", json_type_string))));
+        get(c, "rfc5406_section", json_type_string);
+        get(c, "question", json_type_string);
+        assert_one_of(verdict, verdicts);
+        assert_one_of(json_object_get_string(get(c, "level", json_type_string)), levels);
+        assert_true(strlen(json_object_get_string(get(c, "evidence", json_type_string))) > 0);
+        assert_true(json_object_array_length(checks) > 0);
+
+        if (strcmp(verdict, "available") == 0) {
+                assert_false(has(c, "remedy"));
+                assert_false(has(c, "errno"));
+        } else {
+                json_object *remedy = get(c, "remedy", json_type_object);
+                get(remedy, "text", json_type_string);
+                get(remedy, "impact", json_type_string);
+                assert_true(json_object_array_length(get(remedy, "kernel_config", json_type_array)) > 0);
+                get(remedy, "modules", json_type_array);
+        }
+        if (has(c, "blocked_by"))
+                assert_true(json_object_array_length(get(c, "blocked_by", json_type_array)) > 0);
+}
+
+static void test_json_contract(void **state) {
+        Audit *a = synthetic_audit(mixed, ELEMENTSOF(mixed));
+        _cleanup_(json_object_putp) json_object *root = NULL, *reparsed = NULL;
+        json_object *caps, *s4, *host, *priv, *esp;
+        const char *text, *generated;
+
+        assert_int_equal(report_json(a, &root), 0);
+        assert_string_equal(json_object_get_string(get(root, "schema", json_type_string)), "ipsec-audit/report/v1");
+        get(get(root, "tool", json_type_object), "version", json_type_string);
+        generated = json_object_get_string(get(root, "generated_at", json_type_string));
+        assert_int_equal(strlen(generated), 20);
+        assert_int_equal(generated[19], 'Z');
+        get(root, "duration_ms", json_type_int);
+
+        host = get(root, "host", json_type_object);
+        get(host, "hostname", json_type_string);
+        get(host, "kernel_release", json_type_string);
+        get(host, "machine", json_type_string);
+        get(host, "os_pretty_name", json_type_string);
+        get(host, "boot_id", json_type_string);
+
+        priv = get(root, "privilege", json_type_object);
+        get(priv, "euid", json_type_int);
+        assert_string_equal(json_object_get_string(get(priv, "sandbox", json_type_string)), "netns");
+        get(priv, "passive", json_type_boolean);
+
+        caps = get(root, "capabilities", json_type_array);
+        assert_int_equal(json_object_array_length(caps), ELEMENTSOF(mixed));
+        for (size_t i = 0; i < json_object_array_length(caps); i++)
+                check_capability(json_object_array_get_idx(caps, i));
+
+        /* Report order is the probe table's, and kernel errno travels by name. */
+        esp = json_object_array_get_idx(caps, 1);
+        assert_string_equal(json_object_get_string(get(esp, "id", json_type_string)), "proto.esp");
+        assert_string_equal(json_object_get_string(get(esp, "errno", json_type_string)), "EPROTONOSUPPORT");
+
+        s4 = get(root, "section4", json_type_object);
+        get(s4, "ipsec_available", json_type_string);
+        get(s4, "point_to_point", json_type_string);
+        get(s4, "vpn", json_type_string);
+        get(s4, "multiple_layers", json_type_string);
+        get(s4, "verdict", json_type_string);
+        get(s4, "summary", json_type_string);
+        assert_int_equal(json_object_array_length(get(root, "modules_loaded_by_audit", json_type_array)), 0);
+
+        /* What the CLI prints parses back to the same tree. */
+        text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
+        reparsed = json_tokener_parse(text);
+        assert_non_null(reparsed);
+        assert_true(json_object_equal(root, reparsed));
+        synthetic_free(a);
+}
+
+static void test_json_modules(void **state) {
+        Audit *a = synthetic_audit(mixed, 1);
+        _cleanup_(json_object_putp) json_object *root = NULL, *unknown = NULL;
+        json_object *mods, *v = NULL;
+
+        a->modules_loaded.names = calloc(2, sizeof(char *));
+        a->modules_loaded.names[0] = strdup("esp4");
+        a->modules_loaded.names[1] = strdup("xfrm_user");
+        a->modules_loaded.n = 2;
+        assert_int_equal(report_json(a, &root), 0);
+        mods = get(root, "modules_loaded_by_audit", json_type_array);
+        assert_int_equal(json_object_array_length(mods), 2);
+        assert_string_equal(json_object_get_string(json_object_array_get_idx(mods, 1)), "xfrm_user");
+
+        /* An unreadable /proc/modules is "not known" (null), not "none" ([]). */
+        a->modules_known = false;
+        assert_int_equal(report_json(a, &unknown), 0);
+        assert_true(json_object_object_get_ex(unknown, "modules_loaded_by_audit", &v));
+        assert_null(v);
+        synthetic_free(a);
+}
+
+static void test_catalogue_complete(void **state) {
+        assert_int_equal(catalogue_size, ELEMENTSOF(contract_ids));
+        for (size_t i = 0; i < ELEMENTSOF(contract_ids); i++) {
+                const CatalogueEntry *e = catalogue_find(contract_ids[i]);
+                assert_non_null(e);
+                assert_true(strlen(e->question) > 0 && strlen(e->references) > 0);
+                assert_true(strlen(e->impact) > 0 && strlen(e->remedy) > 0);
+                assert_non_null(e->kernel_config[0]);
+                assert_non_null(e->modules);
+        }
+        assert_null(catalogue_find("proto.nonsense"));
+}
+
+static void test_probe_table(void **state) {
+        static const char *const sections[] = { "3.1", "3.2", "3.3", "3.4", "3.4, 4", "3.4, 5", "4", "5", "5, 6",
+                                                "6", "7", NULL };
+
+        for (const Probe *const *p = probe_table; *p; p++) {
+                assert_non_null(catalogue_find((*p)->id));
+                assert_one_of((*p)->rfc5406_section, sections);
+                assert_non_null((*p)->run);
+                assert_ptr_equal(probe_find(probe_table, (*p)->id), *p);
+                for (const Probe *const *q = p + 1; *q; q++)
+                        assert_string_not_equal((*p)->id, (*q)->id);
+        }
+        assert_null(probe_find(probe_table, "nope"));
+}
+
+static char *render_text(const Audit *a, bool colour) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        assert_non_null(f);
+        assert_int_equal(report_text(a, f, colour), 0);
+        fclose(f);
+        return buf;
+}
+
+static void test_text_layout(void **state) {
+        Audit *a = synthetic_audit(mixed, ELEMENTSOF(mixed));
+        char *plain = render_text(a, false), *coloured = render_text(a, true);
+        const char *s31, *s34, *s5, *s7, *v;
+
+        s31 = strstr(plain, "\n3.1. AH and ESP\n");
+        s34 = strstr(plain, "\n3.4. Application Programming Interface\n");
+        s5 = strstr(plain, "\n5. Endpoints\n");
+        s7 = strstr(plain, "\n7. Broadcast and Multicast\n");
+        v = strstr(plain, "\nSection 4 verdict: ");
+        assert_non_null(s31);
+        assert_non_null(s34);
+        assert_non_null(s5);
+        assert_non_null(s7);
+        assert_non_null(v);
+        assert_true(s31 < s34 && s34 < s5 && s5 < s7 && s7 < v);
+        /* Sections with no probe in this audit get no heading. */
+        assert_null(strstr(plain, "3.3. Key Management"));
+
+        assert_non_null(strstr(plain, "[-] proto.esp "));
+        assert_non_null(strstr(plain, "[+] api.xfrm_netlink "));
+        assert_non_null(strstr(plain, "remedy: Build or load the ESP transforms"));
+        assert_non_null(strstr(plain, "CONFIG_INET_ESP"));
+        assert_null(strchr(plain, '\033'));
+        assert_non_null(strchr(coloured, '\033'));
+        free(plain);
+        free(coloured);
+        synthetic_free(a);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_json_contract),
+                cmocka_unit_test(test_json_modules),
+                cmocka_unit_test(test_catalogue_complete),
+                cmocka_unit_test(test_probe_table),
+                cmocka_unit_test(test_text_layout),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Verdicts from checks, blocked_by, errno mapping and the Section 4 derivation. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "macro.h"
+#include "result.h"
+#include "section4.h"
+#include "synthetic.h"
+
+static void add(CapResult *r, const char *group, CheckOutcome o, int err, const char *blocked_by) {
+        Check *c = result_add_check(r, group, "trial SA");
+        assert_non_null(c);
+        c->outcome = o;
+        c->err = err;
+        c->read_back = o == CHECK_ACCEPTED;
+        c->blocked_by = blocked_by;
+}
+
+static void test_all_groups_accepted(void **state) {
+        CapResult r = {};
+
+        add(&r, "IPv4", CHECK_ACCEPTED, 0, NULL);
+        add(&r, "IPv6", CHECK_ACCEPTED, 0, NULL);
+        result_conclude(&r, "proto.esp");
+        assert_int_equal(r.verdict, VERDICT_AVAILABLE);
+        assert_int_equal(r.level, LEVEL_API);
+        assert_int_equal(r.err, 0);
+        assert_int_equal(r.n_blocked_by, 0);
+        assert_string_equal(r.evidence, "The kernel accepted and read back trial SA (IPv4, IPv6).");
+}
+
+static void test_one_family_missing_is_partial(void **state) {
+        CapResult r = {};
+
+        add(&r, "IPv4", CHECK_ACCEPTED, 0, NULL);
+        add(&r, "IPv6", CHECK_REFUSED, EAFNOSUPPORT, NULL);
+        result_conclude(&r, "proto.esp");
+        assert_int_equal(r.verdict, VERDICT_PARTIAL);
+        assert_int_equal(r.err, EAFNOSUPPORT);
+        assert_non_null(strstr(r.evidence, "refused trial SA (IPv6) with EAFNOSUPPORT"));
+}
+
+/* A group needs every check: an accepted policy does not rescue a refused SA. */
+static void test_group_needs_every_check(void **state) {
+        CapResult r = {};
+
+        add(&r, "IPv4", CHECK_ACCEPTED, 0, NULL);
+        add(&r, "IPv4", CHECK_REFUSED, EPROTONOSUPPORT, "proto.esp");
+        add(&r, "IPv6", CHECK_ACCEPTED, 0, NULL);
+        add(&r, "IPv6", CHECK_REFUSED, EPROTONOSUPPORT, "proto.esp");
+        result_conclude(&r, "sa.multicast");
+        assert_int_equal(r.verdict, VERDICT_UNAVAILABLE);
+        assert_int_equal(r.n_blocked_by, 1);
+        assert_string_equal(r.blocked_by[0], "proto.esp");
+        assert_int_equal(r.err, EPROTONOSUPPORT);
+}
+
+static void test_blocked_by_never_self_and_deduplicated(void **state) {
+        CapResult r = {};
+
+        add(&r, "ESP IPv4", CHECK_REFUSED, EPROTONOSUPPORT, "proto.esp");
+        add(&r, "ESP IPv6", CHECK_REFUSED, EPROTONOSUPPORT, "proto.esp");
+        add(&r, "AH IPv4", CHECK_REFUSED, EPROTONOSUPPORT, "proto.ah");
+        result_conclude(&r, "proto.esp");
+        assert_int_equal(r.verdict, VERDICT_UNAVAILABLE);
+        assert_int_equal(r.n_blocked_by, 1);
+        assert_string_equal(r.blocked_by[0], "proto.ah");
+}
+
+static void test_privilege_is_unknown_not_unavailable(void **state) {
+        CapResult r = {};
+
+        add(&r, "IPv4", CHECK_REFUSED, EPERM, NULL);
+        add(&r, "IPv6", CHECK_REFUSED, EPERM, NULL);
+        result_conclude(&r, "proto.ah");
+        assert_int_equal(r.verdict, VERDICT_UNKNOWN);
+        assert_int_equal(r.level, LEVEL_NONE);
+        assert_int_equal(r.n_blocked_by, 0);
+}
+
+static void test_altered_counts_as_missing(void **state) {
+        CapResult r = {};
+        Check *c;
+
+        add(&r, "IPv4", CHECK_ACCEPTED, 0, NULL);
+        c = result_add_check(&r, "IPv6", "ESP-in-UDP SA");
+        c->outcome = CHECK_ALTERED;
+        strcpy(c->note, "read back differs: XFRMA_ENCAP missing");
+        result_conclude(&r, "natt.udp_encap");
+        assert_int_equal(r.verdict, VERDICT_PARTIAL);
+        assert_non_null(strstr(r.evidence, "accepted but read back altered ESP-in-UDP SA (IPv6)"));
+        assert_non_null(strstr(r.evidence, "XFRMA_ENCAP missing"));
+}
+
+static void test_untried_and_refused(void **state) {
+        CapResult r = {};
+
+        add(&r, "IPv4", CHECK_REFUSED, EPROTONOSUPPORT, NULL);
+        add(&r, "IPv6", CHECK_UNTRIED, ETIMEDOUT, NULL);
+        result_conclude(&r, "proto.ah");
+        /* One variant refused, one never answered: not enough for "unavailable". */
+        assert_int_equal(r.verdict, VERDICT_UNKNOWN);
+        assert_int_equal(r.err, EPROTONOSUPPORT);
+}
+
+static void test_no_checks_is_unknown(void **state) {
+        CapResult r = {};
+
+        result_conclude(&r, "proto.ah");
+        assert_int_equal(r.verdict, VERDICT_UNKNOWN);
+        assert_true(r.done);
+}
+
+static void test_result_full(void **state) {
+        CapResult r = {};
+
+        for (unsigned i = 0; i < RESULT_MAX_CHECKS; i++)
+                assert_non_null(result_add_check(&r, "g", "w"));
+        assert_null(result_add_check(&r, "g", "w"));
+}
+
+static void test_errno_mapping(void **state) {
+        assert_int_equal(verdict_from_errno(EPROTONOSUPPORT), VERDICT_UNAVAILABLE);
+        assert_int_equal(verdict_from_errno(ENOSYS), VERDICT_UNAVAILABLE);
+        assert_int_equal(verdict_from_errno(ENOENT), VERDICT_UNAVAILABLE);
+        assert_int_equal(verdict_from_errno(EAFNOSUPPORT), VERDICT_UNAVAILABLE);
+        assert_int_equal(verdict_from_errno(EINVAL), VERDICT_UNAVAILABLE);
+        assert_int_equal(verdict_from_errno(EPERM), VERDICT_UNKNOWN);
+        assert_int_equal(verdict_from_errno(EACCES), VERDICT_UNKNOWN);
+        assert_int_equal(verdict_from_errno(ENOMEM), VERDICT_UNKNOWN);
+        assert_int_equal(verdict_from_errno(EEXIST), VERDICT_UNKNOWN);
+        assert_int_equal(verdict_from_errno(ETIMEDOUT), VERDICT_UNKNOWN);
+        assert_string_equal(errno_name(EPROTONOSUPPORT), "EPROTONOSUPPORT");
+        assert_null(errno_name(0));
+}
+
+static void test_names_round_trip(void **state) {
+        for (int v = 0; v < _VERDICT_MAX; v++) {
+                Verdict back;
+                assert_int_equal(verdict_from_string(verdict_to_string((Verdict) v), &back), 0);
+                assert_int_equal(back, v);
+        }
+        for (int l = 0; l < _LEVEL_MAX; l++) {
+                Level back;
+                assert_int_equal(level_from_string(level_to_string((Level) l), &back), 0);
+                assert_int_equal(back, l);
+        }
+        for (int o = 0; o < _CHECK_OUTCOME_MAX; o++) {
+                CheckOutcome back;
+                assert_int_equal(check_outcome_from_string(check_outcome_to_string((CheckOutcome) o), &back), 0);
+                assert_int_equal(back, o);
+        }
+        assert_int_equal(verdict_from_string("maybe", &(Verdict) { 0 }), -EINVAL);
+        assert_null(verdict_to_string(_VERDICT_MAX));
+}
+
+/* This machine's kernel: XFRM and selectors, no transforms at all. */
+static void test_section4_no_transforms(void **state) {
+        const SyntheticCap caps[] = {
+                { "api.xfrm_netlink", VERDICT_AVAILABLE, 0 },
+                { "proto.esp", VERDICT_UNAVAILABLE, EPROTONOSUPPORT },
+                { "proto.ah", VERDICT_UNAVAILABLE, EPROTONOSUPPORT },
+                { "mode.transport", VERDICT_UNAVAILABLE, EPROTONOSUPPORT },
+                { "mode.tunnel", VERDICT_UNAVAILABLE, EPROTONOSUPPORT },
+                { "selector.ports", VERDICT_AVAILABLE, 0 },
+                { "sa.nested", VERDICT_UNAVAILABLE, EPROTONOSUPPORT },
+        };
+        Audit *a = synthetic_audit(caps, ELEMENTSOF(caps));
+        Section4 s;
+
+        section4_derive(a, &s);
+        assert_int_equal(s.ipsec_available, VERDICT_UNAVAILABLE);
+        assert_int_equal(s.point_to_point, VERDICT_UNAVAILABLE);
+        assert_int_equal(s.vpn, VERDICT_UNAVAILABLE);
+        assert_int_equal(s.multiple_layers, VERDICT_UNAVAILABLE);
+        assert_int_equal(s.verdict, VERDICT_UNAVAILABLE);
+        assert_non_null(strstr(s.summary, "not available on this host (Linux 6.1.0-test)"));
+        assert_non_null(strstr(s.summary, "proto.esp unavailable (EPROTONOSUPPORT)"));
+        synthetic_free(a);
+}
+
+static void test_section4_everything(void **state) {
+        Audit *a = synthetic_audit_all(VERDICT_AVAILABLE, 0);
+        Section4 s;
+
+        section4_derive(a, &s);
+        assert_int_equal(s.verdict, VERDICT_AVAILABLE);
+        assert_int_equal(s.point_to_point, VERDICT_AVAILABLE);
+        assert_null(strstr(s.summary, "Not available"));
+        synthetic_free(a);
+}
+
+/* ESP left out, AH present: SAs exist, but only partly serve the four uses. */
+static void test_section4_ah_only(void **state) {
+        const SyntheticCap caps[] = {
+                { "api.xfrm_netlink", VERDICT_AVAILABLE, 0 },
+                { "proto.esp", VERDICT_UNAVAILABLE, EPROTONOSUPPORT },
+                { "proto.ah", VERDICT_AVAILABLE, 0 },
+                { "mode.transport", VERDICT_PARTIAL, EPROTONOSUPPORT },
+                { "mode.tunnel", VERDICT_PARTIAL, EPROTONOSUPPORT },
+                { "selector.ports", VERDICT_AVAILABLE, 0 },
+                { "sa.nested", VERDICT_PARTIAL, EPROTONOSUPPORT },
+        };
+        Audit *a = synthetic_audit(caps, ELEMENTSOF(caps));
+        Section4 s;
+
+        section4_derive(a, &s);
+        assert_int_equal(s.ipsec_available, VERDICT_AVAILABLE);
+        assert_int_equal(s.point_to_point, VERDICT_PARTIAL);
+        assert_int_equal(s.verdict, VERDICT_PARTIAL);
+        synthetic_free(a);
+}
+
+static void test_section4_unmeasured(void **state) {
+        Audit *a = synthetic_audit_all(VERDICT_UNKNOWN, 0);
+        Audit *none = synthetic_audit(NULL, 0);
+        Section4 s;
+
+        section4_derive(a, &s);
+        assert_int_equal(s.verdict, VERDICT_UNKNOWN);
+        assert_non_null(strstr(s.summary, "could not be determined"));
+        section4_derive(none, &s);
+        assert_int_equal(s.verdict, VERDICT_UNKNOWN);
+        synthetic_free(a);
+        synthetic_free(none);
+}
+
+/* No XFRM API at all decides, even where nothing else was measured. */
+static void test_section4_no_api(void **state) {
+        const SyntheticCap caps[] = {
+                { "api.xfrm_netlink", VERDICT_UNAVAILABLE, EPROTONOSUPPORT },
+                { "proto.esp", VERDICT_UNKNOWN, 0 },
+        };
+        Audit *a = synthetic_audit(caps, ELEMENTSOF(caps));
+        Section4 s;
+
+        section4_derive(a, &s);
+        assert_int_equal(s.ipsec_available, VERDICT_UNAVAILABLE);
+        assert_int_equal(s.verdict, VERDICT_UNAVAILABLE);
+        synthetic_free(a);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_all_groups_accepted),
+                cmocka_unit_test(test_one_family_missing_is_partial),
+                cmocka_unit_test(test_group_needs_every_check),
+                cmocka_unit_test(test_blocked_by_never_self_and_deduplicated),
+                cmocka_unit_test(test_privilege_is_unknown_not_unavailable),
+                cmocka_unit_test(test_altered_counts_as_missing),
+                cmocka_unit_test(test_untried_and_refused),
+                cmocka_unit_test(test_no_checks_is_unknown),
+                cmocka_unit_test(test_result_full),
+                cmocka_unit_test(test_errno_mapping),
+                cmocka_unit_test(test_names_round_trip),
+                cmocka_unit_test(test_section4_no_transforms),
+                cmocka_unit_test(test_section4_everything),
+                cmocka_unit_test(test_section4_ah_only),
+                cmocka_unit_test(test_section4_unmeasured),
+                cmocka_unit_test(test_section4_no_api),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
