@@ -44,6 +44,9 @@ static inline void xfrm_nl_freep(XfrmNl **nl) {
  */
 int xfrm_nl_transact(XfrmNl *nl, struct nlmsghdr *req, XfrmReplyFn fn, void *userdata, XfrmAnswer *ans);
 
+/* As xfrm_nl_transact for a request answered by exactly one message, which parse reads. */
+int xfrm_nl_transact_one(XfrmNl *nl, struct nlmsghdr *req, XfrmReplyFn parse, void *out, XfrmAnswer *ans);
+
 /* Parses an NLMSG_ERROR message: *ret_err positive errno or 0, extack copied. */
 int xfrm_nl_parse_error(const struct nlmsghdr *nlh, int *ret_err, char *extack, size_t extack_size);
 

@@ -132,16 +132,24 @@ static int record_fault(Check *c, int r, const char *stage) {
         return 0;
 }
 
-static void record_refusal(Check *c, const XfrmAnswer *ans, uint8_t proto) {
+/* Returns 1 if the object is in and should be read back, else records why not. */
+static int record_add(Check *c, int r, const XfrmAnswer *ans, uint8_t proto, const char *stage) {
+        if (r < 0)
+                return record_fault(c, r, stage);
+        if (ans->err == 0)
+                return 1;
         c->outcome = CHECK_REFUSED;
         c->err = ans->err;
         STRSCPY(c->extack, ans->extack);
         /* EPROTONOSUPPORT on a new SA: the transform type is not in the kernel. */
         if (ans->err == EPROTONOSUPPORT)
                 c->blocked_by = proto_capability(proto);
+        return 0;
 }
 
-static void record_read_back(Check *c, const XfrmAnswer *ans, int differs, const char *diff) {
+static int record_read_back(Check *c, int r, const XfrmAnswer *ans, int differs, const char *diff, const char *stage) {
+        if (r < 0)
+                return record_fault(c, r, stage);
         if (ans->err != 0) {
                 c->outcome = CHECK_ALTERED;
                 snprintf(c->note, sizeof(c->note), "not found on read-back: %s", errno_name(ans->err) ?: "error");
@@ -152,6 +160,7 @@ static void record_read_back(Check *c, const XfrmAnswer *ans, int differs, const
                 c->outcome = CHECK_ACCEPTED;
                 c->read_back = true;
         }
+        return 0;
 }
 
 int trial_sa(XfrmNl *nl, const XfrmSa *sa, Check *c) {
@@ -160,18 +169,12 @@ int trial_sa(XfrmNl *nl, const XfrmSa *sa, Check *c) {
         char diff[64] = "";
         int r;
 
-        r = xfrm_sa_add(nl, sa, &ans);
-        if (r < 0)
-                return record_fault(c, r, "XFRM_MSG_NEWSA");
-        if (ans.err != 0) {
-                record_refusal(c, &ans, sa->proto);
-                return 0;
-        }
+        r = record_add(c, xfrm_sa_add(nl, sa, &ans), &ans, sa->proto, "XFRM_MSG_NEWSA");
+        if (r <= 0)
+                return r;
         r = xfrm_sa_get(nl, sa, &got, &ans);
-        if (r < 0)
-                return record_fault(c, r, "XFRM_MSG_GETSA");
-        record_read_back(c, &ans, ans.err == 0 && xfrm_sa_compare(sa, &got, diff, sizeof(diff)), diff);
-        return 0;
+        return record_read_back(c, r, &ans, r >= 0 && ans.err == 0 && xfrm_sa_compare(sa, &got, diff, sizeof(diff)),
+                                diff, "XFRM_MSG_GETSA");
 }
 
 int trial_policy(XfrmNl *nl, const XfrmPolicy *p, Check *c) {
@@ -180,16 +183,12 @@ int trial_policy(XfrmNl *nl, const XfrmPolicy *p, Check *c) {
         char diff[64] = "";
         int r;
 
-        r = xfrm_policy_add(nl, p, &ans);
-        if (r < 0)
-                return record_fault(c, r, "XFRM_MSG_NEWPOLICY");
-        if (ans.err != 0) {
-                record_refusal(c, &ans, p->n_tmpl > 0 ? p->tmpl[0].proto : 0);
-                return 0;
-        }
+        r = record_add(c, xfrm_policy_add(nl, p, &ans), &ans, p->n_tmpl > 0 ? p->tmpl[0].proto : 0,
+                       "XFRM_MSG_NEWPOLICY");
+        if (r <= 0)
+                return r;
         r = xfrm_policy_get(nl, p, &got, &ans);
-        if (r < 0)
-                return record_fault(c, r, "XFRM_MSG_GETPOLICY");
-        record_read_back(c, &ans, ans.err == 0 && xfrm_policy_compare(p, &got, diff, sizeof(diff)), diff);
-        return 0;
+        return record_read_back(c, r, &ans,
+                                r >= 0 && ans.err == 0 && xfrm_policy_compare(p, &got, diff, sizeof(diff)), diff,
+                                "XFRM_MSG_GETPOLICY");
 }

@@ -161,3 +161,34 @@ int xfrm_nl_transact(XfrmNl *nl, struct nlmsghdr *req, XfrmReplyFn fn, void *use
                         return 0;
         }
 }
+
+typedef struct OneReply {
+        XfrmReplyFn parse;
+        void *out;
+        bool seen;
+} OneReply;
+
+static int one_reply(const struct nlmsghdr *nlh, void *userdata) {
+        OneReply *o = userdata;
+        int r;
+
+        if (o->seen)
+                return -EBADMSG;
+        r = o->parse(nlh, o->out);
+        if (r < 0)
+                return r;
+        o->seen = true;
+        return 0;
+}
+
+int xfrm_nl_transact_one(XfrmNl *nl, struct nlmsghdr *req, XfrmReplyFn parse, void *out, XfrmAnswer *ans) {
+        OneReply o = { .parse = parse, .out = out };
+        int r = xfrm_nl_transact(nl, req, one_reply, &o, ans);
+
+        if (r < 0)
+                return r;
+        /* Acknowledged without the object it was asked for. */
+        if (ans->err == 0 && !o.seen)
+                return -EBADMSG;
+        return 0;
+}

@@ -188,12 +188,9 @@ int xfrm_policy_compare(const XfrmPolicy *want, const XfrmPolicy *got, char *wha
 int xfrm_policy_add(XfrmNl *nl, const XfrmPolicy *p, XfrmAnswer *ans) {
         uint8_t buf[XFRM_MSG_BUF];
         struct nlmsghdr *nlh;
-        int r;
+        int r = xfrm_policy_build_new(buf, sizeof(buf), p, &nlh);
 
-        r = xfrm_policy_build_new(buf, sizeof(buf), p, &nlh);
-        if (r < 0)
-                return r;
-        return xfrm_nl_transact(nl, nlh, NULL, NULL, ans);
+        return r < 0 ? r : xfrm_nl_transact(nl, nlh, NULL, NULL, ans);
 }
 
 static int policy_reply(const struct nlmsghdr *nlh, void *userdata) {
@@ -204,16 +201,10 @@ int xfrm_policy_get(XfrmNl *nl, const XfrmPolicy *key, XfrmPolicy *ret, XfrmAnsw
         uint8_t buf[XFRM_MSG_BUF];
         struct nlmsghdr *nlh;
         XfrmPolicy got = {};
-        int r;
+        int r = xfrm_policy_build_get(buf, sizeof(buf), key, &nlh);
 
-        r = xfrm_policy_build_get(buf, sizeof(buf), key, &nlh);
-        if (r < 0)
+        if (r < 0 || (r = xfrm_nl_transact_one(nl, nlh, policy_reply, &got, ans)) < 0)
                 return r;
-        r = xfrm_nl_transact(nl, nlh, policy_reply, &got, ans);
-        if (r < 0)
-                return r;
-        if (ans->err == 0 && got.sel.family == 0)
-                return -EBADMSG;
         *ret = got;
         return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <libmnl/libmnl.h>
@@ -118,6 +119,10 @@ int xfrm_sa_build_get(void *buf, size_t size, const XfrmSa *sa, struct nlmsghdr 
         return 0;
 }
 
+_Static_assert(sizeof(struct xfrm_algo_auth) == sizeof(struct xfrm_algo_aead) &&
+               offsetof(struct xfrm_algo_auth, alg_trunc_len) == offsetof(struct xfrm_algo_aead, alg_icv_len),
+               "auth and AEAD algorithm attributes share a layout");
+
 /* Copies an algorithm attribute after checking it holds the key length it claims. */
 static int parse_alg(const struct nlattr *attr, uint16_t type, XfrmAlg *ret) {
         size_t len = mnl_attr_get_payload_len(attr), head;
@@ -126,17 +131,9 @@ static int parse_alg(const struct nlattr *attr, uint16_t type, XfrmAlg *ret) {
         unsigned key_bits, icv_bits = 0;
 
         switch (type) {
-        case XFRMA_ALG_AUTH_TRUNC: {
-                struct xfrm_algo_auth a;
-                if (len < sizeof(a))
-                        return -EBADMSG;
-                memcpy(&a, p, sizeof(a));
-                key_bits = a.alg_key_len;
-                icv_bits = a.alg_trunc_len;
-                head = sizeof(a);
-                break;
-        }
+        case XFRMA_ALG_AUTH_TRUNC:
         case XFRMA_ALG_AEAD: {
+                /* xfrm_algo_auth and xfrm_algo_aead share one layout: name, key bits, ICV bits, key. */
                 struct xfrm_algo_aead a;
                 if (len < sizeof(a))
                         return -EBADMSG;
@@ -278,12 +275,9 @@ int xfrm_sa_compare(const XfrmSa *want, const XfrmSa *got, char *what, size_t si
 int xfrm_sa_add(XfrmNl *nl, const XfrmSa *sa, XfrmAnswer *ans) {
         uint8_t buf[XFRM_MSG_BUF];
         struct nlmsghdr *nlh;
-        int r;
+        int r = xfrm_sa_build_new(buf, sizeof(buf), sa, &nlh);
 
-        r = xfrm_sa_build_new(buf, sizeof(buf), sa, &nlh);
-        if (r < 0)
-                return r;
-        return xfrm_nl_transact(nl, nlh, NULL, NULL, ans);
+        return r < 0 ? r : xfrm_nl_transact(nl, nlh, NULL, NULL, ans);
 }
 
 static int sa_reply(const struct nlmsghdr *nlh, void *userdata) {
@@ -294,16 +288,10 @@ int xfrm_sa_get(XfrmNl *nl, const XfrmSa *key, XfrmSa *ret, XfrmAnswer *ans) {
         uint8_t buf[XFRM_MSG_BUF];
         struct nlmsghdr *nlh;
         XfrmSa got = {};
-        int r;
+        int r = xfrm_sa_build_get(buf, sizeof(buf), key, &nlh);
 
-        r = xfrm_sa_build_get(buf, sizeof(buf), key, &nlh);
-        if (r < 0)
+        if (r < 0 || (r = xfrm_nl_transact_one(nl, nlh, sa_reply, &got, ans)) < 0)
                 return r;
-        r = xfrm_nl_transact(nl, nlh, sa_reply, &got, ans);
-        if (r < 0)
-                return r;
-        if (ans->err == 0 && got.family == 0)
-                return -EBADMSG; /* acknowledged without the SA it was asked for */
         *ret = got;
         return 0;
 }

@@ -47,7 +47,6 @@ int xfrm_addr(uint16_t family, const char *s, xfrm_address_t *ret) {
 
 typedef struct InfoParse {
         uint16_t reply_type;
-        bool seen;
         uint32_t count;
 } InfoParse;
 
@@ -81,7 +80,6 @@ static int info_reply(const struct nlmsghdr *nlh, void *userdata) {
                 return -EBADMSG;
         if (mnl_attr_parse(nlh, sizeof(uint32_t), info_attr_cb, p) < 0)
                 return -EBADMSG;
-        p->seen = true;
         return 0;
 }
 
@@ -92,13 +90,8 @@ static int xfrm_info(XfrmNl *nl, uint16_t type, uint16_t reply_type, uint32_t *r
         int r;
 
         r = xfrm_msg_start(buf, sizeof(buf), type, 0, sizeof(uint32_t), &nlh);
-        if (r < 0)
+        if (r < 0 || (r = xfrm_nl_transact_one(nl, nlh, info_reply, &p, ans)) < 0)
                 return r;
-        r = xfrm_nl_transact(nl, nlh, info_reply, &p, ans);
-        if (r < 0)
-                return r;
-        if (ans->err == 0 && !p.seen)
-                return -EBADMSG;
         *ret_count = p.count;
         return 0;
 }
