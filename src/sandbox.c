@@ -67,6 +67,21 @@ static int enter(SandboxKind kind) {
         }
 }
 
+/*
+ * The child must die of its own faults and of its timeout: handlers and
+ * blocked signals inherited from the caller (a test framework, an event loop
+ * with signalfd) would otherwise catch or hold them.
+ */
+static void reset_signals(void) {
+        struct sigaction dfl = { .sa_handler = SIG_DFL };
+        sigset_t none;
+
+        for (int sig = 1; sig < NSIG; sig++)
+                (void) sigaction(sig, &dfl, NULL);
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static int clamp_status(int err, int limit) {
         return err > 0 && err < limit ? err : limit - 1;
 }
@@ -80,6 +95,7 @@ int sandbox_run(SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userda
         if (pid < 0)
                 return -errno;
         if (pid == 0) {
+                reset_signals();
                 (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
                 r = enter(kind);
                 if (r < 0)

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The engine around the probes: a probe that crashes, hangs or fails still
+ * leaves a result that says so, and the audit completes. Real forks, no root:
+ * these probes are read-only, so they run wherever the sandbox allows.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "audit.h"
+#include "macro.h"
+
+static int run_fine(const ProbeContext *ctx, CapResult *r) {
+        Check *c = result_add_check(r, "IPv4", "thing");
+        c->outcome = CHECK_ACCEPTED;
+        return 0;
+}
+
+static int run_crash(const ProbeContext *ctx, CapResult *r) {
+        raise(SIGSEGV);
+        return 0;
+}
+
+static int run_hang(const ProbeContext *ctx, CapResult *r) {
+        for (;;)
+                pause();
+        return 0;
+}
+
+static int run_fail(const ProbeContext *ctx, CapResult *r) {
+        return -ENOMEM;
+}
+
+static int run_active(const ProbeContext *ctx, CapResult *r) {
+        return run_fine(ctx, r);
+}
+
+#define PROBE(name, flags_) \
+        static const Probe probe_##name = { .id = "test." #name, .rfc5406_section = "4", \
+                                            .summary = #name, .flags = flags_, .run = run_##name }
+PROBE(fine, 0);
+PROBE(crash, 0);
+PROBE(hang, 0);
+PROBE(fail, 0);
+PROBE(active, PROBE_ACTIVE);
+
+static const Probe *const table[] = { &probe_fine, &probe_crash, &probe_hang, &probe_fail, &probe_active, NULL };
+
+static void test_broken_probes_are_contained(void **state) {
+        _cleanup_(audit_freep) Audit *a = NULL;
+        AuditOptions o = { .timeout_s = 1 };
+        const CapResult *r;
+
+        assert_int_equal(audit_run(&o, table, &a), 0);
+        assert_int_equal(a->n_results, 5);
+
+        r = audit_result(a, "test.fine");
+        assert_int_equal(r->verdict, VERDICT_AVAILABLE);
+
+        r = audit_result(a, "test.crash");
+        assert_int_equal(r->verdict, VERDICT_UNKNOWN);
+        assert_string_equal(r->evidence, "The probe process died with signal SEGV.");
+
+        r = audit_result(a, "test.hang");
+        assert_int_equal(r->verdict, VERDICT_UNKNOWN);
+        assert_int_equal(r->err, ETIMEDOUT);
+        assert_string_equal(r->evidence, "The probe did not finish within 1 s.");
+
+        r = audit_result(a, "test.fail");
+        assert_int_equal(r->verdict, VERDICT_UNKNOWN);
+        assert_string_equal(r->evidence, "The probe failed (ENOMEM).");
+
+        /* Active probes need a private namespace; without one they say why. */
+        r = audit_result(a, "test.active");
+        if (a->privilege.sandbox == SANDBOX_HOST)
+                assert_non_null(strstr(r->evidence, "no private network namespace"));
+        else
+                assert_int_equal(r->verdict, VERDICT_AVAILABLE);
+
+        assert_null(audit_result(a, "test.absent"));
+        assert_true(audit_unknown_count(a) >= 3);
+}
+
+static void test_passive_runs_no_active_probe(void **state) {
+        _cleanup_(audit_freep) Audit *a = NULL;
+        static const Probe *const two[] = { &probe_fine, &probe_active, NULL };
+        AuditOptions o = { .passive = true };
+
+        assert_int_equal(audit_run(&o, two, &a), 0);
+        assert_true(a->passive);
+        assert_int_equal(a->privilege.sandbox, SANDBOX_HOST);
+        assert_int_equal(audit_result(a, "test.fine")->verdict, VERDICT_AVAILABLE);
+        assert_int_equal(audit_result(a, "test.active")->verdict, VERDICT_UNKNOWN);
+        assert_string_equal(audit_result(a, "test.active")->evidence,
+                            "Not run: passive mode performs no active probe.");
+}
+
+static int child_exit_code(void *userdata) {
+        return -*(int *) userdata;
+}
+
+static void test_sandbox_exit_codes(void **state) {
+        SandboxExit e;
+        int err = EPROTO;
+
+        assert_int_equal(sandbox_run(SANDBOX_HOST, 5, child_exit_code, &err, &e), 0);
+        assert_int_equal(e.err, EPROTO);
+        assert_int_equal(e.signal, 0);
+        assert_int_equal(e.enter_err, 0);
+        err = 0;
+        assert_int_equal(sandbox_run(SANDBOX_HOST, 5, child_exit_code, &err, &e), 0);
+        assert_int_equal(e.err, 0);
+        assert_string_equal(sandbox_kind_to_string(SANDBOX_USERNS), "userns+netns");
+}
+
+int main(void) {
+        const struct rlimit no_core = {};
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_broken_probes_are_contained),
+                cmocka_unit_test(test_passive_runs_no_active_probe),
+                cmocka_unit_test(test_sandbox_exit_codes),
+        };
+        /* The crashing probe should not leave a core file in the build tree. */
+        (void) setrlimit(RLIMIT_CORE, &no_core);
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
