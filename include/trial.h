@@ -15,6 +15,13 @@
 int trial_sa(XfrmNl *nl, const XfrmSa *sa, Check *c);
 int trial_policy(XfrmNl *nl, const XfrmPolicy *p, Check *c);
 
+/*
+ * Records the kernel's answer to one request: 1 if it accepted (the caller
+ * decides what that proves), 0 if a refusal or a failed conversation was
+ * recorded, -ENOMEM.
+ */
+int trial_record_answer(Check *c, int r, const XfrmAnswer *ans, const char *stage);
+
 /* The capability that provides a transform protocol ("proto.esp"), or NULL. */
 const char *proto_capability(uint8_t proto);
 const char *proto_name(uint8_t proto);

@@ -3,21 +3,17 @@
 
 #include "macro.h"
 #include "probes.h"
-
-static void record(Check *c, int r, const XfrmAnswer *ans) {
-        if (r < 0) {
-                check_set_untried(c, -r, "no usable answer from the kernel");
-        } else if (ans->err != 0) {
-                c->outcome = CHECK_REFUSED;
-                c->err = ans->err;
-                STRSCPY(c->extack, ans->extack);
-        } else {
-                c->outcome = CHECK_ACCEPTED;
-        }
-}
+#include "trial.h"
 
 /* Read-only questions (SAD and SPD counters): safe in the host's own namespace. */
 static int run(const ProbeContext *ctx, CapResult *res) {
+        static const struct {
+                const char *name;
+                int (*ask)(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans);
+        } queries[] = {
+                { "XFRM_MSG_GETSADINFO", xfrm_sad_info },
+                { "XFRM_MSG_GETSPDINFO", xfrm_spd_info },
+        };
         _cleanup_(xfrm_nl_freep) XfrmNl *nl = NULL;
         XfrmAnswer ans = {};
         uint32_t count;
@@ -36,10 +32,14 @@ static int run(const ProbeContext *ctx, CapResult *res) {
         }
         c->outcome = CHECK_ACCEPTED;
 
-        r = xfrm_sad_info(nl, &count, &ans);
-        record(ADD_CHECK(res, "XFRM netlink", "XFRM_MSG_GETSADINFO"), r, &ans);
-        r = xfrm_spd_info(nl, &count, &ans);
-        record(ADD_CHECK(res, "XFRM netlink", "XFRM_MSG_GETSPDINFO"), r, &ans);
+        for (size_t i = 0; i < ELEMENTSOF(queries); i++) {
+                c = ADD_CHECK(res, "XFRM netlink", queries[i].name);
+                r = trial_record_answer(c, queries[i].ask(nl, &count, &ans), &ans, queries[i].name);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        c->outcome = CHECK_ACCEPTED;
+        }
         return 0;
 }
 

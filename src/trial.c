@@ -132,8 +132,7 @@ static int record_fault(Check *c, int r, const char *stage) {
         return 0;
 }
 
-/* Returns 1 if the object is in and should be read back, else records why not. */
-static int record_add(Check *c, int r, const XfrmAnswer *ans, uint8_t proto, const char *stage) {
+int trial_record_answer(Check *c, int r, const XfrmAnswer *ans, const char *stage) {
         if (r < 0)
                 return record_fault(c, r, stage);
         if (ans->err == 0)
@@ -141,10 +140,16 @@ static int record_add(Check *c, int r, const XfrmAnswer *ans, uint8_t proto, con
         c->outcome = CHECK_REFUSED;
         c->err = ans->err;
         STRSCPY(c->extack, ans->extack);
-        /* EPROTONOSUPPORT on a new SA: the transform type is not in the kernel. */
-        if (ans->err == EPROTONOSUPPORT)
-                c->blocked_by = proto_capability(proto);
         return 0;
+}
+
+/* Returns 1 if the object is in and should be read back, else records why not. */
+static int record_add(Check *c, int r, const XfrmAnswer *ans, uint8_t proto, const char *stage) {
+        r = trial_record_answer(c, r, ans, stage);
+        /* EPROTONOSUPPORT on a new SA: the transform type is not in the kernel. */
+        if (r == 0 && c->outcome == CHECK_REFUSED && c->err == EPROTONOSUPPORT)
+                c->blocked_by = proto_capability(proto);
+        return r;
 }
 
 static int record_read_back(Check *c, int r, const XfrmAnswer *ans, int differs, const char *diff, const char *stage) {
