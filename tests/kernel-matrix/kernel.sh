@@ -1,0 +1,37 @@
+#!/bin/bash
+# Fetches Debian's current stable kernel (the package linux-image-amd64 depends
+# on) with `apt-get download`, unpacks it with `dpkg -x` into the cache, runs depmod on it and
+# prints the unpacked tree's path. The tree is reused between runs.
+#
+# Usage: kernel.sh CACHE_DIR
+# Exit status: 0 with the path on stdout; 1 with the reason on stderr.
+set -euo pipefail
+
+cache=$1
+mkdir -p "$cache"
+
+pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+        sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
+if [ -z "$pkg" ]; then
+        # Offline, or no apt lists: fall back to whatever was unpacked before.
+        tree=$(ls -d "$cache"/linux-image-*/ 2>/dev/null | sort -V | tail -n 1)
+        [ -n "$tree" ] || { echo "apt-cache knows no linux-image-amd64 and nothing is cached" >&2; exit 1; }
+        echo "${tree%/}"
+        exit 0
+fi
+
+tree=$cache/$pkg
+if [ ! -e "$tree/.unpacked" ]; then
+        debs=$cache/debs
+        mkdir -p "$debs"
+        if ! ls "$debs/${pkg}_"*.deb >/dev/null 2>&1; then
+                (cd "$debs" && apt-get download -q "$pkg" >/dev/null 2>"$debs/download.log") ||
+                        { echo "apt-get download $pkg failed: $(tail -n 1 "$debs/download.log")" >&2; exit 1; }
+        fi
+        rm -rf "$tree"
+        dpkg -x "$(ls "$debs/${pkg}_"*.deb | head -n 1)" "$tree"
+        # The package ships no modules.dep: the postinst generates it.
+        depmod -b "$tree" "$(ls "$tree/lib/modules")"
+        touch "$tree/.unpacked"
+fi
+echo "$tree"

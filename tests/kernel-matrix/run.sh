@@ -1,0 +1,153 @@
+#!/bin/bash
+# Kernel matrix (TAP): boots Debian's stable kernel under qemu in each
+# configuration of ./configs, runs iproute2 and the freshly built audit in
+# the guest, and checks the report against ./expect/NAME and against what
+# iproute2 could and could not install in the same guest.
+#
+# Reports and guest output are kept in $KERNEL_MATRIX_OUT (default
+# ./kernel-matrix in the build tree); `make kernel-matrix-fixtures` copies the
+# reports to tests/fixtures/reports/. The kernel and module archives are
+# cached in $KERNEL_MATRIX_CACHE between runs. KERNEL_MATRIX=skip skips it.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
+
+[ "${KERNEL_MATRIX:-}" = skip ] && skip_all "KERNEL_MATRIX=skip in the environment"
+for tool in qemu-system-x86_64 cpio depmod dpkg apt-get; do
+        command -v "$tool" >/dev/null ||
+                skip_all "$tool is not installed (apt-get install qemu-system-x86 cpio kmod)"
+done
+ldd /bin/busybox >/dev/null 2>&1 && skip_all "/bin/busybox is not static (apt-get install busybox-static)"
+[ -x /bin/busybox ] || skip_all "no /bin/busybox (apt-get install busybox-static)"
+if [ -z "${KERNEL_MATRIX_CACHE:-}" ]; then
+        if [ "$(id -u)" -eq 0 ]; then
+                KERNEL_MATRIX_CACHE=/var/cache/ipsec-audit/kernel-matrix
+        else
+                KERNEL_MATRIX_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/ipsec-audit/kernel-matrix
+        fi
+fi
+tree=$("$here/kernel.sh" "$KERNEL_MATRIX_CACHE" 2>"$work/kernel.err") ||
+        skip_all "cannot fetch Debian's kernel: $(cat "$work/kernel.err")"
+kver=$(ls "$tree/lib/modules")
+out=${KERNEL_MATRIX_OUT:-$PWD/kernel-matrix}
+mkdir -p "$out"
+diag "kernel $kver from $tree"
+
+# verdict_of KEY REPORT: a capability's verdict, or a section4 field.
+verdict_of() {
+        case $1 in
+        section4) jq -r '.section4.verdict // "absent"' "$2" ;;
+        section4.*) jq -r --arg f "${1#section4.}" '.section4[$f] // "absent"' "$2" ;;
+        *) jq -r --arg id "$1" '(.capabilities[] | select(.id == $id) | .verdict) // "absent"' "$2" ;;
+        esac
+}
+evidence_of() {
+        jq -r --arg id "$1" '.capabilities[] | select(.id == $id) | .evidence' "$2"
+}
+oracle() { awk -v n="$1" '$1 == "oracle" && $2 == n { print $3 }' "$cfg_out.guest"; }
+
+# The oracle: the verdict iproute2's answers imply for a two-family pair,
+# and the bound one answer puts on a capability.
+expect_pair() {
+        local id=$1 a b want
+        a=$(oracle "$2") b=$(oracle "$3")
+        case "$a$b" in
+        okok) want=available ;;
+        ok*|*ok) want=partial ;;
+        *) want=unavailable ;;
+        esac
+        is "$cfg: $id agrees with iproute2 ($2 $a, $3 $b)" "$(verdict_of "$id" "$report")" "$want"
+}
+expect_bound() {
+        local id=$1 got answer
+        answer=$(oracle "$2")
+        got=$(verdict_of "$id" "$report")
+        if [ "$got" = absent ]; then
+                skip "$cfg: $id against iproute2's $2" "$id is not in this build's catalogue"
+        elif [ "$answer" = ok ]; then
+                check "$cfg: $id not unavailable where iproute2's $2 worked (got $got)" [ "$got" != unavailable ]
+        else
+                check "$cfg: $id not available where iproute2's $2 was refused (got $got)" [ "$got" != available ]
+        fi
+}
+
+while read -r cfg omit append; do
+        case $cfg in '' | '#'*) continue ;; esac
+        [ "$omit" = - ] && omit=""
+        [ "$append" = - ] && append=""
+        cfg_out=$out/$cfg
+        report=$cfg_out.json
+        "$here/boot.sh" --kernel "$tree" --cache "$KERNEL_MATRIX_CACHE" \
+                --omit "${omit//,/ }" --append "$append" \
+                --copy "$IPSEC_AUDIT" --copy "$(command -v ip)" \
+                --data "$cfg_out.guest" --console "$cfg_out.console" "$here/guest.sh"
+        status=$?
+        if [ "$status" -ne 0 ]; then
+                ok 1 "$cfg: the guest booted and ran the audit (boot.sh exit $status)"
+                tail -n 20 "$cfg_out.console" "$cfg_out.guest" 2>/dev/null | sed 's/^/#   /'
+                continue
+        fi
+        ok 0 "$cfg: the guest booted and ran the audit"
+        sed -n '/^--- report$/,/^--- end$/p' "$cfg_out.guest" | sed '1d;$d' >"$report"
+        is "$cfg: audit exit status (0: every capability measured)" \
+                "$(sed -n 's/^audit-exit //p' "$cfg_out.guest")" 0
+        if ! jq -e . "$report" >/dev/null 2>&1; then
+                ok 1 "$cfg: the report is JSON"
+                sed -n '/^--- stderr$/,/^--- report$/p' "$cfg_out.guest" | sed 's/^/#   /'
+                continue
+        fi
+        is "$cfg: the report is from the guest's kernel" "$(jq -r .host.kernel_release "$report")" "$kver"
+        is "$cfg: the audit ran its probes in a private namespace" "$(jq -r .privilege.sandbox "$report")" netns
+
+        # What this configuration must show (expect/NAME).
+        while read -r key want regex; do
+                case $key in '' | '#'*) continue ;; esac
+                case $key in
+                loads)
+                        got=$(jq -r --arg m "$want" '[.modules_loaded_by_audit[] | select(. == $m)] | length' "$report")
+                        is "$cfg: the audit loaded module $want" "$got" 1
+                        ;;
+                blocked-by)
+                        got=$(jq -r --arg id "$want" '.capabilities[] | select(.id == $id) | .blocked_by // [] | join(",")' "$report")
+                        is "$cfg: $want blocked by" "$got" "$regex"
+                        ;;
+                available-groups)
+                        # The variants whose every check was accepted, from details.checks.
+                        got=$(jq -r --arg id "$want" '.capabilities[] | select(.id == $id) | .details.checks
+                                | group_by(.group) | map(select(all(.outcome == "accepted")) | .[0].group) | sort | join(",")' "$report")
+                        is "$cfg: $want available variants" "$got" "$regex"
+                        ;;
+                not-loads)
+                        got=$(jq -r --arg m "$want" '[.modules_loaded_by_audit[] | select(. == $m)] | length' "$report")
+                        is "$cfg: module $want was not loaded" "$got" 0
+                        ;;
+                *)
+                        is "$cfg: $key" "$(verdict_of "$key" "$report")" "$want"
+                        if [ -n "$regex" ]; then
+                                evidence=$(evidence_of "$key" "$report")
+                                if echo "$evidence" | grep -Eq -- "$regex"; then
+                                        ok 0 "$cfg: $key evidence matches /$regex/"
+                                else
+                                        ok 1 "$cfg: $key evidence matches /$regex/"
+                                        echo "#   evidence: $evidence"
+                                fi
+                        fi
+                        ;;
+                esac
+        done <"$here/expect/$cfg"
+
+        # iproute2, run in the same guest, must agree.
+        expect_pair proto.esp esp4 esp6
+        expect_pair proto.ah ah4 ah6
+        expect_pair proto.ipcomp comp4 comp6
+        expect_bound mode.tunnel tunnel4
+        expect_bound mode.beet beet4
+        expect_bound natt.udp_encap natt4
+        expect_bound sa.multicast mcast4
+        expect_bound km.replay_esn esn4
+        expect_bound selector.ports ports4
+        expect_bound sa.nested nested4
+        expect_bound iface.xfrm xfrmi
+        expect_bound iface.vti vti
+done <"$here/configs"
+
+done_testing
