@@ -98,7 +98,12 @@ while read -r cfg omit append; do
         is "$cfg: the report is from the guest's kernel" "$(jq -r .host.kernel_release "$report")" "$kver"
         is "$cfg: the audit ran its probes in a private namespace" "$(jq -r .privilege.sandbox "$report")" netns
 
-        # What this configuration must show (expect/NAME).
+        # What this configuration must show (expect/NAME), one line each:
+        #   ID VERDICT [EVIDENCE-REGEX]   a capability (or section4[.FIELD])
+        #   blocked-by ID [IDS]           its blocked_by list, comma-joined
+        #   available-groups ID GROUPS    its variants with every check accepted
+        #   level ID LEVEL                how the verdict was reached
+        #   loads MODULE / not-loads MODULE   modules_loaded_by_audit
         while read -r key want regex; do
                 case $key in '' | '#'*) continue ;; esac
                 case $key in
@@ -109,6 +114,10 @@ while read -r cfg omit append; do
                 blocked-by)
                         got=$(jq -r --arg id "$want" '.capabilities[] | select(.id == $id) | .blocked_by // [] | join(",")' "$report")
                         is "$cfg: $want blocked by" "$got" "$regex"
+                        ;;
+                level)
+                        got=$(jq -r --arg id "$want" '(.capabilities[] | select(.id == $id) | .level) // "absent"' "$report")
+                        is "$cfg: $want measured at level" "$got" "$regex"
                         ;;
                 available-groups)
                         # The variants whose every check was accepted, from details.checks.
