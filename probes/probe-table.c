@@ -6,10 +6,12 @@
 /* Report order follows RFC 5406: Sections 3.1 to 7, the API first. */
 const Probe *const probe_table[] = {
         &probe_api_xfrm_netlink,
+        &probe_api_pfkey_v2,
         &probe_proto_esp,
         &probe_proto_ah,
         &probe_proto_ipcomp,
         &probe_natt_udp_encap,
+        &probe_crypto_algorithms,
         &probe_mode_transport,
         &probe_mode_tunnel,
         &probe_mode_beet,
