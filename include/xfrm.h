@@ -120,6 +120,8 @@ int xfrm_policy_get(XfrmNl *nl, const XfrmPolicy *key, XfrmPolicy *ret, XfrmAnsw
 /* Read-only counters (XFRM_MSG_GETSADINFO / GETSPDINFO): the API probe's question. */
 int xfrm_sad_info(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans);
 int xfrm_spd_info(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans);
+/* Per-socket policies (IP_XFRM_POLICY) in the namespace: GETSPDINFO's inscnt + outscnt + fwdscnt. */
+int xfrm_spd_socket_count(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans);
 
 /* Address helpers for probes: parse a literal of the given family. */
 int xfrm_addr(uint16_t family, const char *s, xfrm_address_t *ret);

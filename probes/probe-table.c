@@ -7,6 +7,7 @@
 const Probe *const probe_table[] = {
         &probe_api_xfrm_netlink,
         &probe_api_pfkey_v2,
+        &probe_api_socket_policy,
         &probe_proto_esp,
         &probe_proto_ah,
         &probe_proto_ipcomp,
@@ -19,6 +20,7 @@ const Probe *const probe_table[] = {
         &probe_selector_ports,
         &probe_selector_protocol,
         &probe_selector_mixed_policy,
+        &probe_selector_user,
         &probe_sa_multicast,
         NULL,
 };
