@@ -68,6 +68,9 @@ typedef struct XfrmSa {
         XfrmAlg enc, auth, aead, comp;
         bool encap;
         uint16_t encap_type, encap_sport, encap_dport; /* ports in host byte order */
+        uint8_t replay_window; /* legacy window in xfrm_usersa_info; 0: none (not compared) */
+        bool esn;              /* XFRM_STATE_ESN with XFRMA_REPLAY_ESN_VAL */
+        uint32_t esn_window;   /* XFRMA_REPLAY_ESN_VAL's replay_window, in packets */
 } XfrmSa;
 
 typedef struct XfrmSelector {
