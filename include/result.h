@@ -15,7 +15,7 @@
 #define RESULT_MAX_CHECKS 24
 #define RESULT_MAX_BLOCKERS 4
 #define RESULT_MAX_DETAILS 8
-#define RESULT_DETAIL_VALUE 256
+#define RESULT_DETAIL_VALUE 512
 
 typedef enum CheckOutcome {
         CHECK_ACCEPTED, /* accepted and read back as sent */

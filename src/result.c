@@ -55,9 +55,10 @@ static Detail *detail_get(CapResult *r, const char *key, bool list) {
 }
 
 int result_set_detail(CapResult *r, const char *key, const char *value) {
-        Detail *d = detail_get(r, key, false);
+        Detail *d;
 
-        if (!d || strlen(value) >= sizeof(d->value))
+        /* Checked before a slot is taken: a refused detail leaves no trace. */
+        if (strlen(value) >= RESULT_DETAIL_VALUE || !(d = detail_get(r, key, false)))
                 return -ENOBUFS;
         STRSCPY(d->value, value);
         return 0;
