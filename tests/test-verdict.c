@@ -267,6 +267,31 @@ static void test_section4_unmeasured(void **state) {
         synthetic_free(none);
 }
 
+/* PF_KEY never decides Section 4, nor appears in its summary, while XFRM netlink works. */
+static void test_section4_pfkey_never_decides(void **state) {
+        SyntheticCap caps[] = {
+                { "api.xfrm_netlink", VERDICT_AVAILABLE, 0 },
+                { "api.pfkey_v2", VERDICT_UNAVAILABLE, EAFNOSUPPORT },
+                { "proto.esp", VERDICT_AVAILABLE, 0 },
+                { "proto.ah", VERDICT_AVAILABLE, 0 },
+        };
+        Audit *a = synthetic_audit(caps, ELEMENTSOF(caps));
+        Section4 s;
+
+        section4_derive(a, &s);
+        assert_int_equal(s.ipsec_available, VERDICT_AVAILABLE);
+        assert_null(strstr(s.summary, "pfkey"));
+        synthetic_free(a);
+
+        caps[0].verdict = VERDICT_UNAVAILABLE;
+        caps[0].err = EPROTONOSUPPORT;
+        a = synthetic_audit(caps, ELEMENTSOF(caps));
+        section4_derive(a, &s);
+        assert_int_equal(s.ipsec_available, VERDICT_UNAVAILABLE);
+        assert_non_null(strstr(s.summary, "api.pfkey_v2 unavailable (EAFNOSUPPORT)"));
+        synthetic_free(a);
+}
+
 /* No XFRM API at all decides, even where nothing else was measured. */
 static void test_section4_no_api(void **state) {
         const SyntheticCap caps[] = {
@@ -301,6 +326,7 @@ int main(void) {
                 cmocka_unit_test(test_section4_ah_only),
                 cmocka_unit_test(test_section4_unmeasured),
                 cmocka_unit_test(test_section4_no_api),
+                cmocka_unit_test(test_section4_pfkey_never_decides),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
