@@ -26,6 +26,8 @@ typedef struct Probe {
         const char *summary;
         unsigned flags;
         int (*run)(const ProbeContext *ctx, CapResult *r);
+        /* Optional: derives the verdict instead of result_conclude (which it may call first). */
+        void (*conclude)(CapResult *r, const char *self_id);
 } Probe;
 
 /* NULL-terminated, in report order. */

@@ -14,6 +14,8 @@
 
 #define RESULT_MAX_CHECKS 24
 #define RESULT_MAX_BLOCKERS 4
+#define RESULT_MAX_DETAILS 8
+#define RESULT_DETAIL_VALUE 512
 
 typedef enum CheckOutcome {
         CHECK_ACCEPTED, /* accepted and read back as sent */
@@ -39,6 +41,17 @@ typedef struct Check {
         const char *blocked_by; /* capability whose absence explains a refusal */
 } Check;
 
+/*
+ * A named fact the checks alone do not carry (the algorithms a kernel lists,
+ * a read-back value). A list keeps its items separated by ", " and is
+ * reported as an array; item names must not contain ", ".
+ */
+typedef struct Detail {
+        char key[32];
+        char value[RESULT_DETAIL_VALUE];
+        bool list;
+} Detail;
+
 typedef struct CapResult {
         bool done;
         Verdict verdict;
@@ -50,6 +63,8 @@ typedef struct CapResult {
         unsigned n_blocked_by;
         Check checks[RESULT_MAX_CHECKS];
         unsigned n_checks;
+        Detail details[RESULT_MAX_DETAILS];
+        unsigned n_details;
 } CapResult;
 
 const char *check_outcome_to_string(CheckOutcome o);
@@ -60,6 +75,14 @@ Check *result_add_check(CapResult *r, const char *group, const char *what);
 
 /* Records that a check could not be made: err is a positive errno or 0. */
 void check_set_untried(Check *c, int err, const char *note);
+
+/*
+ * Sets a scalar detail, or appends an item to a list detail (created on first
+ * use). -ENOBUFS when there is no room: details are bounded like checks.
+ */
+int result_set_detail(CapResult *r, const char *key, const char *value);
+int result_append_detail(CapResult *r, const char *key, const char *item);
+const Detail *result_find_detail(const CapResult *r, const char *key);
 
 /* Derives verdict, level, evidence, errno, extack and blocked_by from the checks. */
 void result_conclude(CapResult *r, const char *self_id);

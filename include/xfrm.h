@@ -68,6 +68,9 @@ typedef struct XfrmSa {
         XfrmAlg enc, auth, aead, comp;
         bool encap;
         uint16_t encap_type, encap_sport, encap_dport; /* ports in host byte order */
+        uint8_t replay_window; /* legacy window in xfrm_usersa_info; 0: none (not compared) */
+        bool esn;              /* XFRM_STATE_ESN with XFRMA_REPLAY_ESN_VAL */
+        uint32_t esn_window;   /* XFRMA_REPLAY_ESN_VAL's replay_window, in packets */
 } XfrmSa;
 
 typedef struct XfrmSelector {
@@ -120,6 +123,8 @@ int xfrm_policy_get(XfrmNl *nl, const XfrmPolicy *key, XfrmPolicy *ret, XfrmAnsw
 /* Read-only counters (XFRM_MSG_GETSADINFO / GETSPDINFO): the API probe's question. */
 int xfrm_sad_info(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans);
 int xfrm_spd_info(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans);
+/* Per-socket policies (IP_XFRM_POLICY) in the namespace: GETSPDINFO's inscnt + outscnt + fwdscnt. */
+int xfrm_spd_socket_count(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans);
 
 /* Address helpers for probes: parse a literal of the given family. */
 int xfrm_addr(uint16_t family, const char *s, xfrm_address_t *ret);

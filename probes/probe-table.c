@@ -6,17 +6,23 @@
 /* Report order follows RFC 5406: Sections 3.1 to 7, the API first. */
 const Probe *const probe_table[] = {
         &probe_api_xfrm_netlink,
+        &probe_api_pfkey_v2,
+        &probe_api_socket_policy,
         &probe_proto_esp,
         &probe_proto_ah,
         &probe_proto_ipcomp,
         &probe_natt_udp_encap,
+        &probe_natt_tcp_encap,
+        &probe_crypto_algorithms,
         &probe_mode_transport,
         &probe_mode_tunnel,
         &probe_mode_beet,
+        &probe_km_replay_esn,
         &probe_sa_nested,
         &probe_selector_ports,
         &probe_selector_protocol,
         &probe_selector_mixed_policy,
+        &probe_selector_user,
         &probe_sa_multicast,
         NULL,
 };

@@ -5,6 +5,10 @@
 #include "probe.h"
 
 extern const Probe probe_api_xfrm_netlink;
+extern const Probe probe_api_pfkey_v2;
+extern const Probe probe_crypto_algorithms;
+extern const Probe probe_api_socket_policy, probe_selector_user;
+extern const Probe probe_km_replay_esn, probe_natt_tcp_encap;
 extern const Probe probe_proto_esp, probe_proto_ah, probe_proto_ipcomp;
 extern const Probe probe_mode_transport, probe_mode_tunnel, probe_mode_beet;
 extern const Probe probe_natt_udp_encap;

@@ -43,7 +43,7 @@ static int probe_job(void *userdata) {
         r = j->probe->run(&ctx, j->result);
         if (r < 0)
                 return r;
-        result_conclude(j->result, j->probe->id);
+        (j->probe->conclude ?: result_conclude)(j->result, j->probe->id);
         return 0;
 }
 

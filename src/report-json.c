@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <string.h>
 
 #include "catalogue.h"
 #include "config.h"
@@ -72,6 +73,29 @@ static int check_json(const Check *c, json_object **ret) {
         return 0;
 }
 
+/* A list detail becomes an array of its ", "-separated items, a scalar a string. */
+static int detail_json(const Detail *d, json_object **ret) {
+        _cleanup_(json_object_putp) json_object *arr = NULL;
+        int r;
+
+        if (!d->list) {
+                *ret = json_object_new_string(d->value);
+                return *ret ? 0 : -ENOMEM;
+        }
+        if (!(arr = json_object_new_array()))
+                return -ENOMEM;
+        for (const char *p = d->value; *p;) {
+                const char *sep = strstr(p, ", ");
+                size_t n = sep ? (size_t) (sep - p) : strlen(p);
+
+                if ((r = append(arr, json_object_new_string_len(p, (int) n))) < 0)
+                        return r;
+                p += n + (sep ? 2 : 0);
+        }
+        *ret = TAKE_PTR(arr);
+        return 0;
+}
+
 static int remedy_json(const CatalogueEntry *e, json_object **ret) {
         _cleanup_(json_object_putp) json_object *o = json_object_new_object();
         int r;
@@ -109,6 +133,11 @@ int report_json_capability(const Probe *p, const CapResult *res, json_object **r
         for (unsigned i = 0; i < res->n_checks; i++) {
                 json_object *c = NULL;
                 if ((r = check_json(&res->checks[i], &c)) < 0 || (r = append(checks, c)) < 0)
+                        return r;
+        }
+        for (unsigned i = 0; i < res->n_details; i++) {
+                json_object *d = NULL;
+                if ((r = detail_json(&res->details[i], &d)) < 0 || (r = add(details, res->details[i].key, d)) < 0)
                         return r;
         }
         if ((r = add(details, "checks", TAKE_PTR(checks))) < 0 ||

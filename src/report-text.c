@@ -104,6 +104,11 @@ static void print_capability(FILE *f, const Probe *p, const CapResult *r, bool c
         fprintf(f, "  %s%s%s %-22s %s%s%s (%s)\n", on(colour, r->verdict), styles[r->verdict].mark, off(colour),
                 p->id, on(colour, r->verdict), verdict_to_string(r->verdict), off(colour), level_to_string(r->level));
         print_wrapped(f, "      ", r->evidence);
+        for (unsigned i = 0; i < r->n_details; i++) {
+                char line[RESULT_DETAIL_VALUE + 40];
+                snprintf(line, sizeof(line), "%s: %s", r->details[i].key, r->details[i].value);
+                print_wrapped(f, "      ", line);
+        }
         if (r->n_blocked_by > 0) {
                 fprintf(f, "      blocked by:");
                 for (unsigned i = 0; i < r->n_blocked_by; i++)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -37,6 +38,55 @@ Check *result_add_check(CapResult *r, const char *group, const char *what) {
         STRSCPY(c->group, group);
         STRSCPY(c->what, what);
         return c;
+}
+
+static Detail *detail_get(CapResult *r, const char *key, bool list) {
+        Detail *d;
+
+        for (unsigned i = 0; i < r->n_details; i++)
+                if (strcmp(r->details[i].key, key) == 0)
+                        return r->details[i].list == list ? &r->details[i] : NULL;
+        if (r->n_details >= RESULT_MAX_DETAILS || strlen(key) >= sizeof(d->key))
+                return NULL;
+        d = &r->details[r->n_details++];
+        *d = (Detail) { .list = list };
+        STRSCPY(d->key, key);
+        return d;
+}
+
+int result_set_detail(CapResult *r, const char *key, const char *value) {
+        Detail *d;
+
+        /* Checked before a slot is taken: a refused detail leaves no trace. */
+        if (strlen(value) >= RESULT_DETAIL_VALUE || !(d = detail_get(r, key, false)))
+                return -ENOBUFS;
+        STRSCPY(d->value, value);
+        return 0;
+}
+
+int result_append_detail(CapResult *r, const char *key, const char *item) {
+        Detail *d;
+        size_t len;
+
+        if (!item[0] || strstr(item, ", "))
+                return -EINVAL;
+        d = detail_get(r, key, true);
+        if (!d)
+                return -ENOBUFS;
+        len = strlen(d->value);
+        if (len + (len ? 2 : 0) + strlen(item) >= sizeof(d->value))
+                return -ENOBUFS;
+        if (len)
+                strcat(d->value, ", ");
+        strcat(d->value, item);
+        return 0;
+}
+
+const Detail *result_find_detail(const CapResult *r, const char *key) {
+        for (unsigned i = 0; i < r->n_details; i++)
+                if (strcmp(r->details[i].key, key) == 0)
+                        return &r->details[i];
+        return NULL;
 }
 
 void check_set_untried(Check *c, int err, const char *note) {

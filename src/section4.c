@@ -90,6 +90,9 @@ static void summarise(const Audit *a, Section4 *s) {
                 const CapResult *r = audit_result(a, keys[i]);
                 if (!r || r->verdict == VERDICT_AVAILABLE)
                         continue;
+                /* PF_KEY is a legacy alternative (DESIGN.md): worth no mention where XFRM netlink works. */
+                if (strcmp(keys[i], "api.pfkey_v2") == 0 && cap(a, "api.xfrm_netlink") == VERDICT_AVAILABLE)
+                        continue;
                 APPEND("%s %s %s", n_missing++ ? "," : " Not available:", keys[i], verdict_to_string(r->verdict));
                 if (r->err)
                         APPEND(" (%s)", errno_name(r->err) ?: "error");

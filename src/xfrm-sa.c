@@ -12,6 +12,8 @@
 /* Trial keys are a fixed pattern: the SAs live only in a throw-away namespace. */
 #define TRIAL_KEY_BYTE 0x5a
 #define ALG_KEY_MAX 64
+/* 4096 packets of replay window, far beyond what IKE daemons configure. */
+#define ESN_BMP_MAX 128
 
 static int put_alg(struct nlmsghdr *nlh, size_t size, uint16_t type, const XfrmAlg *alg) {
         union {
@@ -78,6 +80,7 @@ int xfrm_sa_build_new(void *buf, size_t size, const XfrmSa *sa, struct nlmsghdr 
         info->id.proto = sa->proto;
         info->mode = sa->mode;
         info->reqid = sa->reqid;
+        info->replay_window = sa->replay_window;
         xfrm_lifetime_infinite(&info->lft);
 
         for (size_t i = 0; i < ELEMENTSOF(algs); i++) {
@@ -94,6 +97,23 @@ int xfrm_sa_build_new(void *buf, size_t size, const XfrmSa *sa, struct nlmsghdr 
                         .encap_dport = htons(sa->encap_dport),
                 };
                 if (!mnl_attr_put_check(nlh, size, XFRMA_ENCAP, sizeof(encap), &encap))
+                        return -ENOBUFS;
+        }
+        if (sa->esn) {
+                /* The bitmap follows the header: one bit per packet of the window. */
+                struct {
+                        struct xfrm_replay_state_esn rs;
+                        uint32_t bmp[ESN_BMP_MAX];
+                } esn = {};
+                uint32_t bmp_len = (sa->esn_window + 31) / 32;
+
+                if (bmp_len == 0 || bmp_len > ESN_BMP_MAX)
+                        return -EINVAL;
+                esn.rs.bmp_len = bmp_len;
+                esn.rs.replay_window = sa->esn_window;
+                info->flags |= XFRM_STATE_ESN;
+                if (!mnl_attr_put_check(nlh, size, XFRMA_REPLAY_ESN_VAL, sizeof(esn.rs) + bmp_len * sizeof(uint32_t),
+                                        &esn))
                         return -ENOBUFS;
         }
         *ret = nlh;
@@ -198,6 +218,17 @@ static int sa_attr_cb(const struct nlattr *attr, void *data) {
                 sa->encap_dport = ntohs(e.encap_dport);
                 break;
         }
+        case XFRMA_REPLAY_ESN_VAL: {
+                struct xfrm_replay_state_esn rs;
+                size_t len = mnl_attr_get_payload_len(attr);
+                if (len < sizeof(rs))
+                        return MNL_CB_ERROR;
+                memcpy(&rs, mnl_attr_get_payload(attr), sizeof(rs));
+                if (rs.bmp_len > (len - sizeof(rs)) / sizeof(uint32_t))
+                        return MNL_CB_ERROR;
+                sa->esn_window = rs.replay_window;
+                break;
+        }
         default:
                 break;
         }
@@ -218,6 +249,8 @@ int xfrm_sa_parse(const struct nlmsghdr *nlh, XfrmSa *ret) {
         sa.proto = info.id.proto;
         sa.mode = info.mode;
         sa.reqid = info.reqid;
+        sa.replay_window = info.replay_window;
+        sa.esn = info.flags & XFRM_STATE_ESN;
         if (mnl_attr_parse(nlh, sizeof(info), sa_attr_cb, &sa) < 0)
                 return -EBADMSG;
         *ret = sa;
@@ -254,6 +287,12 @@ int xfrm_sa_compare(const XfrmSa *want, const XfrmSa *got, char *what, size_t si
                 field = "mode";
         else if (want->reqid != got->reqid)
                 field = "reqid";
+        else if (want->replay_window && want->replay_window != got->replay_window)
+                field = "replay window";
+        else if (want->esn && !got->esn)
+                field = "XFRM_STATE_ESN flag";
+        else if (want->esn && want->esn_window != got->esn_window)
+                field = "XFRMA_REPLAY_ESN_VAL window";
         else if (want->encap && !got->encap)
                 field = "XFRMA_ENCAP missing";
         else if (want->encap && (want->encap_type != got->encap_type ||

@@ -48,6 +48,7 @@ int xfrm_addr(uint16_t family, const char *s, xfrm_address_t *ret) {
 typedef struct InfoParse {
         uint16_t reply_type;
         uint32_t count;
+        uint32_t socket_count; /* per-socket policies (SPD info only) */
 } InfoParse;
 
 static int info_attr_cb(const struct nlattr *attr, void *data) {
@@ -65,6 +66,7 @@ static int info_attr_cb(const struct nlattr *attr, void *data) {
                                 return MNL_CB_ERROR;
                         memcpy(&si, mnl_attr_get_payload(attr), sizeof(si));
                         p->count = si.incnt + si.outcnt + si.fwdcnt;
+                        p->socket_count = si.inscnt + si.outscnt + si.fwdscnt;
                 }
                 break;
         default:
@@ -83,7 +85,7 @@ static int info_reply(const struct nlmsghdr *nlh, void *userdata) {
         return 0;
 }
 
-static int xfrm_info(XfrmNl *nl, uint16_t type, uint16_t reply_type, uint32_t *ret_count, XfrmAnswer *ans) {
+static int xfrm_info_full(XfrmNl *nl, uint16_t type, uint16_t reply_type, InfoParse *ret, XfrmAnswer *ans) {
         uint8_t buf[256];
         struct nlmsghdr *nlh;
         InfoParse p = { .reply_type = reply_type };
@@ -92,7 +94,27 @@ static int xfrm_info(XfrmNl *nl, uint16_t type, uint16_t reply_type, uint32_t *r
         r = xfrm_msg_start(buf, sizeof(buf), type, 0, sizeof(uint32_t), &nlh);
         if (r < 0 || (r = xfrm_nl_transact_one(nl, nlh, info_reply, &p, ans)) < 0)
                 return r;
+        *ret = p;
+        return 0;
+}
+
+static int xfrm_info(XfrmNl *nl, uint16_t type, uint16_t reply_type, uint32_t *ret_count, XfrmAnswer *ans) {
+        InfoParse p;
+        int r = xfrm_info_full(nl, type, reply_type, &p, ans);
+
+        if (r < 0)
+                return r;
         *ret_count = p.count;
+        return 0;
+}
+
+int xfrm_spd_socket_count(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans) {
+        InfoParse p;
+        int r = xfrm_info_full(nl, XFRM_MSG_GETSPDINFO, XFRM_MSG_NEWSPDINFO, &p, ans);
+
+        if (r < 0)
+                return r;
+        *ret_count = p.socket_count;
         return 0;
 }
 

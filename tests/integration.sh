@@ -86,6 +86,72 @@ is "section4.ipsec_available follows the transforms" "$(jqr root .section4.ipsec
         "$( { [ "$esp4" = ok ] && [ "$esp6" = ok ]; } || { [ "$ah4" = ok ] && [ "$ah6" = ok ]; } && echo available ||
             { [ "$esp4$esp6$ah4$ah6" != "${esp4//ok/}${esp6//ok/}${ah4//ok/}${ah6//ok/}" ] && echo partial || echo unavailable; } )"
 
+# Issue 6 probes against the same oracle: algorithms, replay/ESN, ESP in TCP, security contexts, PF_KEY.
+# xstate ARGS...: `ip xfrm state add src 192.0.2.1 dst 192.0.2.2 ARGS` in a fresh namespace: "ok" or the error.
+xstate() { unshare -n ip xfrm state add src 192.0.2.1 dst 192.0.2.2 "$@" 2>&1 && echo ok; }
+# check_alg ID GROUP ANSWER: like check_outcome, and a missing algorithm must be ENOSYS.
+check_alg() {
+        local errno
+        case $3 in
+        *"algorithm not found"*)
+                errno=$(jqr root "[.capabilities[] | select(.id == \"$1\") | .details.checks[] | select(.group == \"$2\")][0].errno")
+                is "$1 $2: ENOSYS, as iproute2 found ($3)" "$errno" ENOSYS ;;
+        *) check_outcome "$1" "$2" "$3" ;;
+        esac
+}
+ESP_TR="proto esp spi 0x1 mode transport"
+check_alg crypto.algorithms ENCR_AES_GCM_16 \
+        "$(xstate $ESP_TR aead 'rfc4106(gcm(aes))' 0x00112233445566778899aabbccddeeff00112233 128)"
+check_alg crypto.algorithms ENCR_CHACHA20_POLY1305 \
+        "$(xstate $ESP_TR aead 'rfc7539esp(chacha20,poly1305)' ${KEY_AUTH}00112233 128)"
+check_alg crypto.algorithms AUTH_HMAC_SHA2_256_128 \
+        "$(xstate $ESP_TR enc 'cbc(aes)' $KEY_ENC auth-trunc 'hmac(sha256)' $KEY_AUTH 128)"
+check_alg crypto.algorithms ENCR_3DES \
+        "$(xstate $ESP_TR enc 'cbc(des3_ede)' ${KEY_ENC}0011223344556677 auth-trunc 'hmac(sha256)' $KEY_AUTH 128)"
+check_alg crypto.algorithms IPCOMP_DEFLATE "$(xstate proto comp spi 0x1 mode transport comp deflate)"
+check_alg crypto.algorithms IPCOMP_LZS "$(xstate proto comp spi 0x1 mode transport comp lzs)"
+check_alg crypto.algorithms "ESP without integrity" "$(xstate $ESP_TR enc 'cbc(aes)' $KEY_ENC)"
+noint=$(jqr root '.capabilities[] | select(.id == "crypto.algorithms") | .details.confidentiality_only_esp')
+if [ "$(xstate $ESP_TR enc 'cbc(aes)' $KEY_ENC)" = ok ]; then
+        is "confidentiality-only ESP is flagged as discouraged" "${noint#*discouraged}" ": RFC 5406 Section 3.1)"
+else
+        check "confidentiality-only ESP is not reported as accepted ($noint)" test "$noint" != "${noint#refused}" -o "$noint" = untried
+fi
+
+ESP_SA="$ESP_TR enc cbc(aes) $KEY_ENC auth-trunc hmac(sha256) $KEY_AUTH 128"
+# shellcheck disable=SC2086
+check_outcome km.replay_esn "replay window IPv4" "$(xstate $ESP_SA replay-window 32)"
+# shellcheck disable=SC2086
+check_outcome km.replay_esn "ESN IPv4" "$(xstate $ESP_SA replay-window 128 flag esn)"
+# shellcheck disable=SC2086
+check_outcome natt.tcp_encap IPv4 "$(xstate $ESP_SA encap espintcp 4500 4500 0.0.0.0)"
+
+# A security context survives only where an LSM keeps it: iproute2 shows it as "security context".
+ctxpol=$(unshare -n sh -c 'ip xfrm policy add src 192.0.2.1/32 dst 192.0.2.2/32 dir out \
+        ctx "system_u:object_r:ipsec_spd_t:s0" tmpl proto esp mode transport && ip xfrm policy' 2>&1)
+secctx=$(jqr root '[.capabilities[] | select(.id == "selector.user") | .details.checks[] | select(.group == "security context")][0].outcome')
+case $ctxpol in
+*"security context"*) is "selector.user keeps XFRMA_SEC_CTX, as iproute2 found" "$secctx" accepted ;;
+src*) is "selector.user: XFRMA_SEC_CTX dropped on read-back, as iproute2 found" "$secctx" altered ;;
+*) is "selector.user: XFRMA_SEC_CTX refused, as iproute2 found ($ctxpol)" "$secctx" refused ;;
+esac
+is "selector.user: per-socket policy follows api.socket_policy IPv4" "$secctx/$(jqr root \
+        '[.capabilities[] | select(.id == "selector.user") | .details.checks[] | select(.group == "per-socket policy")][0].outcome')" \
+        "$secctx/$(jqr root '[.capabilities[] | select(.id == "api.socket_policy") | .details.checks[] | select(.group == "IPv4")][0].outcome')"
+is "the selector's user field is reported as not enforced" \
+        "$(jqr root '.capabilities[] | select(.id == "selector.user") | .details.selector_user_field | contains("not enforced")')" true
+
+# PF_KEY: the audit's socket autoloads af_key where it exists, and /proc/net/pfkey appears with it.
+if [ -e /proc/net/pfkey ]; then
+        is "api.pfkey_v2 available where af_key is loaded" "$(verdict api.pfkey_v2)" available
+        check "api.pfkey_v2 lists ESP encryption algorithms" test "$(jqr root \
+                '.capabilities[] | select(.id == "api.pfkey_v2") | .details.esp_encrypt | length')" -gt 0
+else
+        is "api.pfkey_v2 unavailable without af_key (no /proc/net/pfkey)" \
+                "$(verdict api.pfkey_v2)/$(jqr root '.capabilities[] | select(.id == "api.pfkey_v2") | .errno')" \
+                unavailable/EAFNOSUPPORT
+fi
+
 # The host's SPD and SAD, byte for byte, around an audit run in that namespace.
 ns=ipsec-audit-test-$$
 ip netns add "$ns"

@@ -134,6 +134,46 @@ static void test_json_contract(void **state) {
         synthetic_free(a);
 }
 
+/* Details: a list becomes an array (commas inside a name do not split it), a scalar a string. */
+static void test_details(void **state) {
+        const Probe *p = probe_find(probe_table, "crypto.algorithms");
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        json_object *details, *list;
+        CapResult r = {};
+        char big[RESULT_DETAIL_VALUE + 1];
+
+        assert_non_null(p);
+        assert_int_equal(result_append_detail(&r, "accepted", "cbc(aes)"), 0);
+        assert_int_equal(result_append_detail(&r, "accepted", "rfc7539esp(chacha20,poly1305)"), 0);
+        assert_int_equal(result_append_detail(&r, "accepted", "hmac(sha256)"), 0);
+        assert_int_equal(result_set_detail(&r, "confidentiality_only_esp", "accepted, discouraged"), 0);
+        /* Items cannot hold the separator; kinds do not mix; room is bounded. */
+        assert_int_equal(result_append_detail(&r, "accepted", "a, b"), -EINVAL);
+        assert_int_equal(result_append_detail(&r, "accepted", ""), -EINVAL);
+        assert_int_equal(result_set_detail(&r, "accepted", "x"), -ENOBUFS);
+        memset(big, 'x', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        assert_int_equal(result_set_detail(&r, "too_long", big), -ENOBUFS);
+        for (int i = 0; r.n_details < RESULT_MAX_DETAILS; i++) {
+                char key[16];
+                snprintf(key, sizeof(key), "k%d", i);
+                assert_int_equal(result_set_detail(&r, key, "v"), 0);
+        }
+        assert_int_equal(result_set_detail(&r, "one_more", "v"), -ENOBUFS);
+        assert_string_equal(result_find_detail(&r, "accepted")->value,
+                            "cbc(aes), rfc7539esp(chacha20,poly1305), hmac(sha256)");
+
+        r.verdict = VERDICT_AVAILABLE;
+        assert_int_equal(report_json_capability(p, &r, &o), 0);
+        details = get(o, "details", json_type_object);
+        get(details, "checks", json_type_array);
+        list = get(details, "accepted", json_type_array);
+        assert_int_equal(json_object_array_length(list), 3);
+        assert_string_equal(json_object_get_string(json_object_array_get_idx(list, 1)), "rfc7539esp(chacha20,poly1305)");
+        assert_string_equal(json_object_get_string(get(details, "confidentiality_only_esp", json_type_string)),
+                            "accepted, discouraged");
+}
+
 static void test_json_modules(void **state) {
         Audit *a = synthetic_audit(mixed, 1);
         _cleanup_(json_object_putp) json_object *root = NULL, *unknown = NULL;
@@ -229,6 +269,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_json_contract),
                 cmocka_unit_test(test_json_modules),
+                cmocka_unit_test(test_details),
                 cmocka_unit_test(test_catalogue_complete),
                 cmocka_unit_test(test_probe_table),
                 cmocka_unit_test(test_text_layout),

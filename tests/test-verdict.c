@@ -109,6 +109,42 @@ static void test_untried_and_refused(void **state) {
         assert_int_equal(r.err, EPROTONOSUPPORT);
 }
 
+/* crypto.algorithms: the RFC 8221 mandatory suites decide available; anything else working is partial. */
+extern const Probe probe_crypto_algorithms;
+
+static void crypto_checks(CapResult *r, CheckOutcome gcm, int gcm_err, CheckOutcome cbc, int cbc_err) {
+        *r = (CapResult) {};
+        add(r, "ENCR_AES_GCM_16", gcm, gcm_err, gcm_err == EPROTONOSUPPORT ? "proto.esp" : NULL);
+        add(r, "AUTH_HMAC_SHA2_256_128", cbc, cbc_err, cbc_err == EPROTONOSUPPORT ? "proto.esp" : NULL);
+        add(r, "ENCR_3DES", CHECK_REFUSED, ENOSYS, NULL);
+        add(r, "IPCOMP_LZS", CHECK_REFUSED, ENOSYS, NULL);
+        add(r, "ESP without integrity", cbc, cbc_err, cbc_err == EPROTONOSUPPORT ? "proto.esp" : NULL);
+        probe_crypto_algorithms.conclude(r, probe_crypto_algorithms.id);
+}
+
+static void test_crypto_verdicts(void **state) {
+        CapResult r;
+
+        crypto_checks(&r, CHECK_ACCEPTED, 0, CHECK_ACCEPTED, 0);
+        assert_int_equal(r.verdict, VERDICT_AVAILABLE);
+        assert_int_equal(r.n_blocked_by, 0);
+        assert_string_equal(result_find_detail(&r, "accepted")->value, "rfc4106(gcm(aes)), hmac(sha256)");
+        assert_string_equal(result_find_detail(&r, "accepted_ikev2")->value, "ENCR_AES_GCM_16, AUTH_HMAC_SHA2_256_128");
+        assert_string_equal(result_find_detail(&r, "algorithm_missing")->value, "cbc(des3_ede), lzs");
+        assert_non_null(strstr(result_find_detail(&r, "confidentiality_only_esp")->value, "discouraged"));
+        assert_non_null(strstr(r.evidence, "2 of 4 algorithms accepted"));
+
+        crypto_checks(&r, CHECK_REFUSED, ENOSYS, CHECK_ACCEPTED, 0);
+        assert_int_equal(r.verdict, VERDICT_PARTIAL);
+
+        crypto_checks(&r, CHECK_REFUSED, ENOSYS, CHECK_REFUSED, EPROTONOSUPPORT);
+        assert_int_equal(r.verdict, VERDICT_UNAVAILABLE);
+        assert_int_equal(r.n_blocked_by, 1);
+        assert_string_equal(r.blocked_by[0], "proto.esp");
+        assert_string_equal(result_find_detail(&r, "transform_missing")->value, "hmac(sha256)");
+        assert_string_equal(result_find_detail(&r, "confidentiality_only_esp")->value, "refused");
+}
+
 static void test_no_checks_is_unknown(void **state) {
         CapResult r = {};
 
@@ -231,6 +267,31 @@ static void test_section4_unmeasured(void **state) {
         synthetic_free(none);
 }
 
+/* PF_KEY never decides Section 4, nor appears in its summary, while XFRM netlink works. */
+static void test_section4_pfkey_never_decides(void **state) {
+        SyntheticCap caps[] = {
+                { "api.xfrm_netlink", VERDICT_AVAILABLE, 0 },
+                { "api.pfkey_v2", VERDICT_UNAVAILABLE, EAFNOSUPPORT },
+                { "proto.esp", VERDICT_AVAILABLE, 0 },
+                { "proto.ah", VERDICT_AVAILABLE, 0 },
+        };
+        Audit *a = synthetic_audit(caps, ELEMENTSOF(caps));
+        Section4 s;
+
+        section4_derive(a, &s);
+        assert_int_equal(s.ipsec_available, VERDICT_AVAILABLE);
+        assert_null(strstr(s.summary, "pfkey"));
+        synthetic_free(a);
+
+        caps[0].verdict = VERDICT_UNAVAILABLE;
+        caps[0].err = EPROTONOSUPPORT;
+        a = synthetic_audit(caps, ELEMENTSOF(caps));
+        section4_derive(a, &s);
+        assert_int_equal(s.ipsec_available, VERDICT_UNAVAILABLE);
+        assert_non_null(strstr(s.summary, "api.pfkey_v2 unavailable (EAFNOSUPPORT)"));
+        synthetic_free(a);
+}
+
 /* No XFRM API at all decides, even where nothing else was measured. */
 static void test_section4_no_api(void **state) {
         const SyntheticCap caps[] = {
@@ -256,6 +317,7 @@ int main(void) {
                 cmocka_unit_test(test_altered_counts_as_missing),
                 cmocka_unit_test(test_untried_and_refused),
                 cmocka_unit_test(test_no_checks_is_unknown),
+                cmocka_unit_test(test_crypto_verdicts),
                 cmocka_unit_test(test_result_full),
                 cmocka_unit_test(test_errno_mapping),
                 cmocka_unit_test(test_names_round_trip),
@@ -264,6 +326,7 @@ int main(void) {
                 cmocka_unit_test(test_section4_ah_only),
                 cmocka_unit_test(test_section4_unmeasured),
                 cmocka_unit_test(test_section4_no_api),
+                cmocka_unit_test(test_section4_pfkey_never_decides),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

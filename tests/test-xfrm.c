@@ -115,6 +115,58 @@ static void test_sa_round_trip(void **state) {
         assert_string_equal(what, "XFRMA_ENCAP missing");
 }
 
+/* km.replay_esn's SAs: the ESN flag and XFRMA_REPLAY_ESN_VAL with its bitmap, and back. */
+static void test_sa_esn_round_trip(void **state) {
+        uint8_t buf[XFRM_MSG_BUF];
+        struct nlmsghdr *nlh;
+        struct xfrm_replay_state_esn rs;
+        struct xfrm_usersa_info *info;
+        const struct nlattr *a;
+        XfrmSa sa, got;
+        char what[64];
+
+        assert_int_equal(trial_sa_init(&sa, &trial_families[0], IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0x9001), 0);
+        sa.esn = true;
+        sa.esn_window = 128;
+        assert_int_equal(xfrm_sa_build_new(buf, sizeof(buf), &sa, &nlh), 0);
+        info = mnl_nlmsg_get_payload(nlh);
+        assert_true(info->flags & XFRM_STATE_ESN);
+        assert_int_equal(info->replay_window, 0);
+        assert_non_null(a = find_attr(nlh, sizeof(*info), XFRMA_REPLAY_ESN_VAL));
+        assert_int_equal(mnl_attr_get_payload_len(a), sizeof(rs) + 4 * sizeof(uint32_t));
+        memcpy(&rs, mnl_attr_get_payload(a), sizeof(rs));
+        assert_int_equal(rs.bmp_len, 4);
+        assert_int_equal(rs.replay_window, 128);
+
+        assert_int_equal(xfrm_sa_parse(nlh, &got), 0);
+        assert_int_equal(xfrm_sa_compare(&sa, &got, what, sizeof(what)), 0);
+        got.esn_window = 64;
+        assert_int_equal(xfrm_sa_compare(&sa, &got, what, sizeof(what)), 1);
+        assert_string_equal(what, "XFRMA_REPLAY_ESN_VAL window");
+        got.esn = false;
+        assert_int_equal(xfrm_sa_compare(&sa, &got, what, sizeof(what)), 1);
+        assert_string_equal(what, "XFRM_STATE_ESN flag");
+
+        /* A bitmap longer than the attribute is malformed. */
+        ((struct xfrm_replay_state_esn *) mnl_attr_get_payload(a))->bmp_len = 5;
+        assert_int_equal(xfrm_sa_parse(nlh, &got), -EBADMSG);
+
+        /* The legacy window travels in the fixed header and is compared when asked for. */
+        sa.esn = false;
+        sa.replay_window = 32;
+        assert_int_equal(xfrm_sa_build_new(buf, sizeof(buf), &sa, &nlh), 0);
+        assert_null(find_attr(nlh, sizeof(*info), XFRMA_REPLAY_ESN_VAL));
+        assert_int_equal(xfrm_sa_parse(nlh, &got), 0);
+        assert_int_equal(got.replay_window, 32);
+        got.replay_window = 0;
+        assert_int_equal(xfrm_sa_compare(&sa, &got, what, sizeof(what)), 1);
+        assert_string_equal(what, "replay window");
+
+        sa.esn = true;
+        sa.esn_window = 0;
+        assert_int_equal(xfrm_sa_build_new(buf, sizeof(buf), &sa, &nlh), -EINVAL);
+}
+
 static void test_sa_parse_rejects_short_key(void **state) {
         uint8_t buf[XFRM_MSG_BUF];
         struct nlmsghdr *nlh;
@@ -370,6 +422,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 T(test_sa_request_layout),
                 T(test_sa_round_trip),
+                T(test_sa_esn_round_trip),
                 T(test_sa_parse_rejects_short_key),
                 T(test_policy_bundle_layout),
                 T(test_policy_ports_round_trip),

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <libmnl/libmnl.h>
+
+#include "macro.h"
+#include "probes.h"
+#include "trial.h"
+#include "xfrm-internal.h"
+
+/*
+ * Per-socket policy (RFC 5406 Section 3.4's "application asks for IPsec"):
+ * setsockopt(IP_XFRM_POLICY / IPV6_XFRM_POLICY) with one xfrm_userpolicy_info
+ * and one ESP transport template, as racoon and Linux's own tests send it.
+ * Linux has no getsockopt for these options, so the read-back is the SPD
+ * counters: XFRM_MSG_GETSPDINFO counts per-socket policies separately.
+ */
+
+#define SOCKET_POLICY_GETSOCKOPT "getsockopt_read_back"
+
+typedef struct SocketPolicyReq {
+        struct xfrm_userpolicy_info info;
+        struct xfrm_user_tmpl tmpl;
+} SocketPolicyReq;
+
+static int socket_policy_req(const TrialFamily *f, SocketPolicyReq *ret) {
+        SocketPolicyReq req = {
+                .info = {
+                        .sel.family = f->family,
+                        .dir = XFRM_POLICY_OUT,
+                        .action = XFRM_POLICY_ALLOW,
+                },
+                .tmpl = {
+                        .family = f->family,
+                        .id.proto = IPPROTO_ESP,
+                        .mode = XFRM_MODE_TRANSPORT,
+                        .aalgos = ~0u,
+                        .ealgos = ~0u,
+                        .calgos = ~0u,
+                },
+        };
+        int r;
+
+        xfrm_lifetime_infinite(&req.info.lft);
+        if ((r = xfrm_addr(f->family, f->peer, &req.tmpl.id.daddr)) < 0)
+                return r;
+        *ret = req;
+        return 0;
+}
+
+/* Returns 1 when the kernel took the policy and counts it, 0 when the check says why not. */
+static int try_socket_policy(XfrmNl *nl, const TrialFamily *f, CapResult *res, Check *c) {
+        bool v6 = f->family == AF_INET6;
+        int level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, opt = v6 ? IPV6_XFRM_POLICY : IP_XFRM_POLICY;
+        _cleanup_close_ int fd = -1;
+        uint32_t before = 0, after = 0;
+        SocketPolicyReq req, got;
+        socklen_t len = sizeof(got);
+        XfrmAnswer ans;
+        int r;
+
+        if ((r = socket_policy_req(f, &req)) < 0)
+                return r;
+        fd = socket(f->family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+        if (fd < 0) {
+                /* No IPv6 at all (ipv6.disable=1) is a refusal of this variant. */
+                c->outcome = CHECK_REFUSED;
+                c->err = errno;
+                STRSCPY(c->note, "no UDP socket of this family");
+                return 0;
+        }
+        r = trial_record_answer(c, xfrm_spd_socket_count(nl, &before, &ans), &ans, "XFRM_MSG_GETSPDINFO");
+        if (r <= 0)
+                return r;
+        if (setsockopt(fd, level, opt, &req, sizeof(req)) < 0) {
+                c->outcome = CHECK_REFUSED;
+                c->err = errno;
+                return 0;
+        }
+        /* Linux answers ENOPROTOOPT; record what this kernel says, for the day it changes. */
+        if (getsockopt(fd, level, opt, &got, &len) < 0) {
+                char what[64];
+                snprintf(what, sizeof(what), "%s %s", f->name, errno_name(errno) ?: "error");
+                if ((r = result_append_detail(res, SOCKET_POLICY_GETSOCKOPT, what)) < 0 && r != -ENOBUFS)
+                        return r;
+        } else if ((r = result_append_detail(res, SOCKET_POLICY_GETSOCKOPT, f->name)) < 0 && r != -ENOBUFS)
+                return r;
+
+        r = trial_record_answer(c, xfrm_spd_socket_count(nl, &after, &ans), &ans, "XFRM_MSG_GETSPDINFO");
+        if (r <= 0)
+                return r;
+        if (after != before + 1) {
+                c->outcome = CHECK_ALTERED;
+                snprintf(c->note, sizeof(c->note), "accepted, but SPD socket-policy count went %u -> %u", before, after);
+                return 0;
+        }
+        c->outcome = CHECK_ACCEPTED;
+        c->read_back = true;
+        return 1;
+}
+
+static int run_socket_policy(const ProbeContext *ctx, CapResult *res) {
+        for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
+                const TrialFamily *f = &trial_families[i];
+                int r = try_socket_policy(ctx->xfrm, f, res,
+                                          ADD_CHECK(res, f->name, f->family == AF_INET6 ? "IPV6_XFRM_POLICY on a UDP socket"
+                                                                                        : "IP_XFRM_POLICY on a UDP socket"));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Labeled IPsec: a policy carrying an LSM security context. */
+#define SEC_CTX "system_u:object_r:ipsec_spd_t:s0"
+#define SELECTOR_UID 4242
+
+typedef struct PolicyReadBack {
+        bool sec_ctx;
+        char ctx_str[64];
+        uint32_t sel_user;
+} PolicyReadBack;
+
+static int put_sec_ctx(struct nlmsghdr *nlh, size_t size) {
+        struct {
+                struct xfrm_user_sec_ctx hdr;
+                char str[sizeof(SEC_CTX)];
+        } ctx = {
+                .hdr = {
+                        .len = sizeof(struct xfrm_user_sec_ctx) + strlen(SEC_CTX),
+                        .exttype = XFRMA_SEC_CTX,
+                        .ctx_alg = XFRM_SC_ALG_SELINUX,
+                        .ctx_doi = XFRM_SC_DOI_LSM,
+                        .ctx_len = strlen(SEC_CTX),
+                },
+        };
+
+        memcpy(ctx.str, SEC_CTX, strlen(SEC_CTX));
+        return mnl_attr_put_check(nlh, size, XFRMA_SEC_CTX, sizeof(ctx.hdr) + strlen(SEC_CTX), &ctx) ? 0 : -ENOBUFS;
+}
+
+static int readback_attr_cb(const struct nlattr *attr, void *data) {
+        PolicyReadBack *rb = data;
+        struct xfrm_user_sec_ctx hdr;
+        size_t len = mnl_attr_get_payload_len(attr);
+
+        if (mnl_attr_get_type(attr) != XFRMA_SEC_CTX)
+                return MNL_CB_OK;
+        if (len < sizeof(hdr))
+                return MNL_CB_ERROR;
+        memcpy(&hdr, mnl_attr_get_payload(attr), sizeof(hdr));
+        if (hdr.ctx_len > len - sizeof(hdr))
+                return MNL_CB_ERROR;
+        rb->sec_ctx = true;
+        snprintf(rb->ctx_str, sizeof(rb->ctx_str), "%.*s", (int) hdr.ctx_len,
+                 (const char *) mnl_attr_get_payload(attr) + sizeof(hdr));
+        return MNL_CB_OK;
+}
+
+static int readback_parse(const struct nlmsghdr *nlh, void *userdata) {
+        PolicyReadBack *rb = userdata;
+        struct xfrm_userpolicy_info info;
+
+        if (nlh->nlmsg_type != XFRM_MSG_NEWPOLICY || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(info)))
+                return -EBADMSG;
+        memcpy(&info, mnl_nlmsg_get_payload(nlh), sizeof(info));
+        rb->sel_user = info.sel.user;
+        return mnl_attr_parse(nlh, sizeof(info), readback_attr_cb, rb) < 0 ? -EBADMSG : 0;
+}
+
+/* Installs p with the selector's user field and optionally a security context, and reads it back. */
+static int policy_with_extras(XfrmNl *nl, const XfrmPolicy *p, bool sec_ctx, Check *c, PolicyReadBack *rb) {
+        uint8_t buf[XFRM_MSG_BUF];
+        struct nlmsghdr *nlh;
+        XfrmAnswer ans;
+        int r;
+
+        if ((r = xfrm_policy_build_new(buf, sizeof(buf), p, &nlh)) < 0)
+                return r;
+        ((struct xfrm_userpolicy_info *) mnl_nlmsg_get_payload(nlh))->sel.user = SELECTOR_UID;
+        if (sec_ctx && (r = put_sec_ctx(nlh, sizeof(buf))) < 0)
+                return r;
+        r = trial_record_answer(c, xfrm_nl_transact(nl, nlh, NULL, NULL, &ans), &ans, "XFRM_MSG_NEWPOLICY");
+        if (r <= 0)
+                return r;
+
+        /*
+         * The lookup compares the whole selector (user field included) and
+         * the context: with an LSM, both are part of the policy's identity.
+         */
+        if ((r = xfrm_policy_build_get(buf, sizeof(buf), p, &nlh)) < 0)
+                return r;
+        ((struct xfrm_userpolicy_id *) mnl_nlmsg_get_payload(nlh))->sel.user = SELECTOR_UID;
+        if (sec_ctx && (r = put_sec_ctx(nlh, sizeof(buf))) < 0)
+                return r;
+        r = trial_record_answer(c, xfrm_nl_transact_one(nl, nlh, readback_parse, rb, &ans), &ans, "XFRM_MSG_GETPOLICY");
+        if (r <= 0)
+                return r;
+        return 1;
+}
+
+static int run_user(const ProbeContext *ctx, CapResult *res) {
+        const TrialFamily *f = &trial_families[0];
+        PolicyReadBack rb = {};
+        XfrmPolicy p;
+        Check *c;
+        char value[RESULT_DETAIL_VALUE];
+        int r;
+
+        /* Per-socket granularity: an application's own socket gets its own policy. */
+        r = try_socket_policy(ctx->xfrm, f, res, ADD_CHECK(res, "per-socket policy", "IP_XFRM_POLICY on a UDP socket"));
+        if (r < 0)
+                return r;
+
+        /* Context granularity: a policy that carries a security context and keeps it. */
+        if ((r = trial_policy_init(&p, f, XFRM_POLICY_OUT)) < 0 ||
+            (r = trial_policy_add_tmpl(&p, f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0)) < 0)
+                return r;
+        c = ADD_CHECK(res, "security context", "policy with XFRMA_SEC_CTX");
+        r = policy_with_extras(ctx->xfrm, &p, true, c, &rb);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                if (!rb.sec_ctx) {
+                        c->outcome = CHECK_ALTERED;
+                        /* No LSM handles XFRM contexts (CONFIG_SECURITY_NETWORK_XFRM, SELinux): the kernel drops it. */
+                        STRSCPY(c->note, "read back without XFRMA_SEC_CTX: dropped, no XFRM-aware LSM");
+                } else if (strcmp(rb.ctx_str, SEC_CTX) != 0) {
+                        c->outcome = CHECK_ALTERED;
+                        STRSCPY(c->note, "read back differs: XFRMA_SEC_CTX");
+                } else {
+                        c->outcome = CHECK_ACCEPTED;
+                        c->read_back = true;
+                }
+        }
+
+        /*
+         * The selector's user field is stored and echoed, but xfrm_selector_match()
+         * never looks at it: report what the read-back says, never as a capability.
+         */
+        p.sel.dport = 22;
+        p.sel.dport_mask = 0xffff;
+        p.sel.proto = IPPROTO_TCP;
+        rb = (PolicyReadBack) {};
+        {
+                Check scratch = {};
+                r = policy_with_extras(ctx->xfrm, &p, false, &scratch, &rb);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        snprintf(value, sizeof(value),
+                                 "uid %u sent, %u read back (part of the lookup key); not enforced: xfrm_selector_match() ignores it", SELECTOR_UID,
+                                 rb.sel_user);
+                else
+                        snprintf(value, sizeof(value), "policy %s (%s)", check_outcome_to_string(scratch.outcome),
+                                 errno_name(scratch.err) ?: scratch.note);
+        }
+        return result_set_detail(res, "selector_user_field", value);
+}
+
+const Probe probe_api_socket_policy = {
+        .id = "api.socket_policy",
+        .rfc5406_section = "3.4, 5",
+        .summary = "per-socket policy with IP_XFRM_POLICY / IPV6_XFRM_POLICY",
+        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+        .run = run_socket_policy,
+};
+
+const Probe probe_selector_user = {
+        .id = "selector.user",
+        .rfc5406_section = "5",
+        .summary = "user or context granularity: per-socket policy, XFRMA_SEC_CTX, the selector's user field",
+        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+        .run = run_user,
+};
