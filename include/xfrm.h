@@ -68,6 +68,8 @@ typedef struct XfrmSa {
         XfrmAlg enc, auth, aead, comp;
         bool encap;
         uint16_t encap_type, encap_sport, encap_dport; /* ports in host byte order */
+        /* Read back only (curlft): what the SA has carried so far; never compared. */
+        uint64_t cur_bytes, cur_packets;
 } XfrmSa;
 
 typedef struct XfrmSelector {

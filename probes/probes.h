@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
+
+#include "datapath.h"
 #include "macro.h"
 #include "probe.h"
+#include "trial.h"
 
 extern const Probe probe_api_xfrm_netlink;
 extern const Probe probe_proto_esp, probe_proto_ah, probe_proto_ipcomp;
@@ -18,3 +22,29 @@ extern const Probe probe_sa_nested, probe_sa_multicast;
                 return -ENOBUFS;                                        \
         _c;                                                             \
 })
+
+/* As ADD_CHECK, for a datapath check. */
+#define ADD_DATAPATH_CHECK(r, group, what) ({                           \
+        Check *_c = result_add_datapath_check((r), (group), (what));    \
+        if (!_c)                                                        \
+                return -ENOBUFS;                                        \
+        _c;                                                             \
+})
+
+/* The datapath stage's shared steps (probes/traffic.c). */
+
+/* Every API (non-datapath) check of group was accepted. */
+bool group_accepted(const CapResult *res, const char *group);
+
+/* Opens *dp unless open; on failure records an untried datapath check in group. 1: open, 0: recorded. */
+int traffic_open(CapResult *res, const char *group, Datapath **dp);
+
+/* 1 if the family's addresses are on the veth pair, else records why not in c and returns 0. */
+int traffic_family_ready(Datapath *dp, const TrialFamily *f, Check *c);
+
+/*
+ * One UDP flow from A to B through a single SA (proto, mode, spi as reqid)
+ * that a policy for UDP to port selects; records a datapath check in group.
+ */
+int traffic_sa_flow(CapResult *res, Datapath *dp, const TrialFamily *f, const char *group, uint8_t proto,
+                    uint8_t mode, uint32_t spi, uint16_t port);

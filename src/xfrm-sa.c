@@ -218,6 +218,8 @@ int xfrm_sa_parse(const struct nlmsghdr *nlh, XfrmSa *ret) {
         sa.proto = info.id.proto;
         sa.mode = info.mode;
         sa.reqid = info.reqid;
+        sa.cur_bytes = info.curlft.bytes;
+        sa.cur_packets = info.curlft.packets;
         if (mnl_attr_parse(nlh, sizeof(info), sa_attr_cb, &sa) < 0)
                 return -EBADMSG;
         *ret = sa;
