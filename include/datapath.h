@@ -63,6 +63,7 @@ typedef struct DpFlow {
         uint16_t port;       /* destination port in B */
         bool to_group;       /* send to the family's multicast group, received by a member in B */
         bool encap_receiver; /* B also holds a UDP_ENCAP_ESPINUDP socket on port 4500 */
+        bool ike_marker;     /* UDP to B's UDP_ENCAP socket on port 4500, starting with the non-ESP marker */
 } DpFlow;
 
 #define DP_MAX_FRAMES 32
@@ -89,7 +90,7 @@ int datapath_send(Datapath *dp, const DpFlow *flow, const char *label, DpTrace *
 
 /* What the wire and the receiver must show for a flow to count. */
 typedef struct DpExpect {
-        FrameKind kind;     /* FRAME_ESP, FRAME_AH, FRAME_ESP_IN_UDP; or FRAME_UDP/TCP/SCTP: must stay clear */
+        FrameKind kind;     /* FRAME_ESP, FRAME_AH, FRAME_ESP_IN_UDP; any other kind: frames of the flow must have it */
         uint32_t spi;       /* protected kinds: the outermost SA's SPI */
         const XfrmSa *sas;  /* protected kinds: SAs whose counters must move on both sides */
         size_t n_sas;

@@ -12,7 +12,7 @@
  * are valid in both processes.
  */
 
-#define RESULT_MAX_CHECKS 24
+#define RESULT_MAX_CHECKS 32
 #define RESULT_MAX_BLOCKERS 4
 
 typedef enum CheckOutcome {

@@ -48,3 +48,27 @@ int traffic_family_ready(Datapath *dp, const TrialFamily *f, Check *c);
  */
 int traffic_sa_flow(CapResult *res, Datapath *dp, const TrialFamily *f, const char *group, uint8_t proto,
                     uint8_t mode, uint32_t spi, uint16_t port);
+
+/* False if the kernel cannot open sockets of this transport protocol (SCTP may be missing). */
+bool traffic_has_proto(uint16_t family, uint8_t proto);
+
+/*
+ * selector.ports and selector.mixed_policy: proto to port through a transport
+ * ESP SA (spi) selected by port, both ways, must be ESP on the wire; proto to
+ * other_port between the same hosts must stay clear (with bypass: under an
+ * explicit lower-priority allow policy). Two datapath checks in group.
+ */
+int traffic_port_flows(CapResult *res, Datapath *dp, const TrialFamily *f, const char *group, uint8_t proto,
+                       uint32_t spi, uint16_t port, uint16_t other_port, bool bypass);
+
+/* sa.nested: UDP through a bundle of inner (ESP or AH, transport, spi) inside null-cipher tunnel ESP (spi + 1). */
+int traffic_nested_flow(CapResult *res, Datapath *dp, const TrialFamily *f, const char *group, uint8_t inner,
+                        uint32_t spi, uint16_t port);
+
+/* sa.multicast: UDP to the family's group through an ESP SA to the group, received by a member in B. */
+int traffic_multicast_flow(CapResult *res, Datapath *dp, const TrialFamily *f, const char *group, uint32_t spi,
+                           uint16_t port);
+
+/* natt.udp_encap: UDP through tunnel ESP in UDP/4500 to a UDP_ENCAP socket, and an IKE datagram with the marker. */
+int traffic_natt_flows(CapResult *res, Datapath *dp, const TrialFamily *f, const char *group, uint32_t spi,
+                       uint16_t port);
