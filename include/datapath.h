@@ -70,9 +70,11 @@ typedef struct DpFlow {
 
 /* What one flow did. */
 typedef struct DpTrace {
-        int err;              /* positive errno: a socket step failed (step says which) */
+        int err;              /* positive errno: setting up a socket failed (step says which): untried */
         const char *step;     /* static string */
         bool delivered;       /* the payload arrived intact at B's socket */
+        int lost_err;         /* positive errno: the traffic itself failed (lost_step: send, connection set-up, ...) */
+        const char *lost_step;
         unsigned n_frames;
         FrameInfo frames[DP_MAX_FRAMES]; /* frames seen on A's veth, both directions */
         uint8_t raw[DP_MAX_FRAMES][1600];

@@ -406,6 +406,19 @@ static int fail(DpTrace *t, const char *step, int err) {
         return 0;
 }
 
+/*
+ * A step of the traffic itself failed (send, connection set-up, receive):
+ * the configuration was in place, so this is what the kernel did with it,
+ * a finding for the frames and counters to explain, not a reason to give up.
+ */
+static int lost(DpTrace *t, const char *step, int err) {
+        if (!t->lost_err) {
+                t->lost_err = err > 0 ? err : EIO;
+                t->lost_step = step;
+        }
+        return 0;
+}
+
 static int join_group(int fd, const TrialFamily *f, int ifindex) {
         if (f->family == AF_INET) {
                 struct ip_mreqn m = { .imr_ifindex = ifindex };
@@ -505,20 +518,20 @@ static int send_stream(Datapath *dp, const DpFlow *flow, const SockAddr *to, soc
         if (client < 0)
                 return fail(t, "sending socket", errno);
         if (connect(client, &to->sa, to_len) < 0 && errno != EINPROGRESS)
-                return fail(t, "connect", errno);
+                return lost(t, "connect", errno);
         if ((r = wait_for(client, POLLOUT)) < 0)
-                return fail(t, "connection set-up", -r);
+                return lost(t, "connection set-up", -r);
         if (getsockopt(client, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err)
-                return fail(t, "connection set-up", err ?: errno);
+                return lost(t, "connection set-up", err ?: errno);
         if (send(client, payload, sizeof(payload), MSG_NOSIGNAL) != (ssize_t) sizeof(payload))
-                return fail(t, "send", errno);
+                return lost(t, "send", errno);
         if ((r = wait_for(listener, POLLIN)) < 0)
-                return fail(t, "accept", -r);
+                return lost(t, "accept", -r);
         conn = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (conn < 0)
-                return fail(t, "accept", errno);
+                return lost(t, "accept", errno);
         if ((r = wait_for(conn, POLLIN)) < 0)
-                return fail(t, "receive", -r);
+                return lost(t, "receive", -r);
         t->delivered = same_payload(buf, recv(conn, buf, sizeof(buf), 0));
         return 0;
 }
@@ -588,12 +601,9 @@ static int send_datagram(Datapath *dp, const DpFlow *flow, const SockAddr *to, s
                         return fail(t, "multicast sending socket", r < 0 ? -r : errno);
         }
         if (sendto(sender, msg, msg_len, 0, &to->sa, to_len) != (ssize_t) msg_len)
-                return fail(t, "send", errno);
-        if ((r = wait_for(receiver, POLLIN)) < 0) {
-                if (r == -ETIMEDOUT)
-                        return 0; /* not delivered: a finding, not a failure to send */
-                return fail(t, "receive", -r);
-        }
+                return lost(t, "send", errno);
+        if ((r = wait_for(receiver, POLLIN)) < 0)
+                return r == -ETIMEDOUT ? 0 : lost(t, "receive", -r); /* not delivered: a finding */
         n = recv(receiver, buf, sizeof(buf), 0);
         t->delivered = n == (ssize_t) msg_len && memcmp(buf, msg, msg_len) == 0;
         return 0;
@@ -623,9 +633,6 @@ int datapath_send(Datapath *dp, const DpFlow *flow, const char *label, DpTrace *
                 r = send_stream(dp, flow, &to, to_len, &t);
         if (r < 0)
                 return r;
-        /* Connection-oriented sends ended in a timeout are findings too: the frames say why. */
-        if (t.err == ETIMEDOUT)
-                t.err = 0, t.step = NULL;
         drain_capture(capture, label, &t);
         *ret = t;
         return 0;
@@ -709,7 +716,10 @@ int datapath_check(Datapath *dp, const DpFlow *flow, const DpExpect *e, Check *c
                         MISSING("%sSA counters did not move", len ? "; " : "");
         } else if (!expected)
                 MISSING("no %s frame to port %u", frame_kind_to_string(e->kind), flow->port);
-        if (!t.delivered)
+        if (!t.delivered && t.lost_err && t.lost_err != ETIMEDOUT)
+                MISSING("%spayload not delivered (%s: %s)", len ? "; " : "", t.lost_step,
+                        errno_name(t.lost_err) ?: "error");
+        else if (!t.delivered)
                 MISSING("%spayload not delivered", len ? "; " : "");
 #undef MISSING
 
