@@ -35,7 +35,7 @@ typedef struct Check {
         bool read_back;      /* ACCEPTED after reading the object back */
         int err;             /* positive errno, REFUSED and UNTRIED */
         char extack[128];    /* kernel's extended-ACK message, if any */
-        char note[96];       /* ALTERED: what differed; UNTRIED: why */
+        char note[128];      /* ALTERED: what differed (or was missing on the wire); UNTRIED: why */
         const char *blocked_by; /* capability whose absence explains a refusal */
         /*
          * A datapath check: real packets were sent through what the API

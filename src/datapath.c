@@ -302,7 +302,7 @@ static XfrmPolicy with_dir(XfrmPolicy p, uint8_t dir) {
 
 /* 1: accepted; 0: refusal recorded in c; <0: our fault. */
 static int record(Check *c, int r, const XfrmAnswer *ans, const char *what, uint8_t proto) {
-        char note[96];
+        char note[sizeof(((Check *) 0)->note)];
         size_t len = 0;
 
         if (r == -ENOMEM)
@@ -686,7 +686,7 @@ int datapath_check(Datapath *dp, const DpFlow *flow, const DpExpect *e, Check *c
         if ((r = datapath_send(dp, flow, label, &t)) < 0)
                 return r;
         if (t.err) {
-                char note[96];
+                char note[sizeof(((Check *) 0)->note)];
                 snprintf(note, sizeof(note), "%s failed", t.step ?: "a socket step");
                 check_set_untried(c, t.err, note);
                 return 0;
@@ -707,13 +707,13 @@ int datapath_check(Datapath *dp, const DpFlow *flow, const DpExpect *e, Check *c
                 if (!wire)
                         MISSING("%sno %s frame with SPI 0x%x", len ? "; " : "", frame_kind_to_string(e->kind), e->spi);
                 if (clear)
-                        MISSING("%s%u clear %s frames", len ? "; " : "", clear,
-                                frame_kind_to_string(datapath_clear_kind(flow->proto)));
+                        MISSING("%s%u clear %s frame%s", len ? "; " : "", clear,
+                                frame_kind_to_string(datapath_clear_kind(flow->proto)), clear == 1 ? "" : "s");
                 for (size_t i = 0; i < e->n_sas && moved; i++)
                         if ((r = counters_moved(dp, &e->sas[i], &moved)) < 0)
                                 return r;
                 if (!moved)
-                        MISSING("%sSA counters did not move", len ? "; " : "");
+                        MISSING("%sSA counters unchanged", len ? "; " : "");
         } else if (!expected)
                 MISSING("no %s frame to port %u", frame_kind_to_string(e->kind), flow->port);
         if (!t.delivered && t.lost_err && t.lost_err != ETIMEDOUT)
