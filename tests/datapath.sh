@@ -44,6 +44,29 @@ else
                 "$(jqr full '[.capabilities[] | select(.id == "proto.esp") | .details.checks[] | select(.datapath)] | length > 0')" true
 fi
 
+# RFC 5406's finding on a real kernel: the configuration is accepted, the traffic is
+# not protected. New namespaces inherit IPv4 device defaults from the host, and
+# disable_xfrm=1 makes output skip IPsec whatever the policy says. This changes a
+# host sysctl for a moment, so it runs only where that is allowed (a throw-away VM).
+sysctl=/proc/sys/net/ipv4/conf/default/disable_xfrm
+if [ "$esp" != available ]; then
+        skip "accepted but not carried is partial, with the clear frames named" "needs a kernel with ESP"
+elif [ "${IPSEC_AUDIT_TEST_MAY_CHANGE_SYSCTL:-}" != 1 ] || [ ! -w "$sysctl" ]; then
+        skip "accepted but not carried is partial, with the clear frames named" \
+                "set IPSEC_AUDIT_TEST_MAY_CHANGE_SYSCTL=1 on a throw-away machine"
+else
+        saved=$(cat "$sysctl")
+        echo 1 >"$sysctl"
+        run_audit broken --json
+        echo "$saved" >"$sysctl"
+        is "disable_xfrm: proto.esp is partial at level api" \
+                "$(jqr broken '.capabilities[] | select(.id == "proto.esp") | "\(.verdict) \(.level)"')" "partial api"
+        is "disable_xfrm: the IPv4 flows name the clear frames, IPv6 still carried" \
+                "$(jqr broken '[.capabilities[] | select(.id == "proto.esp") | .details.checks[] | select(.datapath) |
+                        "\(.group) \(.outcome) \(.note // "" | test("no ESP frame with SPI .*clear UDP frame"))"] | unique | join(", ")')" \
+                "ESP IPv4 altered true, ESP IPv6 accepted false"
+fi
+
 full_ms=$(jqr full .duration_ms)
 quick_ms=$(jqr quick .duration_ms)
 diag "duration_ms: $full_ms with the datapath stage, $quick_ms with --quick"
