@@ -4,7 +4,7 @@
  * a veth pair, sockets and an AF_PACKET capture. Needs no ESP: clear traffic
  * must be seen and delivered, and an expectation of ESP must fail with the
  * reason. Where the kernel has no ESP the SA must be refused, and the check
- * left untried, never passed. Skips (77) where no namespace can be made.
+ * left untried, never passed. Skips where no namespace can be made.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -132,10 +132,15 @@ int main(void) {
                 cmocka_unit_test(test_protected_flow_matches_kernel),
         };
 
-        /* The test's own namespace, so nothing it does can reach the host's. */
-        if (unshare(CLONE_NEWNET) < 0) {
+        /*
+         * The test's own namespace, so nothing it does can reach the host's;
+         * without root, inside a user namespace as the audit does. The TAP
+         * driver counts a "1..0 # SKIP" plan as a skip (exit 0; 77 would be
+         * an error under tap-driver.sh).
+         */
+        if (unshare(CLONE_NEWNET) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0) {
                 printf("1..0 # SKIP cannot create a network namespace (%s)\n", strerror(errno));
-                return 77;
+                return 0;
         }
         return cmocka_run_group_tests(tests, setup, teardown);
 }
