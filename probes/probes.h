@@ -61,9 +61,12 @@ bool traffic_has_proto(uint16_t family, uint8_t proto);
 int traffic_port_flows(CapResult *res, Datapath *dp, const TrialFamily *f, const char *group, uint8_t proto,
                        uint32_t spi, uint16_t port, uint16_t other_port, bool bypass);
 
-/* sa.nested: UDP through a bundle of inner (ESP or AH, transport, spi) inside null-cipher tunnel ESP (spi + 1). */
-int traffic_nested_flow(CapResult *res, Datapath *dp, const TrialFamily *f, const char *group, uint8_t inner,
-                        uint32_t spi, uint16_t port);
+/*
+ * sa.nested: UDP through a bundle of inner (ESP or AH, transport, spi) inside
+ * outer (tunnel, spi + 1): null-cipher ESP or AH, so the frame shows the inner SA.
+ */
+int traffic_nested_flow(CapResult *res, Datapath *dp, const TrialFamily *f, const char *group, uint8_t outer,
+                        uint8_t inner, uint32_t spi, uint16_t port);
 
 /* sa.multicast: UDP to the family's group through an ESP SA to the group, received by a member in B. */
 int traffic_multicast_flow(CapResult *res, Datapath *dp, const TrialFamily *f, const char *group, uint32_t spi,

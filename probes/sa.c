@@ -59,7 +59,7 @@ static int run_nested(const ProbeContext *ctx, CapResult *res) {
         if (!ctx->datapath)
                 return 0;
 
-        /* Datapath: the outer layer uses the null cipher, so the captured frame shows the inner SA. */
+        /* Datapath: the outer layer is AH or null-cipher ESP, so the captured frame shows the inner SA. */
         _cleanup_(datapath_freep) Datapath *dp = NULL;
         spi = 0x46000;
         for (size_t i = 0; i < ELEMENTSOF(trial_families); i++)
@@ -68,15 +68,14 @@ static int run_nested(const ProbeContext *ctx, CapResult *res) {
                         char group[32];
                         int r;
 
-                        if (layers[j].outer != IPPROTO_ESP)
-                                continue;
                         snprintf(group, sizeof(group), "%s in %s %s", proto_name(layers[j].inner),
                                  proto_name(layers[j].outer), f->name);
                         if (!group_accepted(res, group))
                                 continue;
                         if ((r = traffic_open(res, group, &dp)) <= 0)
                                 return r;
-                        r = traffic_nested_flow(res, dp, f, group, layers[j].inner, spi, (uint16_t) (7100 + spi % 0x100));
+                        r = traffic_nested_flow(res, dp, f, group, layers[j].outer, layers[j].inner, spi,
+                                                (uint16_t) (7100 + spi % 0x100));
                         if (r < 0)
                                 return r;
                 }

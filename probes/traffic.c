@@ -143,13 +143,13 @@ static void select_udp(XfrmPolicy *out, uint16_t port) {
 
 #define NULL_ICV_BITS 128
 
-int traffic_nested_flow(CapResult *res, Datapath *dp, const TrialFamily *f, const char *group, uint8_t inner,
-                        uint32_t spi, uint16_t port) {
+int traffic_nested_flow(CapResult *res, Datapath *dp, const TrialFamily *f, const char *group, uint8_t outer,
+                        uint8_t inner, uint32_t spi, uint16_t port) {
         DpFlow flow = { .family = f, .proto = IPPROTO_UDP, .port = port };
         XfrmSa sas[2];
         XfrmPolicy out;
         DpExpect e = {
-                .kind = FRAME_ESP, .spi = spi + 1, .sas = sas, .n_sas = 2,
+                .kind = outer == IPPROTO_AH ? FRAME_AH : FRAME_ESP, .spi = spi + 1, .sas = sas, .n_sas = 2,
                 .inner_kind = inner == IPPROTO_AH ? FRAME_AH : FRAME_ESP, .inner_spi = spi,
                 .null_icv_len = NULL_ICV_BITS / 8,
         };
@@ -157,22 +157,25 @@ int traffic_nested_flow(CapResult *res, Datapath *dp, const TrialFamily *f, cons
         Check *c;
         int r;
 
-        snprintf(what, sizeof(what), "UDP as %s inside null-cipher tunnel ESP", proto_name(inner));
+        snprintf(what, sizeof(what), outer == IPPROTO_AH ? "UDP as %s inside tunnel AH" :
+                                     "UDP as %s inside null-cipher tunnel ESP", proto_name(inner));
         c = ADD_DATAPATH_CHECK(res, group, what);
         if ((r = traffic_family_ready(dp, f, c)) <= 0)
                 return r;
         if ((r = trial_sa_init(&sas[0], f, inner, XFRM_MODE_TRANSPORT, spi)) < 0 ||
-            (r = trial_sa_init(&sas[1], f, IPPROTO_ESP, XFRM_MODE_TUNNEL, spi + 1)) < 0 ||
+            (r = trial_sa_init(&sas[1], f, outer, XFRM_MODE_TUNNEL, spi + 1)) < 0 ||
             (r = trial_policy_init(&out, f, XFRM_POLICY_OUT)) < 0 ||
             (r = trial_policy_add_tmpl(&out, f, inner, XFRM_MODE_TRANSPORT, spi)) < 0 ||
-            (r = trial_policy_add_tmpl(&out, f, IPPROTO_ESP, XFRM_MODE_TUNNEL, spi + 1)) < 0)
+            (r = trial_policy_add_tmpl(&out, f, outer, XFRM_MODE_TUNNEL, spi + 1)) < 0)
                 return r;
         sas[0].reqid = spi;
         sas[1].reqid = spi + 1;
-        /* RFC 2410's null cipher with integrity: the inner header stays readable on the wire. */
-        STRSCPY(sas[1].enc.name, "ecb(cipher_null)");
-        sas[1].enc.key_bits = 0;
-        sas[1].auth.icv_bits = NULL_ICV_BITS;
+        /* RFC 2410's null cipher with integrity: the inner header stays readable on the wire (AH: always). */
+        if (outer == IPPROTO_ESP) {
+                STRSCPY(sas[1].enc.name, "ecb(cipher_null)");
+                sas[1].enc.key_bits = 0;
+                sas[1].auth.icv_bits = NULL_ICV_BITS;
+        }
         select_udp(&out, port);
         if ((r = datapath_protect(dp, sas, 2, &out, DP_ONE_WAY, c)) <= 0)
                 return r;

@@ -644,16 +644,25 @@ static bool is_flow_frame(const FrameInfo *fi, FrameKind kind, const DpFlow *flo
         return fi->kind == kind && (fi->dport == flow->port || fi->sport == flow->port);
 }
 
-/* A tunnel-mode null-cipher ESP frame: the packet it carries must show the inner SA. */
+/*
+ * A tunnel-mode frame whose payload is readable (null-cipher ESP, or AH,
+ * which never encrypts): the packet it carries must show the inner SA.
+ */
 static bool inner_matches(const DpTrace *t, unsigned i, const DpExpect *e) {
+        const FrameInfo *fi = &t->frames[i];
         FrameInfo inner;
         uint8_t next;
         size_t off, len;
 
         if (e->inner_kind == FRAME_OTHER)
                 return true;
-        if (frame_esp_null_payload(t->raw[i], t->raw_len[i], &t->frames[i], e->null_icv_len, &next, &off, &len) < 0 ||
-            (next != IPPROTO_IPIP && next != IPPROTO_IPV6) ||
+        if (fi->kind == FRAME_AH) {
+                next = fi->next_header;
+                off = fi->payload_off;
+                len = fi->payload_len;
+        } else if (frame_esp_null_payload(t->raw[i], t->raw_len[i], fi, e->null_icv_len, &next, &off, &len) < 0)
+                return false;
+        if ((next != IPPROTO_IPIP && next != IPPROTO_IPV6) ||
             frame_classify_ip(t->raw[i] + off, len, &inner) < 0)
                 return false;
         return inner.kind == e->inner_kind && inner.spi == e->inner_spi;

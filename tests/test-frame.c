@@ -169,6 +169,23 @@ static void test_nested_null_outer_shows_inner(void **state) {
         }
 }
 
+/* AH never encrypts: a tunnel AH frame shows the inner AH SA without any help. */
+static void test_nested_ah_in_ah(void **state) {
+        FrameInfo fi, inner;
+        size_t i;
+
+        assert_int_equal(count("AH in AH IPv4: UDP as AH inside tunnel AH", FRAME_AH, 0x46021, &fi, &i), 1);
+        assert_int_equal(fi.next_header, 4);
+        assert_addr(&fi, "198.51.100.2");
+        assert_int_equal(frame_classify_ip(fixture.frame[i] + fi.payload_off, fi.payload_len, &inner), 0);
+        assert_int_equal(inner.kind, FRAME_AH);
+        assert_int_equal(inner.spi, 0x46020);
+        assert_int_equal(inner.next_header, 17);
+        assert_addr(&inner, "192.0.2.2");
+        assert_int_equal(count("AH in AH IPv6: UDP as AH inside tunnel AH", FRAME_AH, 0x46051, &fi, NULL), 1);
+        assert_int_equal(fi.next_header, 41);
+}
+
 static void test_natt(void **state) {
         FrameInfo fi;
 
@@ -306,6 +323,7 @@ int main(void) {
                 cmocka_unit_test(test_esp_tunnel_uses_gateways),
                 cmocka_unit_test(test_ah_shows_payload),
                 cmocka_unit_test(test_nested_null_outer_shows_inner),
+                cmocka_unit_test(test_nested_ah_in_ah),
                 cmocka_unit_test(test_natt),
                 cmocka_unit_test(test_selectors),
                 cmocka_unit_test(test_multicast),
