@@ -37,6 +37,7 @@ struct Datapath {
         int ifindex[_DP_SIDE_MAX];
         XfrmNl *xfrm[_DP_SIDE_MAX];
         int family_err[2]; /* IPv4, IPv6 */
+        int capture;       /* AF_PACKET on A's veth, opened on the first flow and kept */
 };
 
 /* libnl answers NLE_* codes; the rest of the program speaks errno. */
@@ -201,7 +202,7 @@ int datapath_open(Datapath **ret) {
         dp = calloc(1, sizeof(*dp));
         if (!dp)
                 return -ENOMEM;
-        dp->ns[DP_A] = dp->ns[DP_B] = -1;
+        dp->ns[DP_A] = dp->ns[DP_B] = dp->capture = -1;
         dp->ns_orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         if (dp->ns_orig < 0)
                 return -errno;
@@ -229,6 +230,8 @@ int datapath_open(Datapath **ret) {
 }
 
 void datapath_free(Datapath *dp) {
+        if (dp->capture >= 0)
+                close(dp->capture);
         for (int s = 0; s < _DP_SIDE_MAX; s++) {
                 if (dp->xfrm[s])
                         xfrm_nl_free(dp->xfrm[s]);
@@ -609,9 +612,16 @@ static int send_datagram(Datapath *dp, const DpFlow *flow, const SockAddr *to, s
         return 0;
 }
 
+/* Frames left from an earlier flow (a closing connection's last segments) are not this flow's. */
+static void discard_capture(int fd) {
+        uint8_t buf[64];
+
+        while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) >= 0)
+                ;
+}
+
 int datapath_send(Datapath *dp, const DpFlow *flow, const char *label, DpTrace *ret) {
         const TrialFamily *f = flow->family;
-        _cleanup_close_ int capture = -1;
         DpTrace t = {};
         SockAddr to;
         socklen_t to_len;
@@ -621,19 +631,20 @@ int datapath_send(Datapath *dp, const DpFlow *flow, const char *label, DpTrace *
                 return r;
         if ((r = enter(dp, DP_A)) < 0)
                 return r;
-        r = open_capture(dp, &capture);
-        if (r < 0) {
+        /* One capture socket for all flows: closing one waits for an RCU grace period. */
+        if (dp->capture < 0 && (r = open_capture(dp, &dp->capture)) < 0) {
                 fail(&t, "AF_PACKET capture socket", -r);
                 *ret = t;
                 return 0;
         }
+        discard_capture(dp->capture);
         if (flow->proto == IPPROTO_UDP)
                 r = send_datagram(dp, flow, &to, to_len, &t);
         else
                 r = send_stream(dp, flow, &to, to_len, &t);
         if (r < 0)
                 return r;
-        drain_capture(capture, label, &t);
+        drain_capture(dp->capture, label, &t);
         *ret = t;
         return 0;
 }
