@@ -12,6 +12,7 @@
 typedef struct AuditOptions {
         bool passive;       /* run no active probe, and create no namespace */
         unsigned timeout_s; /* per probe; 0: the default */
+        bool quick;         /* skip the datapath stage: configuration checks only */
 } AuditOptions;
 
 typedef struct Privilege {
@@ -25,6 +26,7 @@ typedef struct Audit {
         char generated_at[32]; /* RFC 3339, UTC */
         uint64_t duration_ms;
         bool passive;
+        bool quick;
         Privilege privilege;
         const Probe *const *probes; /* the table results[] follows */
         CapResult *results;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
+
 #include "result.h"
 #include "xfrm.h"
 
@@ -13,6 +15,7 @@ typedef enum ProbeFlags {
 
 typedef struct ProbeContext {
         XfrmNl *xfrm; /* NULL unless the probe has PROBE_NEEDS_XFRM */
+        bool datapath; /* run the datapath stage after the API checks (not with --quick) */
 } ProbeContext;
 
 /*

@@ -12,7 +12,7 @@
  * are valid in both processes.
  */
 
-#define RESULT_MAX_CHECKS 24
+#define RESULT_MAX_CHECKS 32
 #define RESULT_MAX_BLOCKERS 4
 #define RESULT_MAX_DETAILS 8
 #define RESULT_DETAIL_VALUE 512
@@ -37,8 +37,19 @@ typedef struct Check {
         bool read_back;      /* ACCEPTED after reading the object back */
         int err;             /* positive errno, REFUSED and UNTRIED */
         char extack[128];    /* kernel's extended-ACK message, if any */
-        char note[96];       /* ALTERED: what differed; UNTRIED: why */
+        char note[128];      /* ALTERED: what differed (or was missing on the wire); UNTRIED: why */
         const char *blocked_by; /* capability whose absence explains a refusal */
+        /*
+         * A datapath check: real packets were sent through what the API
+         * checks installed. ACCEPTED: everything expected was seen on the
+         * wire and at the receiver; ALTERED: the kernel took the
+         * configuration but did not carry the traffic as configured (note
+         * says what was missing); UNTRIED: could not be sent (err, note).
+         * Datapath checks never decide a group; result_conclude() raises the
+         * level to datapath when all of them passed, and turns an available
+         * verdict into partial when one of them failed.
+         */
+        bool datapath;
 } Check;
 
 /*
@@ -72,6 +83,9 @@ int check_outcome_from_string(const char *s, CheckOutcome *ret);
 
 /* NULL when the result has no room left (a probe bug, reported as -ENOBUFS). */
 Check *result_add_check(CapResult *r, const char *group, const char *what);
+
+/* As result_add_check, for a datapath check. */
+Check *result_add_datapath_check(CapResult *r, const char *group, const char *what);
 
 /* Records that a check could not be made: err is a positive errno or 0. */
 void check_set_untried(Check *c, int err, const char *note);

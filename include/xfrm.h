@@ -71,6 +71,8 @@ typedef struct XfrmSa {
         uint8_t replay_window; /* legacy window in xfrm_usersa_info; 0: none (not compared) */
         bool esn;              /* XFRM_STATE_ESN with XFRMA_REPLAY_ESN_VAL */
         uint32_t esn_window;   /* XFRMA_REPLAY_ESN_VAL's replay_window, in packets */
+        /* Read back only (curlft): what the SA has carried so far; never compared. */
+        uint64_t cur_bytes, cur_packets;
 } XfrmSa;
 
 typedef struct XfrmSelector {

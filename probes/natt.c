@@ -53,6 +53,22 @@ static int run(const ProbeContext *ctx, CapResult *res) {
                         return r;
                 try_encap_socket(f->family, ADD_CHECK(res, f->name, "UDP_ENCAP socket option"));
         }
+        if (!ctx->datapath)
+                return 0;
+
+        _cleanup_(datapath_freep) Datapath *dp = NULL;
+        for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
+                const TrialFamily *f = &trial_families[i];
+                int r;
+
+                if (!group_accepted(res, f->name))
+                        continue;
+                if ((r = traffic_open(res, f->name, &dp)) <= 0)
+                        return r;
+                r = traffic_natt_flows(res, dp, f, f->name, 0x45000 + 0x10 * (uint32_t) i, (uint16_t) (7300 + i));
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 

@@ -26,12 +26,44 @@ static int try_sa(const ProbeContext *ctx, CapResult *res, uint8_t proto, uint8_
         return 0;
 }
 
+/*
+ * The datapath stage: for every family whose API group was accepted, UDP from
+ * one namespace to the other through each mode's SA; skipped with --quick.
+ * Flows get their own SPI and port, so several share one datapath (*dp).
+ */
+static int traffic(const ProbeContext *ctx, CapResult *res, Datapath **dp, uint8_t proto, const uint8_t *modes,
+                   size_t n_modes, uint32_t spi, uint16_t port) {
+        if (!ctx->datapath)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
+                const TrialFamily *f = &trial_families[i];
+                char group[32];
+                int r;
+
+                snprintf(group, sizeof(group), "%s %s", proto_name(proto), f->name);
+                if (!group_accepted(res, group))
+                        continue;
+                if ((r = traffic_open(res, group, dp)) <= 0)
+                        return r;
+                for (size_t m = 0; m < n_modes; m++, spi += 0x10, port++)
+                        if ((r = traffic_sa_flow(res, *dp, f, group, proto, modes[m], spi, port)) < 0)
+                                return r;
+        }
+        return 0;
+}
+
+static const uint8_t both_modes[] = { XFRM_MODE_TRANSPORT, XFRM_MODE_TUNNEL };
+
 static int run_esp(const ProbeContext *ctx, CapResult *res) {
-        return try_sa(ctx, res, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0x1000);
+        _cleanup_(datapath_freep) Datapath *dp = NULL;
+        int r = try_sa(ctx, res, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0x1000);
+        return r < 0 ? r : traffic(ctx, res, &dp, IPPROTO_ESP, both_modes, ELEMENTSOF(both_modes), 0x11000, 7000);
 }
 
 static int run_ah(const ProbeContext *ctx, CapResult *res) {
-        return try_sa(ctx, res, IPPROTO_AH, XFRM_MODE_TRANSPORT, 0x1000);
+        _cleanup_(datapath_freep) Datapath *dp = NULL;
+        int r = try_sa(ctx, res, IPPROTO_AH, XFRM_MODE_TRANSPORT, 0x1000);
+        return r < 0 ? r : traffic(ctx, res, &dp, IPPROTO_AH, both_modes, ELEMENTSOF(both_modes), 0x11000, 7000);
 }
 
 static int run_ipcomp(const ProbeContext *ctx, CapResult *res) {
@@ -40,8 +72,13 @@ static int run_ipcomp(const ProbeContext *ctx, CapResult *res) {
 
 /* A mode is usable if either security protocol can run in it; each counts as a variant. */
 static int run_mode(const ProbeContext *ctx, CapResult *res, uint8_t mode) {
+        _cleanup_(datapath_freep) Datapath *dp = NULL;
         int r = try_sa(ctx, res, IPPROTO_ESP, mode, 0x2000);
-        return r < 0 ? r : try_sa(ctx, res, IPPROTO_AH, mode, 0x3000);
+        if (r >= 0)
+                r = try_sa(ctx, res, IPPROTO_AH, mode, 0x3000);
+        if (r >= 0)
+                r = traffic(ctx, res, &dp, IPPROTO_ESP, &mode, 1, 0x12000, 7000);
+        return r < 0 ? r : traffic(ctx, res, &dp, IPPROTO_AH, &mode, 1, 0x13000, 7100);
 }
 
 static int run_transport(const ProbeContext *ctx, CapResult *res) {

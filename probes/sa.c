@@ -56,6 +56,29 @@ static int run_nested(const ProbeContext *ctx, CapResult *res) {
                         if (r < 0)
                                 return r;
                 }
+        if (!ctx->datapath)
+                return 0;
+
+        /* Datapath: the outer layer is AH or null-cipher ESP, so the captured frame shows the inner SA. */
+        _cleanup_(datapath_freep) Datapath *dp = NULL;
+        spi = 0x46000;
+        for (size_t i = 0; i < ELEMENTSOF(trial_families); i++)
+                for (size_t j = 0; j < ELEMENTSOF(layers); j++, spi += 0x10) {
+                        const TrialFamily *f = &trial_families[i];
+                        char group[32];
+                        int r;
+
+                        snprintf(group, sizeof(group), "%s in %s %s", proto_name(layers[j].inner),
+                                 proto_name(layers[j].outer), f->name);
+                        if (!group_accepted(res, group))
+                                continue;
+                        if ((r = traffic_open(res, group, &dp)) <= 0)
+                                return r;
+                        r = traffic_nested_flow(res, dp, f, group, layers[j].outer, layers[j].inner, spi,
+                                                (uint16_t) (7100 + spi % 0x100));
+                        if (r < 0)
+                                return r;
+                }
         return 0;
 }
 
@@ -76,6 +99,22 @@ static int run_multicast(const ProbeContext *ctx, CapResult *res) {
 
                 if ((r = trial_sa(ctx->xfrm, &sa, ADD_CHECK(res, f->name, "ESP SA to a group"))) < 0 ||
                     (r = trial_policy(ctx->xfrm, &p, ADD_CHECK(res, f->name, "policy to a group"))) < 0)
+                        return r;
+        }
+        if (!ctx->datapath)
+                return 0;
+
+        _cleanup_(datapath_freep) Datapath *dp = NULL;
+        for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
+                const TrialFamily *f = &trial_families[i];
+                int r;
+
+                if (!group_accepted(res, f->name))
+                        continue;
+                if ((r = traffic_open(res, f->name, &dp)) <= 0)
+                        return r;
+                r = traffic_multicast_flow(res, dp, f, f->name, 0x47000 + 0x10 * (uint32_t) i, (uint16_t) (7200 + i));
+                if (r < 0)
                         return r;
         }
         return 0;

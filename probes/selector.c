@@ -9,6 +9,8 @@
 /* RFC 5406 Section 9's example: BGP, TCP port 179. */
 #define SELECTED_PORT 179
 #define GRE_PROTO 47
+/* Traffic between the same hosts that the port selector must leave alone. */
+#define OTHER_PORT 180
 
 /* Policies need no transform in the kernel, so templates name ESP even where it is missing. */
 static int protected_policy(XfrmPolicy *p, const TrialFamily *f, uint8_t dir, uint8_t proto) {
@@ -47,6 +49,28 @@ static int run_ports(const ProbeContext *ctx, CapResult *res) {
                         in.sel.sport_mask = 0xffff;
                         if ((r = trial_policy(ctx->xfrm, &out, ADD_CHECK(res, group, "destination-port policy"))) < 0 ||
                             (r = trial_policy(ctx->xfrm, &in, ADD_CHECK(res, group, "source-port policy"))) < 0)
+                                return r;
+                }
+        if (!ctx->datapath)
+                return 0;
+
+        /* Datapath: the selected port is ESP on the wire, another port between the same hosts is not. */
+        _cleanup_(datapath_freep) Datapath *dp = NULL;
+        uint32_t spi = 0x21000;
+        for (size_t i = 0; i < ELEMENTSOF(trial_families); i++)
+                for (size_t j = 0; j < ELEMENTSOF(protos); j++, spi += 0x10) {
+                        const TrialFamily *f = &trial_families[i];
+                        char group[32];
+                        int r;
+
+                        snprintf(group, sizeof(group), "%s %s", protos[j].name, f->name);
+                        if (!group_accepted(res, group) || !traffic_has_proto(f->family, protos[j].proto))
+                                continue;
+                        if ((r = traffic_open(res, group, &dp)) <= 0)
+                                return r;
+                        r = traffic_port_flows(res, dp, f, group, protos[j].proto, spi, SELECTED_PORT,
+                                               OTHER_PORT, false);
+                        if (r < 0)
                                 return r;
                 }
         return 0;
@@ -88,6 +112,24 @@ static int run_mixed(const ProbeContext *ctx, CapResult *res) {
                 bypass.priority = 200;
                 if ((r = trial_policy(ctx->xfrm, &protect, ADD_CHECK(res, f->name, "protected TCP/179 policy"))) < 0 ||
                     (r = trial_policy(ctx->xfrm, &bypass, ADD_CHECK(res, f->name, "bypass policy for other traffic"))) < 0)
+                        return r;
+        }
+        if (!ctx->datapath)
+                return 0;
+
+        /* Datapath: TCP/179 ESP and TCP/180 clear under an explicit bypass policy, per family. */
+        _cleanup_(datapath_freep) Datapath *dp = NULL;
+        for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
+                const TrialFamily *f = &trial_families[i];
+                int r;
+
+                if (!group_accepted(res, f->name))
+                        continue;
+                if ((r = traffic_open(res, f->name, &dp)) <= 0)
+                        return r;
+                r = traffic_port_flows(res, dp, f, f->name, IPPROTO_TCP, 0x31000 + 0x10 * (uint32_t) i,
+                                       SELECTED_PORT, OTHER_PORT, true);
+                if (r < 0)
                         return r;
         }
         return 0;

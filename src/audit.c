@@ -17,13 +17,14 @@
 typedef struct ProbeJob {
         const Probe *probe;
         CapResult *result;
+        bool datapath;
 } ProbeJob;
 
 /* Runs in the forked child: the only place a probe executes. */
 static int probe_job(void *userdata) {
         ProbeJob *j = userdata;
         _cleanup_(xfrm_nl_freep) XfrmNl *nl = NULL;
-        ProbeContext ctx = {};
+        ProbeContext ctx = { .datapath = j->datapath };
         int r;
 
         if (j->probe->flags & PROBE_NEEDS_XFRM) {
@@ -83,7 +84,7 @@ static int run_probes(Audit *a, unsigned timeout_s) {
 
         for (size_t i = 0; i < a->n_results; i++) {
                 const Probe *p = a->probes[i];
-                ProbeJob job = { .probe = p, .result = &shared[i] };
+                ProbeJob job = { .probe = p, .result = &shared[i], .datapath = !a->quick };
                 SandboxKind where = a->passive ? SANDBOX_HOST : a->privilege.sandbox;
                 SandboxExit e;
 
@@ -133,6 +134,7 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
         if (!a->results)
                 return -ENOMEM;
         a->passive = o->passive;
+        a->quick = o->quick;
         format_rfc3339(time(NULL), a->generated_at, sizeof(a->generated_at));
         if ((r = host_facts_read(&a->host)) < 0)
                 return r;

@@ -49,6 +49,8 @@ static void help(void) {
                "      --passive           run no active probe: read-only checks in the host's\n"
                "                          namespace, no namespace created, no module autoloaded\n"
                "                          by trial SAs\n"
+               "      --quick             skip the datapath stage (no traffic through a veth\n"
+               "                          pair): levels stop at api\n"
                "      --timeout=SECONDS   give up on a probe after SECONDS (default 20)\n"
                "  -q, --quiet             print no report; the exit code tells the outcome\n"
                "  -h, --help              show this help and exit\n"
@@ -79,7 +81,7 @@ static int usage_error(const char *fmt, ...) {
 
 /* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL on a usage error. */
 static int parse_args(int argc, char **argv, Args *args) {
-        enum { ARG_COLOR = 0x100, ARG_PASSIVE, ARG_TIMEOUT };
+        enum { ARG_COLOR = 0x100, ARG_PASSIVE, ARG_TIMEOUT, ARG_QUICK };
         static const struct option options[] = {
                 { "json", no_argument, NULL, 'j' },
                 { "format", required_argument, NULL, 'f' },
@@ -88,6 +90,7 @@ static int parse_args(int argc, char **argv, Args *args) {
                 { "colour", required_argument, NULL, ARG_COLOR },
                 { "passive", no_argument, NULL, ARG_PASSIVE },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                { "quick", no_argument, NULL, ARG_QUICK },
                 { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
@@ -126,6 +129,9 @@ static int parse_args(int argc, char **argv, Args *args) {
                         break;
                 case ARG_PASSIVE:
                         args->audit.passive = true;
+                        break;
+                case ARG_QUICK:
+                        args->audit.quick = true;
                         break;
                 case ARG_TIMEOUT: {
                         char *end;

@@ -67,7 +67,8 @@ static int check_json(const Check *c, json_object **ret) {
             (r = add_str(o, "outcome", check_outcome_to_string(c->outcome))) < 0 ||
             (r = add_errno(o, c->err)) < 0 ||
             (c->extack[0] && (r = add_str(o, "extack", c->extack)) < 0) ||
-            (c->note[0] && (r = add_str(o, "note", c->note)) < 0))
+            (c->note[0] && (r = add_str(o, "note", c->note)) < 0) ||
+            (c->datapath && (r = add(o, "datapath", json_object_new_boolean(true))) < 0))
                 return r;
         *ret = TAKE_PTR(o);
         return 0;
@@ -179,6 +180,7 @@ static int privilege_json(const Audit *a, json_object **ret) {
         if ((r = add(o, "euid", json_object_new_int64(p->euid))) < 0 ||
             (r = add_str(o, "sandbox", sandbox_kind_to_string(p->sandbox))) < 0 ||
             (r = add(o, "passive", json_object_new_boolean(a->passive))) < 0 ||
+            (r = add(o, "datapath", json_object_new_boolean(!a->passive && !a->quick))) < 0 ||
             (r = add(o, "active_probes_run", json_object_new_boolean(!a->passive && p->sandbox != SANDBOX_HOST))) < 0 ||
             (p->sandbox_err && (r = add_str(o, "sandbox_errno", errno_name(p->sandbox_err))) < 0))
                 return r;

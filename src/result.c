@@ -89,6 +89,14 @@ const Detail *result_find_detail(const CapResult *r, const char *key) {
         return NULL;
 }
 
+Check *result_add_datapath_check(CapResult *r, const char *group, const char *what) {
+        Check *c = result_add_check(r, group, what);
+
+        if (c)
+                c->datapath = true;
+        return c;
+}
+
 void check_set_untried(Check *c, int err, const char *note) {
         c->outcome = CHECK_UNTRIED;
         c->err = err;
@@ -115,7 +123,7 @@ static Verdict group_verdict(const CapResult *r, const char *group) {
 
         for (unsigned i = 0; i < r->n_checks; i++) {
                 const Check *c = &r->checks[i];
-                if (strcmp(c->group, group) != 0)
+                if (c->datapath || strcmp(c->group, group) != 0)
                         continue;
                 switch (check_verdict(c)) {
                 case VERDICT_UNAVAILABLE:
@@ -132,7 +140,7 @@ static Verdict group_verdict(const CapResult *r, const char *group) {
 
 static bool group_seen_before(const CapResult *r, unsigned idx) {
         for (unsigned i = 0; i < idx; i++)
-                if (strcmp(r->checks[i].group, r->checks[idx].group) == 0)
+                if (!r->checks[i].datapath && strcmp(r->checks[i].group, r->checks[idx].group) == 0)
                         return true;
         return false;
 }
@@ -149,7 +157,7 @@ static void add_blocker(CapResult *r, const char *id, const char *self_id) {
 
 /* Checks with the same outcome and the same kernel answer are told together. */
 static bool same_answer(const Check *a, const Check *b) {
-        return a->outcome == b->outcome && a->read_back == b->read_back && a->err == b->err &&
+        return a->datapath == b->datapath && a->outcome == b->outcome && a->read_back == b->read_back && a->err == b->err &&
                strcmp(a->extack, b->extack) == 0 && strcmp(a->note, b->note) == 0;
 }
 
@@ -158,6 +166,14 @@ static const char *const outcome_verbs[_CHECK_OUTCOME_MAX] = {
         [CHECK_REFUSED] = "refused",
         [CHECK_ALTERED] = "accepted but read back altered",
         [CHECK_UNTRIED] = "could not try",
+};
+
+/* What the datapath checks say: packets, not configuration. */
+static const char *const datapath_verbs[_CHECK_OUTCOME_MAX] = {
+        [CHECK_ACCEPTED] = "carried",
+        [CHECK_REFUSED] = "refused",
+        [CHECK_ALTERED] = "accepted but did not carry",
+        [CHECK_UNTRIED] = "could not send",
 };
 
 #define APPEND(...) strbuf_appendf(r->evidence, sizeof(r->evidence), &len, __VA_ARGS__)
@@ -201,7 +217,8 @@ static void compose_evidence(CapResult *r) {
                         if (!told[j] && same_answer(c, &r->checks[j]))
                                 cluster[j] = told[j] = true;
 
-                APPEND("%s%s%s ", first_clause ? "The kernel " : "; ", outcome_verbs[c->outcome],
+                APPEND("%s%s%s ", first_clause ? "The kernel " : "; ",
+                       (c->datapath ? datapath_verbs : outcome_verbs)[c->outcome],
                        c->read_back ? " and read back" : "");
                 first_clause = false;
                 append_distinct(r, &len, cluster, offsetof(Check, what));
@@ -220,6 +237,34 @@ static void compose_evidence(CapResult *r) {
 }
 #undef APPEND
 
+/*
+ * Datapath checks raise what the API checks concluded: level datapath only
+ * when there were some and every one carried its traffic; a failed one
+ * (configuration accepted, traffic not carried as configured) makes an
+ * available capability partial. Untried ones leave the API verdict as is.
+ */
+static void conclude_datapath(CapResult *r) {
+        unsigned carried = 0, failed = 0, untried = 0;
+
+        for (unsigned i = 0; i < r->n_checks; i++) {
+                const Check *c = &r->checks[i];
+
+                if (!c->datapath)
+                        continue;
+                if (c->outcome == CHECK_ACCEPTED)
+                        carried++;
+                else if (c->outcome == CHECK_UNTRIED)
+                        untried++;
+                else
+                        failed++;
+        }
+        if (failed > 0 && r->verdict == VERDICT_AVAILABLE)
+                r->verdict = VERDICT_PARTIAL;
+        if (carried > 0 && failed == 0 && untried == 0 &&
+            (r->verdict == VERDICT_AVAILABLE || r->verdict == VERDICT_PARTIAL))
+                r->level = LEVEL_DATAPATH;
+}
+
 void result_conclude(CapResult *r, const char *self_id) {
         unsigned yes = 0, no = 0, unknown = 0;
         const Check *reason = NULL;
@@ -229,7 +274,7 @@ void result_conclude(CapResult *r, const char *self_id) {
         r->extack[0] = '\0';
 
         for (unsigned i = 0; i < r->n_checks; i++) {
-                if (group_seen_before(r, i))
+                if (r->checks[i].datapath || group_seen_before(r, i))
                         continue;
                 switch (group_verdict(r, r->checks[i].group)) {
                 case VERDICT_AVAILABLE:
@@ -255,11 +300,14 @@ void result_conclude(CapResult *r, const char *self_id) {
         else
                 r->verdict = VERDICT_UNAVAILABLE;
         r->level = r->verdict == VERDICT_UNKNOWN ? LEVEL_NONE : LEVEL_API;
+        conclude_datapath(r);
 
         for (unsigned i = 0; i < r->n_checks; i++) {
                 const Check *c = &r->checks[i];
                 Verdict v = check_verdict(c);
 
+                if (c->datapath && c->outcome != CHECK_ALTERED)
+                        continue; /* untried packets name no refusal; blockers come from the API checks */
                 if (v == VERDICT_AVAILABLE)
                         continue;
                 if (!reason || (check_verdict(reason) == VERDICT_UNKNOWN && v == VERDICT_UNAVAILABLE))

@@ -251,6 +251,8 @@ int xfrm_sa_parse(const struct nlmsghdr *nlh, XfrmSa *ret) {
         sa.reqid = info.reqid;
         sa.replay_window = info.replay_window;
         sa.esn = info.flags & XFRM_STATE_ESN;
+        sa.cur_bytes = info.curlft.bytes;
+        sa.cur_packets = info.curlft.packets;
         if (mnl_attr_parse(nlh, sizeof(info), sa_attr_cb, &sa) < 0)
                 return -EBADMSG;
         *ret = sa;

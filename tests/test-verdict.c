@@ -35,6 +35,71 @@ static void test_all_groups_accepted(void **state) {
         assert_string_equal(r.evidence, "The kernel accepted and read back trial SA (IPv4, IPv6).");
 }
 
+static Check *add_datapath(CapResult *r, const char *group, CheckOutcome o, int err, const char *note) {
+        Check *c = result_add_datapath_check(r, group, "UDP through transport ESP");
+        assert_non_null(c);
+        c->outcome = o;
+        c->err = err;
+        STRSCPY(c->note, note);
+        return c;
+}
+
+/* Every datapath check carried its traffic: the level rises, the verdict stays. */
+static void test_datapath_all_carried(void **state) {
+        CapResult r = {};
+
+        add(&r, "IPv4", CHECK_ACCEPTED, 0, NULL);
+        add(&r, "IPv6", CHECK_ACCEPTED, 0, NULL);
+        add_datapath(&r, "IPv4", CHECK_ACCEPTED, 0, "");
+        add_datapath(&r, "IPv6", CHECK_ACCEPTED, 0, "");
+        result_conclude(&r, "proto.esp");
+        assert_int_equal(r.verdict, VERDICT_AVAILABLE);
+        assert_int_equal(r.level, LEVEL_DATAPATH);
+        assert_string_equal(r.evidence, "The kernel accepted and read back trial SA (IPv4, IPv6); "
+                                        "carried UDP through transport ESP (IPv4, IPv6).");
+}
+
+/* Accepted configuration that did not carry the traffic is RFC 5406's finding: partial, and why. */
+static void test_datapath_not_carried_is_partial(void **state) {
+        CapResult r = {};
+
+        add(&r, "IPv4", CHECK_ACCEPTED, 0, NULL);
+        add(&r, "IPv6", CHECK_ACCEPTED, 0, NULL);
+        add_datapath(&r, "IPv4", CHECK_ACCEPTED, 0, "");
+        add_datapath(&r, "IPv6", CHECK_ALTERED, 0, "no ESP frame with SPI 0x1000; payload not delivered");
+        result_conclude(&r, "proto.esp");
+        assert_int_equal(r.verdict, VERDICT_PARTIAL);
+        assert_int_equal(r.level, LEVEL_API);
+        assert_non_null(strstr(r.evidence, "accepted but did not carry UDP through transport ESP (IPv6) "
+                                           "(no ESP frame with SPI 0x1000; payload not delivered)"));
+}
+
+/* Traffic that could not be sent says nothing about the capability: API verdict and level stand. */
+static void test_datapath_untried_keeps_api(void **state) {
+        CapResult r = {};
+        Check *c;
+
+        add(&r, "IPv4", CHECK_ACCEPTED, 0, NULL);
+        c = add_datapath(&r, "IPv4", CHECK_UNTRIED, EPROTONOSUPPORT, "SA refused in the datapath namespaces");
+        c->blocked_by = "proto.esp";
+        result_conclude(&r, "selector.ports");
+        assert_int_equal(r.verdict, VERDICT_AVAILABLE);
+        assert_int_equal(r.level, LEVEL_API);
+        assert_int_equal(r.n_blocked_by, 0);
+        assert_non_null(strstr(r.evidence, "could not send UDP through transport ESP (IPv4) with EPROTONOSUPPORT"));
+}
+
+/* Datapath checks never decide a group: a refused SA stays unavailable whatever the traffic did. */
+static void test_datapath_never_rescues_refusal(void **state) {
+        CapResult r = {};
+
+        add(&r, "IPv4", CHECK_REFUSED, EPROTONOSUPPORT, "proto.esp");
+        add_datapath(&r, "IPv4", CHECK_ACCEPTED, 0, "");
+        result_conclude(&r, "proto.esp");
+        assert_int_equal(r.verdict, VERDICT_UNAVAILABLE);
+        assert_int_equal(r.level, LEVEL_API);
+}
+
 static void test_one_family_missing_is_partial(void **state) {
         CapResult r = {};
 
@@ -322,6 +387,10 @@ int main(void) {
                 cmocka_unit_test(test_errno_mapping),
                 cmocka_unit_test(test_names_round_trip),
                 cmocka_unit_test(test_section4_no_transforms),
+                cmocka_unit_test(test_datapath_all_carried),
+                cmocka_unit_test(test_datapath_not_carried_is_partial),
+                cmocka_unit_test(test_datapath_untried_keeps_api),
+                cmocka_unit_test(test_datapath_never_rescues_refusal),
                 cmocka_unit_test(test_section4_everything),
                 cmocka_unit_test(test_section4_ah_only),
                 cmocka_unit_test(test_section4_unmeasured),
