@@ -41,6 +41,15 @@ extern const TrialFamily trial_families[2];
 /* A transport- or tunnel-mode SA between the family's hosts with the protocol's default algorithms. */
 int trial_sa_init(XfrmSa *sa, const TrialFamily *f, uint8_t proto, uint8_t mode, uint32_t spi);
 
+/* An ESP SA whose packets travel in UDP or TCP (RFC 3948, RFC 8229), port 4500 both ways. */
+int trial_encap_sa_init(XfrmSa *sa, const TrialFamily *f, uint8_t mode, uint32_t spi, uint16_t encap_type);
+
+/*
+ * Sets a socket option and reads it back (the socket halves of NAT
+ * traversal): refused, altered or accepted, recorded in c under name.
+ */
+void trial_sockopt(Check *c, int fd, int level, int opt, const void *value, socklen_t len, const char *name);
+
 /* A host-to-host policy (any protocol) with no templates yet. */
 int trial_policy_init(XfrmPolicy *p, const TrialFamily *f, uint8_t dir);
 

@@ -16,7 +16,6 @@
 #ifndef TCP_ENCAP_ESPINTCP
 #define TCP_ENCAP_ESPINTCP 7
 #endif
-#define ESPINTCP_PORT 4500
 
 /* The probe's namespace is fresh: loopback is down until someone brings it up. */
 static int loopback_up(void) {
@@ -44,8 +43,6 @@ static void try_ulp(uint16_t family, Check *c) {
                 struct sockaddr_in6 in6;
         } addr = {};
         socklen_t alen = family == AF_INET6 ? sizeof(addr.in6) : sizeof(addr.in);
-        char ulp[16] = "";
-        socklen_t ulen = sizeof(ulp);
         int r;
 
         if ((r = loopback_up()) < 0) {
@@ -70,23 +67,8 @@ static void try_ulp(uint16_t family, Check *c) {
                 check_set_untried(c, errno, "no loopback TCP connection to try it on");
                 return;
         }
-        if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, "espintcp", strlen("espintcp")) < 0) {
-                /* ENOENT: no such ULP (CONFIG_INET_ESPINTCP / CONFIG_INET6_ESPINTCP). */
-                c->outcome = CHECK_REFUSED;
-                c->err = errno;
-                return;
-        }
-        if (getsockopt(fd, IPPROTO_TCP, TCP_ULP, ulp, &ulen) < 0) {
-                check_set_untried(c, errno, "getsockopt(TCP_ULP) failed");
-                return;
-        }
-        if (strncmp(ulp, "espintcp", sizeof(ulp)) != 0) {
-                c->outcome = CHECK_ALTERED;
-                STRSCPY(c->note, "read back differs: TCP_ULP");
-                return;
-        }
-        c->outcome = CHECK_ACCEPTED;
-        c->read_back = true;
+        /* ENOENT: no such ULP (CONFIG_INET_ESPINTCP / CONFIG_INET6_ESPINTCP). */
+        trial_sockopt(c, fd, IPPROTO_TCP, TCP_ULP, "espintcp", strlen("espintcp"), "TCP_ULP");
 }
 
 static int run(const ProbeContext *ctx, CapResult *res) {
@@ -95,13 +77,9 @@ static int run(const ProbeContext *ctx, CapResult *res) {
                 XfrmSa sa;
                 int r;
 
-                r = trial_sa_init(&sa, f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0xa000 + (uint32_t) i);
+                r = trial_encap_sa_init(&sa, f, XFRM_MODE_TRANSPORT, 0xa000 + (uint32_t) i, TCP_ENCAP_ESPINTCP);
                 if (r < 0)
                         return r;
-                sa.encap = true;
-                sa.encap_type = TCP_ENCAP_ESPINTCP;
-                sa.encap_sport = ESPINTCP_PORT;
-                sa.encap_dport = ESPINTCP_PORT;
                 r = trial_sa(ctx->xfrm, &sa, ADD_CHECK(res, f->name, "ESP-in-TCP SA"));
                 if (r < 0)
                         return r;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -84,6 +85,45 @@ int trial_sa_init(XfrmSa *sa, const TrialFamily *f, uint8_t proto, uint8_t mode,
                 return -EPROTONOSUPPORT;
         }
         return 0;
+}
+
+int trial_encap_sa_init(XfrmSa *sa, const TrialFamily *f, uint8_t mode, uint32_t spi, uint16_t encap_type) {
+        int r = trial_sa_init(sa, f, IPPROTO_ESP, mode, spi);
+
+        if (r < 0)
+                return r;
+        sa->encap = true;
+        sa->encap_type = encap_type;
+        sa->encap_sport = sa->encap_dport = 4500;
+        return 0;
+}
+
+void trial_sockopt(Check *c, int fd, int level, int opt, const void *value, socklen_t len, const char *name) {
+        char got[64] = "";
+        socklen_t got_len = sizeof(got);
+
+        assert(len <= sizeof(got));
+        if (setsockopt(fd, level, opt, value, len) < 0) {
+                c->outcome = CHECK_REFUSED;
+                c->err = errno;
+                return;
+        }
+        if (getsockopt(fd, level, opt, got, &got_len) < 0) {
+                int err = errno;
+                char note[64];
+
+                snprintf(note, sizeof(note), "getsockopt(%s) failed", name);
+                check_set_untried(c, err, note);
+                return;
+        }
+        /* Some options (TCP_ULP) answer with the whole buffer: compare what was set. */
+        if (got_len < len || memcmp(got, value, len) != 0) {
+                c->outcome = CHECK_ALTERED;
+                snprintf(c->note, sizeof(c->note), "read back differs: %s", name);
+                return;
+        }
+        c->outcome = CHECK_ACCEPTED;
+        c->read_back = true;
 }
 
 int trial_policy_init(XfrmPolicy *p, const TrialFamily *f, uint8_t dir) {
