@@ -145,6 +145,9 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
         a->modules_known = modules_read(PROC_MODULES, &before) >= 0;
         if ((r = run_probes(a, timeout_s)) < 0)
                 return r;
+        /* Read-only, so passive mode does it too; before the module list, as it opens NETLINK_XFRM. */
+        if ((r = inventory_read(&a->inventory)) < 0)
+                return r;
         /* Opening sockets and installing trial SAs can autoload modules: say which. */
         if (a->modules_known && modules_read(PROC_MODULES, &after) >= 0) {
                 if ((r = modules_added(&before, &after, &a->modules_loaded)) < 0)
