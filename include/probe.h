@@ -9,6 +9,8 @@ typedef enum ProbeFlags {
         PROBE_ACTIVE = 1 << 0,
         /* Needs the XFRM netlink socket the engine opens in the namespace. */
         PROBE_NEEDS_XFRM = 1 << 1,
+        /* Read-only, about the host itself (its daemons): runs in the host's namespace, never sandboxed. */
+        PROBE_HOST = 1 << 2,
 } ProbeFlags;
 
 typedef struct ProbeContext {
@@ -26,6 +28,9 @@ typedef struct Probe {
         const char *summary;
         unsigned flags;
         int (*run)(const ProbeContext *ctx, CapResult *r);
+        /* Optional: rewrites the evidence sentence after the verdict, for probes that observe
+         * the host rather than ask the kernel ("The kernel refused" would mislead). */
+        void (*explain)(CapResult *r);
 } Probe;
 
 /* NULL-terminated, in report order. */

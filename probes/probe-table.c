@@ -18,6 +18,10 @@ const Probe *const probe_table[] = {
         &probe_selector_protocol,
         &probe_selector_mixed_policy,
         &probe_sa_multicast,
+        &probe_km_ike_daemon,
+        &probe_km_acquire_listener,
+        &probe_iface_xfrm,
+        &probe_iface_vti,
         NULL,
 };
 

@@ -44,6 +44,8 @@ static int probe_job(void *userdata) {
         if (r < 0)
                 return r;
         result_conclude(j->result, j->probe->id);
+        if (j->probe->explain)
+                j->probe->explain(j->result);
         return 0;
 }
 
@@ -84,7 +86,7 @@ static int run_probes(Audit *a, unsigned timeout_s) {
         for (size_t i = 0; i < a->n_results; i++) {
                 const Probe *p = a->probes[i];
                 ProbeJob job = { .probe = p, .result = &shared[i] };
-                SandboxKind where = a->passive ? SANDBOX_HOST : a->privilege.sandbox;
+                SandboxKind where = a->passive || (p->flags & PROBE_HOST) ? SANDBOX_HOST : a->privilege.sandbox;
                 SandboxExit e;
 
                 if ((p->flags & PROBE_ACTIVE) && where == SANDBOX_HOST) {
