@@ -161,4 +161,10 @@ is "inventory: --passive reads it too" "$(jqr inv-passive .inventory.spd.count)"
 check "the audits changed no SA they inventoried" cmp -s "$work/sad-before" "$work/sad-after"
 check "the audits changed no policy they inventoried" cmp -s "$work/spd-before" "$work/spd-after"
 
+# Without CAP_NET_ADMIN the kernel refuses the dumps: said so, not reported as "no SAs".
+mkdir "$work/bin" && cp "$IPSEC_AUDIT" "$work/bin/" && chmod 755 "$work" "$work/bin"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$work/bin/ipsec-audit" --passive --json >"$work/nobody.out" 2>/dev/null
+is "as nobody, the inventory says EPERM and no count" \
+        "$(jqr nobody '[.inventory.sad.errno, .inventory.spd.errno, .inventory.sad.count] | tostring')" '["EPERM","EPERM",null]'
+
 done_testing
