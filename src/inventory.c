@@ -20,6 +20,7 @@
 #define INVENTORY_TIMEOUT_S 10
 /* Large enough for any one dump skb (the kernel caps them at 32 KiB). */
 #define INVENTORY_BUF 32768
+#define INVENTORY_DUMP_TRIES 3
 
 static const char *const family_names[_INV_FAMILY_MAX] = { "ipv4", "ipv6", "other" };
 static const char *const proto_names[_INV_PROTO_MAX] = { "esp", "ah", "comp", "other" };
@@ -413,6 +414,25 @@ static int record(int r, int kernel_err, int *err) {
         return 0;
 }
 
+/* Zeroes what a dump counted, keeping the GETSADINFO/GETSPDINFO answers beside it. */
+static void reset_dump(Request *q) {
+        if (q->count == count_sa_cb) {
+                InvSad *sad = q->target, keep = *sad;
+                *sad = (InvSad) { .info_known = keep.info_known, .info_err = keep.info_err,
+                                  .info_count = keep.info_count, .info_hash_buckets = keep.info_hash_buckets,
+                                  .info_hash_max = keep.info_hash_max };
+        } else if (q->count == count_policy_cb) {
+                InvSpd *spd = q->target, keep = *spd;
+                *spd = (InvSpd) { .info_known = keep.info_known, .info_err = keep.info_err,
+                                  .info_in = keep.info_in, .info_out = keep.info_out, .info_fwd = keep.info_fwd,
+                                  .info_in_socket = keep.info_in_socket, .info_out_socket = keep.info_out_socket,
+                                  .info_fwd_socket = keep.info_fwd_socket,
+                                  .info_hash_buckets = keep.info_hash_buckets, .info_hash_max = keep.info_hash_max };
+        }
+        q->seen = false;
+        q->fault = 0;
+}
+
 int inventory_read(Inventory *inv) {
         Info sadinfo = { .sad = &inv->sad }, spdinfo = { .spd = &inv->spd };
         Request reqs[] = {
@@ -433,13 +453,21 @@ int inventory_read(Inventory *inv) {
                 struct mnl_socket *nl = NULL;
                 int kernel_err = 0, r;
 
-                open_socket(&nl, errs[i]);
-                if (!nl)
-                        continue;
-                r = request(nl, mnl_socket_get_portid(nl), ++seq, &reqs[i], &kernel_err);
-                mnl_socket_close(nl);
-                if ((r = record(r, kernel_err, errs[i])) < 0)
-                        return r;
+                /* A dump the SAD or SPD changed under (NLM_F_DUMP_INTR, EINTR from libmnl) starts over. */
+                for (int attempt = 0; attempt < INVENTORY_DUMP_TRIES; attempt++) {
+                        open_socket(&nl, errs[i]);
+                        if (!nl)
+                                break;
+                        if (attempt > 0)
+                                reset_dump(&reqs[i]);
+                        r = request(nl, mnl_socket_get_portid(nl), ++seq, &reqs[i], &kernel_err);
+                        mnl_socket_close(nl);
+                        nl = NULL;
+                        if ((r = record(r, kernel_err, errs[i])) < 0)
+                                return r;
+                        if (*errs[i] != EINTR || !(reqs[i].flags & NLM_F_DUMP))
+                                break;
+                }
                 if (*errs[i] == 0 && !(reqs[i].flags & NLM_F_DUMP) && !reqs[i].seen)
                         *errs[i] = EBADMSG;
         }
