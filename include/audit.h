@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "host.h"
+#include "inventory.h"
 #include "probe.h"
 #include "sandbox.h"
 
@@ -33,6 +34,7 @@ typedef struct Audit {
         size_t n_results;
         bool modules_known;
         ModuleList modules_loaded;
+        Inventory inventory; /* the live SAD and SPD of the audit's own namespace, read-only */
 } Audit;
 
 int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret);

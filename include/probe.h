@@ -11,6 +11,8 @@ typedef enum ProbeFlags {
         PROBE_ACTIVE = 1 << 0,
         /* Needs the XFRM netlink socket the engine opens in the namespace. */
         PROBE_NEEDS_XFRM = 1 << 1,
+        /* Read-only, about the host itself (its daemons): runs in the host's namespace, never sandboxed. */
+        PROBE_HOST = 1 << 2,
 } ProbeFlags;
 
 typedef struct ProbeContext {
@@ -29,7 +31,8 @@ typedef struct Probe {
         const char *summary;
         unsigned flags;
         int (*run)(const ProbeContext *ctx, CapResult *r);
-        /* Optional: derives the verdict instead of result_conclude (which it may call first). */
+        /* Optional: derives the verdict instead of result_conclude (which it may call first),
+         * e.g. for a host fact whose evidence must not read "The kernel refused". */
         void (*conclude)(CapResult *r, const char *self_id);
 } Probe;
 

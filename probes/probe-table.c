@@ -24,6 +24,10 @@ const Probe *const probe_table[] = {
         &probe_selector_mixed_policy,
         &probe_selector_user,
         &probe_sa_multicast,
+        &probe_km_ike_daemon,
+        &probe_km_acquire_listener,
+        &probe_iface_xfrm,
+        &probe_iface_vti,
         NULL,
 };
 

@@ -85,7 +85,7 @@ static int run_probes(Audit *a, unsigned timeout_s) {
         for (size_t i = 0; i < a->n_results; i++) {
                 const Probe *p = a->probes[i];
                 ProbeJob job = { .probe = p, .result = &shared[i], .datapath = !a->quick };
-                SandboxKind where = a->passive ? SANDBOX_HOST : a->privilege.sandbox;
+                SandboxKind where = a->passive || (p->flags & PROBE_HOST) ? SANDBOX_HOST : a->privilege.sandbox;
                 SandboxExit e;
 
                 if ((p->flags & PROBE_ACTIVE) && where == SANDBOX_HOST) {
@@ -146,6 +146,9 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
 
         a->modules_known = modules_read(PROC_MODULES, &before) >= 0;
         if ((r = run_probes(a, timeout_s)) < 0)
+                return r;
+        /* Read-only, so passive mode does it too; before the module list, as it opens NETLINK_XFRM. */
+        if ((r = inventory_read(&a->inventory)) < 0)
                 return r;
         /* Opening sockets and installing trial SAs can autoload modules: say which. */
         if (a->modules_known && modules_read(PROC_MODULES, &after) >= 0) {

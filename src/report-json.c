@@ -233,6 +233,10 @@ int report_json(const Audit *a, json_object **ret) {
             (r = section4_json(a, &child)) < 0 || (r = add(root, "section4", child)) < 0)
                 return r;
 
+        if ((r = report_json_inventory(&a->inventory, &child)) < 0 ||
+            (r = json_object_object_add(root, "inventory", child) < 0 ? -ENOMEM : 0) < 0)
+                return r;
+
         if (a->modules_known)
                 r = add_str_list(root, "modules_loaded_by_audit",
                                  (const char *const *) a->modules_loaded.names, a->modules_loaded.n);

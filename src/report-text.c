@@ -185,5 +185,6 @@ int report_text(const Audit *a, FILE *f, bool colour) {
                 }
         }
         print_section4(f, a, colour);
+        report_text_inventory(&a->inventory, f);
         return ferror(f) ? -EIO : 0;
 }

@@ -179,8 +179,10 @@ ip xfrm policy >"$work/host-after"; ip xfrm state >>"$work/host-after"
 check "the namespace's SPD and SAD are unchanged by an audit" cmp -s "$work/spd-before" "$work/spd-after"
 check "the snapshot holds the policies it should" test "$(grep -c '^src' "$work/spd-before")" -ge 3
 check "the host's own SPD and SAD are unchanged" cmp -s "$work/host-before" "$work/host-after"
+# (km.* describe the namespace itself, its daemons: they may differ from the host's.)
+kernel_verdicts='[.capabilities[] | select(.id | startswith("km.") | not) | .verdict]'
 is "the audit inside that namespace reaches the same verdicts" \
-        "$(jq -c '[.capabilities[] | .verdict]' "$work/inns.out")" "$(jqr root '[.capabilities[] | .verdict] | tostring')"
+        "$(jq -c "$kernel_verdicts" "$work/inns.out")" "$(jqr root "$kernel_verdicts | tostring")"
 
 # An unprivileged user gets the same answers through a user namespace, where the kernel allows one.
 mkdir "$work/bin" && cp "$IPSEC_AUDIT" "$work/bin/" && chmod 755 "$work" "$work/bin"
@@ -202,7 +204,7 @@ if unshare --user --map-root-user true 2>/dev/null; then
         is "without namespaces the audit still completes, exit 3" "$(rc noprivs)" 3
         is "the report says no sandbox could be made" "$(jqr noprivs '.privilege.sandbox + "/" + .privilege.sandbox_errno')" host/EPERM
         is "every active probe is unknown, with the reason" \
-                "$(jqr noprivs '[.capabilities[] | select(.id != "api.xfrm_netlink") | select(.verdict != "unknown" or (.evidence | contains("no private network namespace") | not))] | length')" 0
+                "$(jqr noprivs '[.capabilities[] | select(.id != "api.xfrm_netlink" and (.id | startswith("km.") | not)) | select(.verdict != "unknown" or (.evidence | contains("no private network namespace") | not))] | length')" 0
         is "no guess at Section 4" "$(jqr noprivs .section4.verdict)" unknown
         is "stderr says how much is unknown, in one line" "$(lines noprivs.err)" 1
 else

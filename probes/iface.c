@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * iface.xfrm and iface.vti: create the interface in the private namespace
+ * through rtnetlink (libnl-route-3), read it back, delete it. The kernel's
+ * refusal ("Unknown device type", EOPNOTSUPP) is the answer; libnl's NLE_*
+ * codes are never reported as such: the errno comes from the kernel's own
+ * NLMSG_ERROR, caught with the extended-ACK text in an error callback.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/ip6vti.h>
+#include <netlink/route/link/ipvti.h>
+#include <netlink/route/link/xfrmi.h>
+
+#include "macro.h"
+#include "probes.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+#define IFACE_IF_ID 0x1a5ec
+
+/* libnl's codes, for the failures that never reached the kernel. */
+static int nle_to_errno(int nle) {
+        static const struct {
+                int nle, err;
+        } map[] = {
+                { NLE_SUCCESS, 0 },           { NLE_INTR, EINTR },
+                { NLE_BAD_SOCK, EBADF },      { NLE_AGAIN, EAGAIN },
+                { NLE_NOMEM, ENOMEM },        { NLE_EXIST, EEXIST },
+                { NLE_INVAL, EINVAL },        { NLE_RANGE, ERANGE },
+                { NLE_MSGSIZE, EMSGSIZE },    { NLE_OPNOTSUPP, EOPNOTSUPP },
+                { NLE_AF_NOSUPPORT, EAFNOSUPPORT }, { NLE_OBJ_NOTFOUND, ENOENT },
+                { NLE_NOATTR, ENOENT },       { NLE_MISSING_ATTR, EINVAL },
+                { NLE_AF_MISMATCH, EAFNOSUPPORT }, { NLE_SEQ_MISMATCH, EPROTO },
+                { NLE_MSG_OVERFLOW, EMSGSIZE }, { NLE_MSG_TRUNC, EMSGSIZE },
+                { NLE_NOADDR, EADDRNOTAVAIL }, { NLE_SRCRT_NOSUPPORT, EOPNOTSUPP },
+                { NLE_MSG_TOOSHORT, EBADMSG }, { NLE_MSGTYPE_NOSUPPORT, EOPNOTSUPP },
+                { NLE_OBJ_MISMATCH, EINVAL }, { NLE_NOCACHE, ENOENT },
+                { NLE_BUSY, EBUSY },          { NLE_PROTO_MISMATCH, EPROTONOSUPPORT },
+                { NLE_NOACCESS, EACCES },     { NLE_PERM, EPERM },
+                { NLE_PKTLOC_FILE, ENOENT },  { NLE_PARSE_ERR, EBADMSG },
+                { NLE_NODEV, ENODEV },        { NLE_IMMUTABLE, EPERM },
+                { NLE_DUMP_INTR, EINTR },     { NLE_ATTRSIZE, ERANGE },
+        };
+        int code = nle < 0 ? -nle : nle;
+
+        for (size_t i = 0; i < ELEMENTSOF(map); i++)
+                if (map[i].nle == code)
+                        return map[i].err;
+        return EIO;
+}
+
+typedef struct KernelError {
+        int err;
+        char extack[128];
+} KernelError;
+
+static int error_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg) {
+        KernelError *k = arg;
+        /* libnl hands out the payload; the header sits right before it. */
+        const struct nlmsghdr *nlh = (const struct nlmsghdr *) ((const char *) e - NLMSG_HDRLEN);
+
+        k->err = -e->error;
+        if (xfrm_nl_parse_error(nlh, &k->err, k->extack, sizeof(k->extack)) < 0)
+                k->extack[0] = '\0';
+        return NL_STOP;
+}
+
+static void nl_socket_freep(struct nl_sock **sk) {
+        if (*sk)
+                nl_socket_free(*sk);
+}
+
+static void rtnl_link_putp(struct rtnl_link **l) {
+        if (*l)
+                rtnl_link_put(*l);
+}
+
+static int xfrmi_setup(struct rtnl_link *l) {
+        return rtnl_link_xfrmi_set_if_id(l, IFACE_IF_ID);
+}
+
+/* The if_id is what routes traffic to the interface: it must survive. */
+static bool xfrmi_verify(struct rtnl_link *got, char *note, size_t size) {
+        uint32_t if_id = 0;
+
+        if (rtnl_link_xfrmi_get_if_id(got, &if_id) < 0 || if_id != IFACE_IF_ID) {
+                snprintf(note, size, "read back with if_id %u instead of %u", if_id, IFACE_IF_ID);
+                return false;
+        }
+        return true;
+}
+
+static int vti_setup(struct rtnl_link *l) {
+        int r;
+
+        /* Endpoints of its own: an all-zero VTI would collide with the fallback ip_vti0. */
+        if ((r = rtnl_link_ipvti_set_local(l, htonl(0xc0000201))) < 0 ||  /* 192.0.2.1 */
+            (r = rtnl_link_ipvti_set_remote(l, htonl(0xc0000202))) < 0 || /* 192.0.2.2 */
+            (r = rtnl_link_ipvti_set_ikey(l, IFACE_IF_ID)) < 0)
+                return r;
+        return rtnl_link_ipvti_set_okey(l, IFACE_IF_ID);
+}
+
+static int vti6_setup(struct rtnl_link *l) {
+        struct in6_addr local, remote;
+        int r;
+
+        if (inet_pton(AF_INET6, "2001:db8::1", &local) != 1 || inet_pton(AF_INET6, "2001:db8::2", &remote) != 1)
+                return -NLE_INVAL;
+        if ((r = rtnl_link_ip6vti_set_local(l, &local)) < 0 || (r = rtnl_link_ip6vti_set_remote(l, &remote)) < 0 ||
+            (r = rtnl_link_ip6vti_set_ikey(l, IFACE_IF_ID)) < 0)
+                return r;
+        return rtnl_link_ip6vti_set_okey(l, IFACE_IF_ID);
+}
+
+/* Creates one interface, reads it back by name, deletes it; the outcome goes to c. */
+static int trial_iface(const char *name, const char *kind, struct rtnl_link *(*alloc)(void),
+                       int (*setup)(struct rtnl_link *), bool (*verify)(struct rtnl_link *, char *, size_t),
+                       Check *c) {
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        _cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL, *got = NULL;
+        KernelError k = {};
+        int one = 1, r;
+
+        sk = nl_socket_alloc();
+        if (!sk)
+                return -ENOMEM;
+        if ((r = nl_connect(sk, NETLINK_ROUTE)) < 0) {
+                check_set_untried(c, nle_to_errno(r), "no rtnetlink socket");
+                return 0;
+        }
+        (void) setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+        nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, error_cb, &k);
+
+        link = alloc();
+        if (!link)
+                return -ENOMEM;
+        rtnl_link_set_name(link, name);
+        if ((r = setup(link)) < 0)
+                return r == -NLE_NOMEM ? -ENOMEM : -nle_to_errno(r);
+
+        r = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+        if (r < 0) {
+                if (r == -NLE_NOMEM && !k.err)
+                        return -ENOMEM;
+                c->outcome = CHECK_REFUSED;
+                /* The kernel's own errno when it answered; libnl's code translated otherwise. */
+                c->err = k.err ?: nle_to_errno(r);
+                STRSCPY(c->extack, k.extack);
+                return 0;
+        }
+
+        k = (KernelError) {};
+        r = rtnl_link_get_kernel(sk, 0, name, &got);
+        if (r < 0) {
+                c->outcome = CHECK_ALTERED;
+                snprintf(c->note, sizeof(c->note), "created, but not found by name (%s)",
+                         errno_name(k.err ?: nle_to_errno(r)) ?: "error");
+        } else if (!rtnl_link_get_type(got) || strcmp(rtnl_link_get_type(got), kind) != 0) {
+                c->outcome = CHECK_ALTERED;
+                snprintf(c->note, sizeof(c->note), "read back as type %s", rtnl_link_get_type(got) ?: "(none)");
+        } else if (verify && !verify(got, c->note, sizeof(c->note))) {
+                c->outcome = CHECK_ALTERED;
+        } else {
+                c->outcome = CHECK_ACCEPTED;
+                c->read_back = true;
+        }
+        (void) rtnl_link_delete(sk, got ?: link);
+        return 0;
+}
+
+static int run_xfrm(const ProbeContext *ctx, CapResult *res) {
+        Check *c = ADD_CHECK(res, "xfrm interface", "RTM_NEWLINK type xfrm (if_id)");
+
+        return trial_iface("ipsa-xfrm0", "xfrm", rtnl_link_xfrmi_alloc, xfrmi_setup, xfrmi_verify, c);
+}
+
+static int run_vti(const ProbeContext *ctx, CapResult *res) {
+        Check *c;
+        int r;
+
+        c = ADD_CHECK(res, "IPv4", "RTM_NEWLINK type vti");
+        if ((r = trial_iface("ipsa-vti0", "vti", rtnl_link_ipvti_alloc, vti_setup, NULL, c)) < 0)
+                return r;
+        c = ADD_CHECK(res, "IPv6", "RTM_NEWLINK type vti6");
+        return trial_iface("ipsa-vti6", "vti6", rtnl_link_ip6vti_alloc, vti6_setup, NULL, c);
+}
+
+const Probe probe_iface_xfrm = {
+        .id = "iface.xfrm",
+        .rfc5406_section = "4",
+        .summary = "an xfrm interface can be created, read back and deleted",
+        .flags = PROBE_ACTIVE,
+        .run = run_xfrm,
+};
+
+const Probe probe_iface_vti = {
+        .id = "iface.vti",
+        .rfc5406_section = "4",
+        .summary = "IPv4 and IPv6 VTI interfaces can be created, read back and deleted",
+        .flags = PROBE_ACTIVE,
+        .run = run_vti,
+};

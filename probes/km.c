@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Key management on this host: facts about the host's own namespace, not
+ * about the kernel, so these probes run read-only outside the sandbox.
+ * km.ike_daemon: sockets on the IKE ports (sock_diag); km.acquire_listener:
+ * netlink sockets subscribed to XFRM acquires (/proc/net/netlink). Sockets
+ * are traced to processes through /proc/PID/fd.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <linux/xfrm.h>
+
+#include "macro.h"
+#include "probes.h"
+
+#define KM_MAX_SOCKETS 16
+#define TCP_ESTABLISHED_STATE 1
+#define TCP_LISTEN_STATE 10
+#define TCP_CLOSE_STATE 7
+
+typedef struct Owner {
+        unsigned long inode;
+        int pid;          /* 0: no process found (another namespace's, or already gone) */
+        char comm[16];
+} Owner;
+
+typedef struct Found {
+        const char *proto; /* "UDP", "TCP" */
+        const char *family;
+        uint16_t port;
+        Owner owner;
+} Found;
+
+static void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+
+/* Fills owners[i].pid and .comm for every socket inode, in one pass over /proc. */
+static void find_owners(Owner *owners, size_t n) {
+        _cleanup_(closedirp) DIR *proc = opendir("/proc");
+        struct dirent *de;
+
+        if (!proc || n == 0)
+                return;
+        while ((de = readdir(proc))) {
+                char path[64], link[64];
+                _cleanup_(closedirp) DIR *fds = NULL;
+                struct dirent *fd;
+                char *end;
+                long pid = strtol(de->d_name, &end, 10);
+
+                if (*end || pid <= 0)
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
+                fds = opendir(path);
+                if (!fds)
+                        continue;
+                while ((fd = readdir(fds))) {
+                        unsigned long inode;
+                        ssize_t len;
+
+                        if (fd->d_name[0] == '.')
+                                continue;
+                        snprintf(path, sizeof(path), "/proc/%ld/fd/%.20s", pid, fd->d_name);
+                        len = readlink(path, link, sizeof(link) - 1);
+                        if (len <= 0)
+                                continue;
+                        link[len] = '\0';
+                        if (sscanf(link, "socket:[%lu]", &inode) != 1)
+                                continue;
+                        for (size_t i = 0; i < n; i++) {
+                                _cleanup_fclose_ FILE *f = NULL;
+
+                                if (owners[i].inode != inode || owners[i].pid)
+                                        continue;
+                                owners[i].pid = (int) pid;
+                                snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+                                f = fopen(path, "re");
+                                if (!f || !fgets(owners[i].comm, sizeof(owners[i].comm), f))
+                                        STRSCPY(owners[i].comm, "?");
+                                owners[i].comm[strcspn(owners[i].comm, "\n")] = '\0';
+                        }
+                }
+        }
+}
+
+static void describe_owner(const Owner *o, char *buf, size_t size) {
+        if (o->pid)
+                snprintf(buf, size, "%s[%d]", o->comm, o->pid);
+        else
+                snprintf(buf, size, "no process in view (inode %lu)", o->inode);
+}
+
+typedef struct DiagQuery {
+        uint8_t family, protocol;
+        uint32_t states;
+        const char *proto_name, *family_name;
+        Found *found;
+        size_t n_found, max;
+        bool overflow;
+} DiagQuery;
+
+static bool ike_port(uint16_t port, uint8_t protocol) {
+        return protocol == IPPROTO_UDP ? port == 500 || port == 4500 : port == 4500;
+}
+
+static int diag_cb(const struct nlmsghdr *nlh, void *data) {
+        DiagQuery *q = data;
+        const struct inet_diag_msg *m;
+        uint16_t port;
+
+        if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*m)))
+                return MNL_CB_ERROR;
+        m = mnl_nlmsg_get_payload(nlh);
+        port = ntohs(m->id.idiag_sport);
+        if (!ike_port(port, q->protocol))
+                return MNL_CB_OK;
+        if (q->n_found >= q->max) {
+                q->overflow = true;
+                return MNL_CB_OK;
+        }
+        q->found[q->n_found++] = (Found) {
+                .proto = q->proto_name, .family = q->family_name, .port = port, .owner.inode = m->idiag_inode,
+        };
+        return MNL_CB_OK;
+}
+
+/* One sock_diag dump; returns 0 or a positive errno (the kernel's or the conversation's). */
+static int diag_dump(DiagQuery *q) {
+        struct mnl_socket *nl;
+        struct timeval tv = { .tv_sec = 5 };
+        uint8_t buf[16384];
+        struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+        struct inet_diag_req_v2 *req;
+        unsigned seq = (unsigned) time(NULL), portid;
+        int err = 0;
+
+        nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
+        if (!nl)
+                return errno;
+        if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+            setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+                err = errno;
+                goto out;
+        }
+        portid = mnl_socket_get_portid(nl);
+        nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+        nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+        nlh->nlmsg_seq = seq;
+        req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+        req->sdiag_family = q->family;
+        req->sdiag_protocol = q->protocol;
+        req->idiag_states = q->states;
+        if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+                err = errno;
+                goto out;
+        }
+        for (;;) {
+                ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+                int r;
+
+                if (n <= 0) {
+                        err = n < 0 ? (errno == EAGAIN ? ETIMEDOUT : errno) : EPIPE;
+                        break;
+                }
+                errno = 0;
+                r = mnl_cb_run(buf, (size_t) n, seq, portid, diag_cb, q);
+                if (r == MNL_CB_STOP)
+                        break;
+                if (r < 0) {
+                        err = errno > 0 ? errno : EBADMSG;
+                        break;
+                }
+        }
+out:
+        mnl_socket_close(nl);
+        return err;
+}
+
+static int run_ike_daemon(const ProbeContext *ctx, CapResult *res) {
+        Found found[KM_MAX_SOCKETS];
+        const struct {
+                uint8_t family, protocol;
+                uint32_t states;
+                const char *proto_name, *family_name;
+        } queries[] = {
+                /* A bound, unconnected UDP socket is in TCP_CLOSE; a connected one ESTABLISHED. */
+                { AF_INET, IPPROTO_UDP, (1u << TCP_CLOSE_STATE) | (1u << TCP_ESTABLISHED_STATE), "UDP", "IPv4" },
+                { AF_INET6, IPPROTO_UDP, (1u << TCP_CLOSE_STATE) | (1u << TCP_ESTABLISHED_STATE), "UDP", "IPv6" },
+                { AF_INET, IPPROTO_TCP, 1u << TCP_LISTEN_STATE, "TCP", "IPv4" },
+                { AF_INET6, IPPROTO_TCP, 1u << TCP_LISTEN_STATE, "TCP", "IPv6" },
+        };
+        Owner owners[KM_MAX_SOCKETS];
+        size_t n = 0;
+        bool overflow = false;
+
+        for (size_t i = 0; i < ELEMENTSOF(queries); i++) {
+                DiagQuery q = {
+                        .family = queries[i].family, .protocol = queries[i].protocol, .states = queries[i].states,
+                        .proto_name = queries[i].proto_name, .family_name = queries[i].family_name,
+                        .found = found + n, .max = ELEMENTSOF(found) - n,
+                };
+                char what[64];
+                int err = diag_dump(&q);
+
+                if (err) {
+                        Check *c;
+                        snprintf(what, sizeof(what), "sock_diag %s %s dump", q.proto_name, q.family_name);
+                        c = ADD_CHECK(res, "IKE listener", what);
+                        check_set_untried(c, err, "sock_diag could not list these sockets");
+                }
+                n += q.n_found;
+                overflow |= q.overflow;
+        }
+
+        for (size_t i = 0; i < n; i++)
+                owners[i] = found[i].owner;
+        find_owners(owners, n);
+        for (size_t i = 0; i < n; i++) {
+                char group[32], what[64];
+                Check *c;
+
+                snprintf(group, sizeof(group), "%s %u %s", found[i].proto, found[i].port, found[i].family);
+                describe_owner(&owners[i], what, sizeof(what));
+                c = ADD_CHECK(res, group, what);
+                c->outcome = CHECK_ACCEPTED;
+                STRSCPY(c->note, "sock_diag lists this socket");
+        }
+        if (n == 0) {
+                Check *c = ADD_CHECK(res, "IKE listener", "a socket on UDP 500/4500 or TCP 4500");
+                /* No listener is a measured answer: ENOENT reads as unavailable. */
+                c->outcome = CHECK_REFUSED;
+                c->err = ENOENT;
+                STRSCPY(c->note, "sock_diag lists no such socket in this namespace");
+        } else if (overflow) {
+                Check *c = ADD_CHECK(res, "more listeners", "listening sockets not listed");
+                c->outcome = CHECK_ACCEPTED;
+                STRSCPY(c->note, "more IKE-port sockets than the report lists");
+        }
+        return 0;
+}
+
+#define XFRMNLGRP_ACQUIRE_BIT (1u << (XFRMNLGRP_ACQUIRE - 1))
+
+static int run_acquire_listener(const ProbeContext *ctx, CapResult *res) {
+        _cleanup_fclose_ FILE *f = fopen("/proc/net/netlink", "re");
+        Owner owners[KM_MAX_SOCKETS];
+        uint32_t portids[KM_MAX_SOCKETS];
+        char line[256];
+        size_t n = 0;
+        bool overflow = false;
+
+        if (!f) {
+                Check *c = ADD_CHECK(res, "acquire listener", "/proc/net/netlink");
+                check_set_untried(c, errno, "cannot read the netlink socket table");
+                return 0;
+        }
+        /* sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode; Groups: the first 32 groups, in hex. */
+        while (fgets(line, sizeof(line), f)) {
+                unsigned long inode;
+                unsigned eth, groups;
+                uint32_t portid;
+
+                if (sscanf(line, "%*s %u %" SCNu32 " %x %*s %*s %*s %*s %*s %lu", &eth, &portid, &groups, &inode) != 4)
+                        continue;
+                if (eth != NETLINK_XFRM || !(groups & XFRMNLGRP_ACQUIRE_BIT))
+                        continue;
+                if (n >= ELEMENTSOF(owners)) {
+                        overflow = true;
+                        continue;
+                }
+                portids[n] = portid;
+                owners[n++] = (Owner) { .inode = inode };
+        }
+        find_owners(owners, n);
+        for (size_t i = 0; i < n; i++) {
+                char group[32], what[64];
+                Check *c;
+
+                snprintf(group, sizeof(group), "netlink port %" PRIu32, portids[i]);
+                describe_owner(&owners[i], what, sizeof(what));
+                c = ADD_CHECK(res, group, what);
+                c->outcome = CHECK_ACCEPTED;
+                STRSCPY(c->note, "subscribed to XFRMNLGRP_ACQUIRE in /proc/net/netlink");
+        }
+        if (n == 0) {
+                Check *c = ADD_CHECK(res, "acquire listener", "NETLINK_XFRM socket in XFRMNLGRP_ACQUIRE");
+                c->outcome = CHECK_REFUSED;
+                c->err = ENOENT;
+                STRSCPY(c->note, "/proc/net/netlink lists no such socket in this namespace");
+        } else if (overflow) {
+                Check *c = ADD_CHECK(res, "more subscribers", "XFRMNLGRP_ACQUIRE subscribers not listed");
+                c->outcome = CHECK_ACCEPTED;
+                STRSCPY(c->note, "more subscribers than the report lists");
+        }
+        return 0;
+}
+
+/*
+ * The verdict as usual, but evidence that reads as a host fact ("UDP 500 IPv4
+ * by charon[812]"): "The kernel refused ..." would mislead here.
+ */
+static void conclude_host_fact(CapResult *r, const char *self_id, const char *found, const char *none) {
+        size_t len = 0;
+        bool any = false;
+
+        result_conclude(r, self_id);
+        r->evidence[0] = '\0';
+        for (unsigned i = 0; i < r->n_checks; i++) {
+                const Check *c = &r->checks[i];
+
+                if (c->outcome == CHECK_ACCEPTED) {
+                        strbuf_appendf(r->evidence, sizeof(r->evidence), &len, "%s%s %s by %s", any ? "; " : "",
+                                       any ? "" : found, c->group, c->what);
+                        any = true;
+                }
+        }
+        if (!any)
+                strbuf_appendf(r->evidence, sizeof(r->evidence), &len, "%s", none);
+        for (unsigned i = 0; i < r->n_checks; i++)
+                if (r->checks[i].outcome == CHECK_UNTRIED)
+                        strbuf_appendf(r->evidence, sizeof(r->evidence), &len, " Could not list %s (%s).",
+                                       r->checks[i].what, errno_name(r->checks[i].err) ?: "error");
+        strbuf_appendf(r->evidence, sizeof(r->evidence), &len, "%s", any ? "." : "");
+}
+
+static void conclude_ike_daemon(CapResult *r, const char *self_id) {
+        conclude_host_fact(r, self_id, "sock_diag shows IKE-port sockets in this host's namespace:",
+                "sock_diag shows no socket on UDP 500, UDP 4500 or TCP 4500 in this host's namespace: "
+                "no IKE daemon is running here (a fact about the host, not the kernel).");
+}
+
+static void conclude_acquire_listener(CapResult *r, const char *self_id) {
+        conclude_host_fact(r, self_id, "/proc/net/netlink shows XFRM acquire subscribers in this host's namespace:",
+                "/proc/net/netlink shows no NETLINK_XFRM socket subscribed to XFRMNLGRP_ACQUIRE in this host's "
+                "namespace: no key manager would hear acquires (a fact about the host, not the kernel).");
+}
+
+const Probe probe_km_ike_daemon = {
+        .id = "km.ike_daemon",
+        .rfc5406_section = "3.3",
+        .summary = "sockets on the IKE ports (UDP 500, UDP 4500, TCP 4500) and their processes",
+        .flags = PROBE_HOST,
+        .run = run_ike_daemon,
+        .conclude = conclude_ike_daemon,
+};
+
+const Probe probe_km_acquire_listener = {
+        .id = "km.acquire_listener",
+        .rfc5406_section = "3.3",
+        .summary = "netlink sockets subscribed to XFRM acquire events and their processes",
+        .flags = PROBE_HOST,
+        .run = run_acquire_listener,
+        .conclude = conclude_acquire_listener,
+};
