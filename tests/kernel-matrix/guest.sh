@@ -44,3 +44,23 @@ cat /tmp/audit.err
 echo "--- report"
 cat /tmp/report.json
 echo "--- end"
+
+# Key material must never leave the audit: keyed SAs in the guest's own
+# namespace (the guest is thrown away), then the read-only inventory.
+LEAK_ENC=0x6b65792d6c65616b2d746573742d3031
+LEAK_AUTH=0x6c65616b2d617574682d6b65792d30326c65616b2d617574682d6b65792d3032
+keyed=0
+"$IP" xfrm state add $V4 proto esp spi 0x4201 mode transport enc "cbc(aes)" $LEAK_ENC \
+        auth-trunc "hmac(sha256)" $LEAK_AUTH 128 2>/dev/null && keyed=$((keyed + 1))
+"$IP" xfrm state add $V6 proto esp spi 0x4202 mode tunnel aead "rfc4106(gcm(aes))" ${LEAK_ENC}01020304 128 \
+        2>/dev/null && keyed=$((keyed + 1))
+"$IP" xfrm state add $V4 proto ah spi 0x4203 mode transport auth-trunc "hmac(sha256)" $LEAK_AUTH 128 \
+        2>/dev/null && keyed=$((keyed + 1))
+echo "keyed-sas $keyed"
+echo "--- ip state"
+"$IP" xfrm state list
+echo "--- inventory json"
+"$AUDIT" --passive --json 2>/dev/null
+echo "--- inventory text"
+"$AUDIT" --passive --color=never 2>&1
+echo "--- inventory end"

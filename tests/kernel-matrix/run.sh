@@ -43,6 +43,18 @@ verdict_of() {
 evidence_of() {
         jq -r --arg id "$1" '.capabilities[] | select(.id == $id) | .evidence' "$2"
 }
+# key_windows FILE...: how many 4-byte windows of guest.sh's keys (hex, any
+# case) or the ASCII they spell appear in the files.
+key_windows() {
+        local key i n=0
+        for key in 6b65792d6c65616b2d746573742d3031 6c65616b2d617574682d6b65792d30326c65616b2d617574682d6b65792d3032; do
+                for i in $(seq 0 2 $((${#key} - 8))); do
+                        grep -qi -- "${key:$i:8}" "$@" && n=$((n + 1))
+                done
+        done
+        grep -q -- "key-leak\\|leak-auth" "$@" && n=$((n + 1))
+        echo "$n"
+}
 oracle() { awk -v n="$1" '$1 == "oracle" && $2 == n { print $3 }' "$cfg_out.guest"; }
 
 # The oracle: the verdict iproute2's answers imply for a two-family pair,
@@ -143,6 +155,21 @@ while read -r cfg omit append; do
                         ;;
                 esac
         done <"$here/expect/$cfg"
+
+        # The inventory of keyed SAs iproute2 installed in the guest: counted, never a key byte.
+        keyed=$(sed -n 's/^keyed-sas //p' "$cfg_out.guest")
+        sed -n '/^--- inventory json$/,/^--- inventory text$/p' "$cfg_out.guest" | sed '1d;$d' >"$cfg_out.inventory.json"
+        sed -n '/^--- inventory text$/,/^--- inventory end$/p' "$cfg_out.guest" | sed '1d;$d' >"$cfg_out.inventory.txt"
+        is "$cfg: the inventory counts the $keyed keyed SAs" \
+                "$(jq -r .inventory.sad.count "$cfg_out.inventory.json" 2>/dev/null)" "$keyed"
+        if [ "$keyed" -gt 0 ]; then
+                sed -n '/^--- ip state$/,/^--- inventory json$/p' "$cfg_out.guest" >"$cfg_out.ip-state"
+                check "$cfg: the key detector finds the keys in iproute2's listing" [ "$(key_windows "$cfg_out.ip-state")" -gt 0 ]
+                is "$cfg: no key byte in the JSON or text report" \
+                        "$(key_windows "$cfg_out.inventory.json" "$cfg_out.inventory.txt")" 0
+        else
+                skip "$cfg: no key byte in the reports" "the kernel installed no keyed SA"
+        fi
 
         # iproute2, run in the same guest, must agree.
         expect_pair proto.esp esp4 esp6
