@@ -158,15 +158,15 @@ while read -r cfg omit append; do
 
         # The inventory of keyed SAs iproute2 installed in the guest: counted, never a key byte.
         keyed=$(sed -n 's/^keyed-sas //p' "$cfg_out.guest")
-        sed -n '/^--- inventory json$/,/^--- inventory text$/p' "$cfg_out.guest" | sed '1d;$d' >"$cfg_out.inventory.json"
+        sed -n '/^--- inventory json$/,/^--- inventory text$/p' "$cfg_out.guest" | sed '1d;$d' >"$cfg_out.inventory-json"
         sed -n '/^--- inventory text$/,/^--- inventory end$/p' "$cfg_out.guest" | sed '1d;$d' >"$cfg_out.inventory.txt"
         is "$cfg: the inventory counts the $keyed keyed SAs" \
-                "$(jq -r .inventory.sad.count "$cfg_out.inventory.json" 2>/dev/null)" "$keyed"
+                "$(jq -r .inventory.sad.count "$cfg_out.inventory-json" 2>/dev/null)" "$keyed"
         if [ "$keyed" -gt 0 ]; then
                 sed -n '/^--- ip state$/,/^--- inventory json$/p' "$cfg_out.guest" >"$cfg_out.ip-state"
                 check "$cfg: the key detector finds the keys in iproute2's listing" [ "$(key_windows "$cfg_out.ip-state")" -gt 0 ]
                 is "$cfg: no key byte in the JSON or text report" \
-                        "$(key_windows "$cfg_out.inventory.json" "$cfg_out.inventory.txt")" 0
+                        "$(key_windows "$cfg_out.inventory-json" "$cfg_out.inventory.txt")" 0
         else
                 skip "$cfg: no key byte in the reports" "the kernel installed no keyed SA"
         fi
