@@ -191,8 +191,10 @@ n=$(audits)
 bctl call "$NAME" "$OPATH" "$IFACE" Refresh >/dev/null 2>&1 &
 victim=$!
 sleep 0.3
-kill -KILL "$victim" 2>/dev/null
-{ wait "$victim"; } 2>/dev/null
+{
+        kill -KILL "$victim"
+        wait "$victim"
+} 2>/dev/null
 check "the abandoned Refresh's audit still completes" wait_for "$work/auditd.log" "audit $((n + 1)) done"
 check "the daemon survived the vanished client" kill -0 "$daemon_pid"
 is "and answers the next call" "$(bjson GetCapability s proto.esp | jq -r '.[0]')" proto.esp
@@ -219,6 +221,24 @@ check "the state file exists" test -f "$state/report.json"
 is "the state file is the cached report" "$(jq -c . "$state/report.json")" "$(breport GetReport | jq -c .)"
 is "the state file is world-readable" "$(stat -c %a "$state/report.json")" 644
 is "no temporary file is left in the state directory" "$(ls -A "$state")" report.json
+
+# --- ipsec-audit --bus: the daemon's cached report through the CLI -------------
+"$IPSEC_AUDIT" --bus="$addr" --json >"$work/cli-bus.json"
+is "ipsec-audit --bus --json exits 0 (every capability measured)" $? 0
+is "ipsec-audit --bus --json prints GetReport's report" "$(jq -c . "$work/cli-bus.json")" \
+        "$(breport GetReport | jq -c .)"
+"$IPSEC_AUDIT" --bus="$addr" >"$work/cli-bus.txt"
+is "ipsec-audit --bus (text) exits 0" $? 0
+"$IPSEC_AUDIT" >"$work/cli-local.txt"
+is "the text from --bus is the CLI's text for the same verdicts (all but the timing line)" \
+        "$(sed 2d "$work/cli-bus.txt" | md5sum)" "$(sed 2d "$work/cli-local.txt" | md5sum)"
+check "the text from --bus is dated by the daemon's report" \
+        grep -q "$(jq -r .generated_at "$work/cli-bus.json")" "$work/cli-bus.txt"
+"$IPSEC_AUDIT" --bus="unix:path=$busdir/nothing-here" >/dev/null 2>"$work/cli-nobus.err"
+is "ipsec-audit --bus with no bus exits 1" $? 1
+check "and says it cannot connect" grep -q "cannot connect" "$work/cli-nobus.err"
+"$IPSEC_AUDIT" --bus="$addr" --passive >/dev/null 2>&1
+is "ipsec-audit --bus --passive is a usage error" $? 2
 
 stop_daemon
 is "SIGTERM exits 0" "$(cat "$work/daemon.rc")" 0
@@ -298,4 +318,80 @@ else
         skip "load benchmark" "bench/dbus-load-client was not built"
 fi
 
+# --- the unit: systemd-analyze verify -------------------------------------------------
+# verify checks ExecStart= and Documentation= too: point them at this build.
+if command -v systemd-analyze >/dev/null && systemd-analyze --version >/dev/null 2>&1; then
+        mkdir -p "$work/unit" "$work/man/man8"
+        cp "$ABS_TOP_SRCDIR/man/ipsec-audit.8" "$ABS_TOP_SRCDIR/man/ipsec-auditd.8" "$work/man/man8/"
+        sed "s|@sbindir@|$(dirname "$IPSEC_AUDITD")|" "$ABS_TOP_SRCDIR/systemd/ipsec-auditd.service.in" \
+                >"$work/unit/ipsec-auditd.service"
+        MANPATH="$work/man" systemd-analyze verify "$work/unit/ipsec-auditd.service" >"$work/verify.out" 2>&1
+        is "systemd-analyze verify passes on ipsec-auditd.service" $? 0
+        sed 's/^/# /' "$work/verify.out"
+        if systemd-analyze security --offline=yes "$work/unit/ipsec-auditd.service" >"$work/security.out" 2>&1; then
+                diag "$(grep 'Overall exposure' "$work/security.out")"
+                check "systemd-analyze security rates the unit OK or better" \
+                        grep -qE "Overall exposure level .*: [0-9.]+ (OK|SAFE)" "$work/security.out"
+        else
+                skip "systemd-analyze security" "this systemd-analyze has no --offline"
+        fi
+else
+        skip "systemd-analyze verify" "systemd-analyze is not installed or does not run here"
+fi
+
+# --- the shipped bus policy, on a bus configured like Debian's system bus ----------------
+cat >"$busdir/system.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$busdir/system-socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+  </policy>
+  <include>$ABS_TOP_SRCDIR/systemd/net.ipsecaudit.Auditor1.conf</include>
+</busconfig>
+EOF
+dbus-daemon --config-file="$busdir/system.conf" --nofork --nopidfile --print-address=3 3>"$busdir/system-address" \
+        2>"$work/system-bus.err" &
+system_bus=$!
+for _ in $(seq 50); do [ -s "$busdir/system-address" ] && break; sleep 0.1; done
+saddr=$(head -n 1 "$busdir/system-address")
+if [ -n "$saddr" ]; then
+        "$IPSEC_AUDITD" --bus="$saddr" 2>>"$work/auditd.log" &
+        daemon_pid=$!
+        check "policy: root owns $NAME" gdbus wait --address "$saddr" --timeout 10 "$NAME"
+        is "policy: nobody may call GetCapability" \
+                "$(as_nobody busctl --address="$saddr" --json=short call "$NAME" "$OPATH" "$IFACE" GetCapability s proto.esp | jq -r '.data[0][0]')" \
+                proto.esp
+        is "policy: nobody may read properties" \
+                "$(as_nobody busctl --address="$saddr" get-property "$NAME" "$OPATH" "$IFACE" Version)" \
+                "s \"$(jq -r .tool.version "$work/report.json")\""
+        as_nobody gdbus introspect --address "$saddr" --dest "$NAME" --object-path "$OPATH" >"$work/policy-introspect.out" 2>&1
+        check "policy: nobody may introspect" grep -q "GetReport(out s report)" "$work/policy-introspect.out"
+        as_nobody gdbus call --address "$saddr" --dest "$NAME" --object-path "$OPATH" --method "$IFACE.Refresh" \
+                >"$work/policy-refresh.out" 2>&1
+        check "policy: the bus itself refuses Refresh from nobody" \
+                grep -q "AccessDenied: Rejected send message" "$work/policy-refresh.out"
+        is "policy: root may call Refresh" \
+                "$(busctl --address="$saddr" --json=short call "$NAME" "$OPATH" "$IFACE" Refresh | jq -r '.data[0]' | jq -r .schema)" \
+                "ipsec-audit/report/v1"
+        stop_daemon
+else
+        ok 1 "a bus with the shipped policy starts"
+        sed 's/^/# /' "$work/system-bus.err"
+fi
+kill "$system_bus" 2>/dev/null
 done_testing

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The inverse of report_json(): an Audit rebuilt from a JSON report, so a
+ * report that came from elsewhere (ipsec-auditd over D-Bus) is printed by the
+ * one text renderer. Only what the contract carries comes back; ids are
+ * matched against the probe table so every string pointer in the results is
+ * static again, as CapResult requires.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalogue.h"
+#include "macro.h"
+#include "report.h"
+
+static const char *str(json_object *o, const char *key) {
+        json_object *v;
+
+        if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        return json_object_get_string(v);
+}
+
+static json_object *get(json_object *o, const char *key, json_type type) {
+        json_object *v;
+
+        if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, type))
+                return NULL;
+        return v;
+}
+
+static void copy(char *dst, size_t size, const char *src) {
+        strscpy(dst, size, src ?: "");
+}
+#define COPY(dst, src) copy((dst), sizeof(dst), (src))
+
+/* "EPROTONOSUPPORT" back to its number; 0 for names this libc does not know. */
+static int errno_from_name(const char *name) {
+        if (!name)
+                return 0;
+        for (int e = 1; e < 4096; e++) {
+                const char *n = errno_name(e);
+                if (n && strcmp(n, name) == 0)
+                        return e;
+        }
+        return 0;
+}
+
+/* A capability id from the report, as the static string of the table or catalogue. */
+static const char *static_id(const Probe *const *table, const char *id) {
+        const Probe *p = probe_find(table, id);
+        const CatalogueEntry *e;
+
+        if (p)
+                return p->id;
+        e = catalogue_find(id);
+        return e ? e->id : NULL;
+}
+
+static int load_check(json_object *o, Check *c) {
+        CheckOutcome outcome;
+
+        if (check_outcome_from_string(str(o, "outcome") ?: "", &outcome) < 0)
+                return -EBADMSG;
+        COPY(c->group, str(o, "group"));
+        COPY(c->what, str(o, "what"));
+        c->outcome = outcome;
+        c->read_back = outcome == CHECK_ACCEPTED;
+        c->err = errno_from_name(str(o, "errno"));
+        COPY(c->extack, str(o, "extack"));
+        COPY(c->note, str(o, "note"));
+        return 0;
+}
+
+static int load_result(json_object *o, const Probe *const *table, CapResult *r) {
+        json_object *blocked = get(o, "blocked_by", json_type_array);
+        json_object *checks = get(get(o, "details", json_type_object), "checks", json_type_array);
+        Verdict v;
+        Level l;
+        int k;
+
+        if (verdict_from_string(str(o, "verdict") ?: "", &v) < 0 || level_from_string(str(o, "level") ?: "", &l) < 0)
+                return -EBADMSG;
+        r->done = true;
+        r->verdict = v;
+        r->level = l;
+        COPY(r->evidence, str(o, "evidence"));
+        r->err = errno_from_name(str(o, "errno"));
+        COPY(r->extack, str(o, "extack"));
+        for (size_t i = 0; blocked && i < json_object_array_length(blocked) && r->n_blocked_by < RESULT_MAX_BLOCKERS; i++) {
+                const char *id = static_id(table, json_object_get_string(json_object_array_get_idx(blocked, i)));
+                if (id)
+                        r->blocked_by[r->n_blocked_by++] = id;
+        }
+        for (size_t i = 0; checks && i < json_object_array_length(checks) && r->n_checks < RESULT_MAX_CHECKS; i++)
+                if ((k = load_check(json_object_array_get_idx(checks, i), &r->checks[r->n_checks++])) < 0)
+                        return k;
+        return 0;
+}
+
+static void load_host(json_object *o, HostFacts *h) {
+        COPY(h->hostname, str(o, "hostname"));
+        COPY(h->kernel_release, str(o, "kernel_release"));
+        COPY(h->machine, str(o, "machine"));
+        COPY(h->os_pretty_name, str(o, "os_pretty_name"));
+        COPY(h->boot_id, str(o, "boot_id"));
+}
+
+static void load_privilege(json_object *o, Audit *a) {
+        json_object *v;
+        const char *kind = str(o, "sandbox");
+
+        if ((v = get(o, "euid", json_type_int)))
+                a->privilege.euid = (uid_t) json_object_get_int64(v);
+        for (int k = 0; kind && k < _SANDBOX_KIND_MAX; k++)
+                if (strcmp(sandbox_kind_to_string((SandboxKind) k), kind) == 0)
+                        a->privilege.sandbox = (SandboxKind) k;
+        a->privilege.sandbox_err = errno_from_name(str(o, "sandbox_errno"));
+        if ((v = get(o, "passive", json_type_boolean)))
+                a->passive = json_object_get_boolean(v);
+}
+
+static int load_modules(json_object *root, Audit *a) {
+        json_object *mods = get(root, "modules_loaded_by_audit", json_type_array);
+        size_t n = mods ? json_object_array_length(mods) : 0;
+
+        a->modules_known = mods != NULL;
+        if (n == 0)
+                return 0;
+        a->modules_loaded.names = calloc(n, sizeof(char *));
+        if (!a->modules_loaded.names)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                const char *m = json_object_get_string(json_object_array_get_idx(mods, i));
+                if (!(a->modules_loaded.names[a->modules_loaded.n] = strdup(m ?: "")))
+                        return -ENOMEM;
+                a->modules_loaded.n++;
+        }
+        return 0;
+}
+
+void report_loaded_free(Audit *a) {
+        if (!a)
+                return;
+        free((void *) a->probes);
+        audit_free(a);
+}
+
+static void report_loaded_freep(Audit **a) {
+        report_loaded_free(*a);
+}
+
+int report_from_json(json_object *root, const Probe *const *table, Audit **ret) {
+        _cleanup_(report_loaded_freep) Audit *a = NULL;
+        json_object *caps = get(root, "capabilities", json_type_array), *v;
+        const Probe **probes;
+        size_t n;
+        int r;
+
+        if (!str(root, "schema") || strcmp(str(root, "schema"), REPORT_SCHEMA) != 0 || !caps)
+                return -EBADMSG;
+        n = json_object_array_length(caps);
+        if (!(a = calloc(1, sizeof(*a))))
+                return -ENOMEM;
+        a->probes = probes = calloc(n + 1, sizeof(Probe *));
+        a->results = calloc(n + 1, sizeof(CapResult));
+        if (!probes || !a->results)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < n; i++) {
+                json_object *cap = json_object_array_get_idx(caps, i);
+                const Probe *p = probe_find(table, str(cap, "id") ?: "");
+
+                /* A capability this build has no probe for (a newer daemon) cannot be rendered. */
+                if (!p)
+                        continue;
+                if ((r = load_result(cap, table, &a->results[a->n_results])) < 0)
+                        return r;
+                probes[a->n_results++] = p;
+        }
+
+        load_host(get(root, "host", json_type_object), &a->host);
+        COPY(a->generated_at, str(root, "generated_at"));
+        if ((v = get(root, "duration_ms", json_type_int)))
+                a->duration_ms = (uint64_t) json_object_get_int64(v);
+        load_privilege(get(root, "privilege", json_type_object), a);
+        if ((r = load_modules(root, a)) < 0)
+                return r;
+        *ret = TAKE_PTR(a);
+        return 0;
+}
