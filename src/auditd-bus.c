@@ -78,11 +78,10 @@ static int reply_or_wait(Context *c, sd_bus_message *m, sd_bus_error *error) {
 
         if (c->report_text)
                 return bus_reply_from_cache(c, m);
-        if ((r = pending_add(c, m)) < 0)
+        if ((r = call_list_add(&c->pending, m)) < 0)
                 return r;
         if ((r = audit_request(c)) < 0) {
-                c->n_pending--;
-                sd_bus_message_unref(m);
+                call_list_drop_last(&c->pending);
                 return sd_bus_error_set_errnof(error, r, "Cannot start an audit: %m");
         }
         return 1;
@@ -133,11 +132,14 @@ static int method_refresh(sd_bus_message *m, void *userdata, sd_bus_error *error
 
         if ((r = check_refresh_allowed(m, error)) < 0)
                 return r;
-        if ((r = pending_add(c, m)) < 0)
+        /* An audit already running may have probed past the change this caller wants
+         * measured: wait for the next one, shared by everyone who asks meanwhile. */
+        if (c->worker_pid > 0)
+                return call_list_add(&c->next, m) < 0 ? -ENOMEM : 1;
+        if ((r = call_list_add(&c->pending, m)) < 0)
                 return r;
         if ((r = audit_request(c)) < 0) {
-                c->n_pending--;
-                sd_bus_message_unref(m);
+                call_list_drop_last(&c->pending);
                 return sd_bus_error_set_errnof(error, r, "Cannot start an audit: %m");
         }
         return 1;

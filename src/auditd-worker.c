@@ -60,26 +60,41 @@ static void __attribute__((noreturn)) worker_main(const AuditOptions *o, int fd)
         _exit(EXIT_SUCCESS);
 }
 
-int pending_add(Context *c, sd_bus_message *m) {
-        if (c->n_pending == c->size_pending) {
-                size_t n = c->size_pending ? c->size_pending * 2 : 8;
-                sd_bus_message **p = realloc(c->pending, n * sizeof(*p));
+int call_list_add(CallList *l, sd_bus_message *m) {
+        if (l->n == l->size) {
+                size_t n = l->size ? l->size * 2 : 8;
+                sd_bus_message **p = realloc(l->items, n * sizeof(*p));
                 if (!p)
                         return -ENOMEM;
-                c->pending = p;
-                c->size_pending = n;
+                l->items = p;
+                l->size = n;
         }
-        c->pending[c->n_pending++] = sd_bus_message_ref(m);
+        l->items[l->n++] = sd_bus_message_ref(m);
         return 0;
 }
 
-static void pending_answer(Context *c, int err) {
-        /* Answers may queue new pending calls (none today); take the list first. */
-        sd_bus_message **list = c->pending;
-        size_t n = c->n_pending;
+/* Undoes the last call_list_add(), when the call is answered with an error after all. */
+void call_list_drop_last(CallList *l) {
+        if (l->n > 0)
+                sd_bus_message_unref(l->items[--l->n]);
+}
 
-        c->pending = NULL;
-        c->n_pending = c->size_pending = 0;
+void call_list_fail(CallList *l, const char *error_name, const char *message) {
+        for (size_t i = 0; i < l->n; i++) {
+                (void) sd_bus_reply_method_errorf(l->items[i], error_name, "%s", message);
+                sd_bus_message_unref(l->items[i]);
+        }
+        free(l->items);
+        *l = (CallList) {};
+}
+
+static void pending_answer(Context *c, int err) {
+        /* Take the list first: answering must not see calls queued meanwhile. */
+        CallList l = c->pending;
+        sd_bus_message **list = l.items;
+        size_t n = l.n;
+
+        c->pending = (CallList) {};
         for (size_t i = 0; i < n; i++) {
                 /* A caller that has gone away makes the send fail or vanish: nothing to undo. */
                 if (err < 0)
@@ -92,7 +107,7 @@ static void pending_answer(Context *c, int err) {
 }
 
 bool context_busy(const Context *c) {
-        return c->worker_pid > 0 || c->n_pending > 0;
+        return c->worker_pid > 0 || c->pending.n > 0 || c->next.n > 0;
 }
 
 static int worker_finish(Context *c, int status) {
@@ -139,6 +154,13 @@ static int worker_finish(Context *c, int status) {
         }
         if (c->uevent_overflow)
                 c->audit_wanted = true;
+
+        /* Refresh calls that came in during this audit are answered by the next one. */
+        if (c->next.n > 0) {
+                c->pending = c->next;
+                c->next = (CallList) {};
+                c->audit_wanted = true;
+        }
         c->n_uevent_modules = 0;
         c->uevent_overflow = false;
 

@@ -24,6 +24,11 @@
 #define AUDITD_UEVENT_DEBOUNCE_USEC (2 * USEC_PER_SEC)
 #define AUDITD_UEVENT_MAX_PENDING 64
 
+typedef struct CallList {
+        sd_bus_message **items;
+        size_t n, size;
+} CallList;
+
 typedef struct Context {
         sd_event *event;
         sd_bus *bus;
@@ -52,9 +57,11 @@ typedef struct Context {
         unsigned n_audits;
         bool audit_wanted;        /* a trigger arrived while the worker ran */
 
-        /* Method calls waiting for the running (or rate-limited next) audit. */
-        sd_bus_message **pending;
-        size_t n_pending, size_pending;
+        /* Method calls waiting for the running (or rate-limited next) audit... */
+        CallList pending;
+        /* ...and Refresh calls that arrived while an audit ran: the probes may have
+         * passed the change the caller wants measured, so the next audit answers. */
+        CallList next;
 
         sd_event_source *limit_timer;
         sd_event_source *interval_timer;
@@ -81,7 +88,9 @@ bool cache_report_lists_module(const Context *c, const char *module);
 int audit_request(Context *c);
 int audit_trigger(Context *c, const char *why);
 void worker_kill(Context *c);
-int pending_add(Context *c, sd_bus_message *m);
+int call_list_add(CallList *l, sd_bus_message *m);
+void call_list_drop_last(CallList *l);
+void call_list_fail(CallList *l, const char *error_name, const char *message);
 bool context_busy(const Context *c);
 int interval_arm(Context *c);
 

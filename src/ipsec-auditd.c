@@ -162,11 +162,8 @@ static int parse_args(int argc, char **argv, Context *c) {
 
 static void context_done(Context *c) {
         worker_kill(c);
-        for (size_t i = 0; i < c->n_pending; i++) {
-                (void) sd_bus_reply_method_errorf(c->pending[i], SD_BUS_ERROR_NO_REPLY, "ipsec-auditd is exiting");
-                sd_bus_message_unref(c->pending[i]);
-        }
-        free(c->pending);
+        call_list_fail(&c->pending, SD_BUS_ERROR_NO_REPLY, "ipsec-auditd is exiting");
+        call_list_fail(&c->next, SD_BUS_ERROR_NO_REPLY, "ipsec-auditd is exiting");
         for (size_t i = 0; i < c->n_uevent_modules; i++)
                 free(c->uevent_modules[i]);
         sd_event_source_unref(c->limit_timer);

@@ -294,6 +294,30 @@ else
         skip "module uevent triggers a re-audit" "this kernel has no loaded modules (no /sys/module/*/uevent)"
 fi
 
+# --- Refresh during a running audit waits for the next one ------------------------------
+# The running audit may already have probed past what the caller changed. strace
+# slows every probe's unshare() by 100 ms, so an audit lasts long enough to call into.
+if command -v strace >/dev/null && strace -f -o /dev/null -e trace=unshare -e inject=unshare:delay_exit=1000 true 2>/dev/null; then
+        strace -f -o /dev/null -e trace=unshare -e inject=unshare:delay_exit=100000 \
+                "$IPSEC_AUDITD" --bus="$addr" --refresh-limit=0 2>>"$work/auditd.log" &
+        daemon_pid=$!
+        gdbus wait --address "$addr" --timeout 10 "$NAME"
+        breport GetReport >/dev/null
+        worker=$(pgrep -P "$daemon_pid" -x ipsec-auditd)
+        n=$(audits)
+        kill -HUP "$worker" # the daemon under strace
+        sleep 0.5
+        check "an audit is running" grep -q "re-auditing: SIGHUP" "$work/auditd.log"
+        is "the audit started before Refresh has not finished" "$(audits)" "$n"
+        breport Refresh >/dev/null
+        is "Refresh during an audit is answered by the next audit" "$(audits)" $((n + 2))
+        kill "$worker"
+        wait "$daemon_pid"
+        daemon_pid=
+else
+        skip "Refresh during a running audit" "strace with syscall delay injection is not available"
+fi
+
 # --- idle exit ------------------------------------------------------------------------
 check "started with --exit-on-idle=1" start_daemon --exit-on-idle=1
 breport GetReport >/dev/null
