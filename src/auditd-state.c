@@ -183,22 +183,17 @@ int state_save(const Context *c) {
         if (fd < 0)
                 return -errno;
         len = strlen(c->report_text);
-        while (done < len) {
+        r = 0;
+        while (r == 0 && done < len) {
                 ssize_t n = write(fd, c->report_text + done, len - done);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
+                if (n >= 0)
+                        done += (size_t) n;
+                else if (errno != EINTR)
                         r = -errno;
-                        goto fail;
-                }
-                done += (size_t) n;
         }
-        if (fchmod(fd, 0644) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0) {
+        if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0))
                 r = -errno;
-                goto fail;
-        }
-        return 0;
-fail:
-        (void) unlink(tmp);
+        if (r < 0)
+                (void) unlink(tmp);
         return r;
 }

@@ -95,6 +95,9 @@ static void pending_answer(Context *c, int err) {
         size_t n = l.n;
 
         c->pending = (CallList) {};
+        /* When audits fail, calls waiting for the next one would wait for nothing. */
+        if (err < 0)
+                call_list_fail(&c->next, SD_BUS_ERROR_FAILED, "Audit failed");
         for (size_t i = 0; i < n; i++) {
                 /* A caller that has gone away makes the send fail or vanish: nothing to undo. */
                 if (err < 0)
