@@ -31,12 +31,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Bus activation from the shipped activation file, pointed at this build and this bus.
+mkdir -p "$busdir/services"
+sed -e "s|^Exec=.*|Exec=$IPSEC_AUDITD --bus=unix:path=$busdir/socket --exit-on-idle=1|" \
+        -e '/^User=/d' -e '/^SystemdService=/d' \
+        "$ABS_TOP_SRCDIR/systemd/net.ipsecaudit.Auditor1.service.in" >"$busdir/services/net.ipsecaudit.Auditor1.service"
 cat >"$busdir/bus.conf" <<EOF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>custom</type>
   <listen>unix:path=$busdir/socket</listen>
+  <servicedir>$busdir/services</servicedir>
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow user="*"/>
@@ -326,6 +332,17 @@ wait "$daemon_pid"
 is "idle for 1 s: exits 0 by itself" $? 0
 daemon_pid=
 check "idle exit releases the name" sh -c "! busctl --address='$addr' status '$NAME' >/dev/null 2>&1"
+
+# Bus activation: a call with no daemon running starts one (from the activation
+# file); idle, it exits; the next call starts it again.
+is "an activating call gets the report" "$(breport GetReport | jq -r .schema)" "ipsec-audit/report/v1"
+apid=$(busctl --address="$addr" status "$NAME" 2>/dev/null | awk -F= '/^PID=/ { print $2 }')
+check "the bus started ipsec-auditd (pid ${apid:-none})" test -n "$apid"
+for _ in $(seq 50); do [ -n "$apid" ] && kill -0 "$apid" 2>/dev/null || break; sleep 0.1; done
+check "the activated daemon exited after 1 s idle" sh -c "! kill -0 '${apid:-0}' 2>/dev/null"
+is "the next call activates it again" "$(bjson GetCapability s proto.esp | jq -r '.[0]')" proto.esp
+sleep 2.5
+check "and it exits again" sh -c "! busctl --address='$addr' status '$NAME' >/dev/null 2>&1"
 
 # --- load: 10,000 GetReport calls from 8 clients --------------------------------------
 if [ -x "$ABS_TOP_BUILDDIR/bench/dbus-load-client" ]; then
