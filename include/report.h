@@ -26,3 +26,12 @@ void report_text_inventory(const Inventory *inv, FILE *f);
 
 /* The human report: RFC sections in order, a line per capability, remedies, Section 4. */
 int report_text(const Audit *a, FILE *f, bool colour);
+
+/*
+ * The inverse of report_json(): an Audit rebuilt from a JSON report (the
+ * daemon's cached one, a saved file) for report_text(). Capabilities are the
+ * report's that table has a probe for, in the report's order; -EBADMSG for a
+ * document that is not a report. Free with report_loaded_free().
+ */
+int report_from_json(json_object *root, const Probe *const *table, Audit **ret);
+void report_loaded_free(Audit *a);

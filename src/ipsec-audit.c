@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <systemd/sd-bus.h>
 
 #include "audit.h"
 #include "config.h"
@@ -32,6 +33,7 @@ typedef struct Args {
         const char *output;
         bool quiet;
         AuditOptions audit;
+        const char *bus; /* --bus: the daemon's report instead of an audit */
 } Args;
 
 static void help(void) {
@@ -52,6 +54,8 @@ static void help(void) {
                "      --quick             skip the datapath stage (no traffic through a veth\n"
                "                          pair): levels stop at api\n"
                "      --timeout=SECONDS   give up on a probe after SECONDS (default 20)\n"
+               "      --bus[=BUS]         run no audit: print the cached report of ipsec-auditd\n"
+               "                          on BUS: system (default), session or a D-Bus address\n"
                "  -q, --quiet             print no report; the exit code tells the outcome\n"
                "  -h, --help              show this help and exit\n"
                "  -V, --version           show the version and exit\n"
@@ -59,7 +63,8 @@ static void help(void) {
                "Exit status:\n"
                "  0  the audit completed and every capability was measured\n"
                "     (whatever the verdicts: read section4.verdict for those)\n"
-               "  1  the audit could not run (out of memory, cannot fork, ...)\n"
+               "  1  the audit could not run (out of memory, cannot fork, ...), or with\n"
+               "     --bus, the daemon's report could not be read\n"
                "  2  invalid command line\n"
                "  3  the audit completed but some capabilities are unknown (no privilege\n"
                "     to create a network namespace, --passive, or unexpected kernel answers)\n"
@@ -81,7 +86,7 @@ static int usage_error(const char *fmt, ...) {
 
 /* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL on a usage error. */
 static int parse_args(int argc, char **argv, Args *args) {
-        enum { ARG_COLOR = 0x100, ARG_PASSIVE, ARG_TIMEOUT, ARG_QUICK };
+        enum { ARG_COLOR = 0x100, ARG_PASSIVE, ARG_TIMEOUT, ARG_QUICK, ARG_BUS };
         static const struct option options[] = {
                 { "json", no_argument, NULL, 'j' },
                 { "format", required_argument, NULL, 'f' },
@@ -91,6 +96,7 @@ static int parse_args(int argc, char **argv, Args *args) {
                 { "passive", no_argument, NULL, ARG_PASSIVE },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "quick", no_argument, NULL, ARG_QUICK },
+                { "bus", optional_argument, NULL, ARG_BUS },
                 { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
@@ -144,6 +150,11 @@ static int parse_args(int argc, char **argv, Args *args) {
                         args->audit.timeout_s = (unsigned) v;
                         break;
                 }
+                case ARG_BUS:
+                        if (optarg && !*optarg)
+                                return usage_error("empty --bus");
+                        args->bus = optarg ?: "system";
+                        break;
                 case 'q':
                         args->quiet = true;
                         break;
@@ -160,6 +171,8 @@ static int parse_args(int argc, char **argv, Args *args) {
         }
         if (optind < argc)
                 return usage_error("unexpected argument '%s'", argv[optind]);
+        if (args->bus && (args->audit.passive || args->audit.timeout_s))
+                return usage_error("--bus runs no audit: --passive and --timeout do not apply");
         return 1;
 }
 
@@ -226,8 +239,64 @@ static int write_report_file(const Audit *a, const Args *args) {
         return r;
 }
 
+static void report_loaded_freep(Audit **a) {
+        report_loaded_free(*a);
+}
+
+static int bus_open(const char *address, sd_bus **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (strcmp(address, "system") == 0)
+                r = sd_bus_open_system(&bus);
+        else if (strcmp(address, "session") == 0)
+                r = sd_bus_open_user(&bus);
+        else {
+                if ((r = sd_bus_new(&bus)) < 0 || (r = sd_bus_set_address(bus, address)) < 0 ||
+                    (r = sd_bus_set_bus_client(bus, 1)) < 0)
+                        return r;
+                r = sd_bus_start(bus);
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+/* ipsec-auditd's cached report (GetReport), rebuilt as an Audit for the one renderer. */
+static int bus_report(const char *address, Audit **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(json_object_putp) json_object *root = NULL;
+        const char *text;
+        int r;
+
+        if ((r = bus_open(address, &bus)) < 0) {
+                fprintf(stderr, "%s: cannot connect to the %s bus: %s\n", program_invocation_short_name, address,
+                        strerror(-r));
+                return r;
+        }
+        r = sd_bus_call_method(bus, "net.ipsecaudit.Auditor1", "/net/ipsecaudit/Auditor1", "net.ipsecaudit.Auditor1",
+                               "GetReport", &error, &reply, "");
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "s", &text);
+        if (r < 0) {
+                fprintf(stderr, "%s: cannot get the report from ipsec-auditd: %s\n", program_invocation_short_name,
+                        error.message ?: strerror(-r));
+                return r;
+        }
+        root = json_tokener_parse(text);
+        r = root ? report_from_json(root, probe_table, ret) : -EBADMSG;
+        if (r < 0)
+                fprintf(stderr, "%s: ipsec-auditd sent something that is not a report: %s\n",
+                        program_invocation_short_name, strerror(-r));
+        return r;
+}
+
 int main(int argc, char **argv) {
         _cleanup_(audit_freep) Audit *audit = NULL;
+        _cleanup_(report_loaded_freep) Audit *remote = NULL;
         Args args = {};
         size_t unknown;
         int r;
@@ -236,17 +305,24 @@ int main(int argc, char **argv) {
         if (r <= 0)
                 return r < 0 ? EXIT_USAGE : EXIT_COMPLETE;
 
-        r = audit_run(&args.audit, probe_table, &audit);
-        if (r < 0) {
-                fprintf(stderr, "%s: audit failed: %s\n", program_invocation_short_name, strerror(-r));
-                return EXIT_FAILURE_RUN;
+        if (args.bus) {
+                if (bus_report(args.bus, &remote) < 0)
+                        return EXIT_FAILURE_RUN;
+        } else {
+                r = audit_run(&args.audit, probe_table, &audit);
+                if (r < 0) {
+                        fprintf(stderr, "%s: audit failed: %s\n", program_invocation_short_name, strerror(-r));
+                        return EXIT_FAILURE_RUN;
+                }
         }
+
+        const Audit *a = remote ?: audit;
 
         if (!args.quiet) {
                 if (args.output)
-                        r = write_report_file(audit, &args);
+                        r = write_report_file(a, &args);
                 else {
-                        r = write_report(audit, &args, stdout);
+                        r = write_report(a, &args, stdout);
                         if (r >= 0 && fflush(stdout) != 0)
                                 r = -errno;
                 }
@@ -257,11 +333,11 @@ int main(int argc, char **argv) {
                 }
         }
 
-        unknown = audit_unknown_count(audit);
+        unknown = audit_unknown_count(a);
         if (unknown > 0) {
                 if (!args.quiet)
                         fprintf(stderr, "%s: %zu of %zu capabilities could not be measured\n",
-                                program_invocation_short_name, unknown, audit->n_results);
+                                program_invocation_short_name, unknown, a->n_results);
                 return EXIT_INCOMPLETE;
         }
         return EXIT_COMPLETE;

@@ -265,6 +265,63 @@ static void test_text_layout(void **state) {
         synthetic_free(a);
 }
 
+/* report_from_json() undoes report_json(): the same JSON again, and the same text. */
+static void roundtrip(Audit *a) {
+        json_object *root = NULL, *again = NULL;
+        Audit *loaded = NULL;
+        char *json1, *json2, *text1, *text2;
+
+        /* Blockers and modules too, so every field of the contract travels. */
+        if (a->n_results > 1) {
+                a->results[1].blocked_by[0] = a->probes[0]->id;
+                a->results[1].n_blocked_by = 1;
+                Check *c = result_add_check(&a->results[1], "ESP IPv4", "transport SA");
+                assert_non_null(c);
+                c->outcome = CHECK_REFUSED;
+                c->err = EPROTONOSUPPORT;
+                strcpy(c->extack, "Requested type not found");
+        }
+        assert_int_equal(report_json(a, &root), 0);
+        json1 = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
+        assert_int_equal(report_from_json(root, probe_table, &loaded), 0);
+        assert_int_equal(loaded->n_results, a->n_results);
+        assert_int_equal(report_json(loaded, &again), 0);
+        json2 = strdup(json_object_to_json_string_ext(again, JSON_C_TO_STRING_PRETTY));
+        assert_string_equal(json2, json1);
+        text1 = render_text(a, false);
+        text2 = render_text(loaded, false);
+        assert_string_equal(text2, text1);
+
+        free(json1);
+        free(json2);
+        free(text1);
+        free(text2);
+        json_object_put(root);
+        json_object_put(again);
+        report_loaded_free(loaded);
+}
+
+static void test_json_roundtrip(void **state) {
+        Audit *a = synthetic_audit(mixed, ELEMENTSOF(mixed));
+        roundtrip(a);
+        synthetic_free(a);
+        a = synthetic_audit_all(VERDICT_UNKNOWN, EPERM);
+        roundtrip(a);
+        synthetic_free(a);
+}
+
+static void test_json_not_a_report(void **state) {
+        json_object *o = json_tokener_parse("{\"schema\": \"something/else\", \"capabilities\": []}");
+        json_object *bad = json_tokener_parse("{\"schema\": \"ipsec-audit/report/v1\", \"capabilities\": [{\"id\": \"proto.esp\", \"verdict\": \"maybe\", \"level\": \"api\"}]}");
+        Audit *a = NULL;
+
+        assert_int_equal(report_from_json(o, probe_table, &a), -EBADMSG);
+        assert_int_equal(report_from_json(bad, probe_table, &a), -EBADMSG);
+        assert_null(a);
+        json_object_put(o);
+        json_object_put(bad);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_json_contract),
@@ -273,6 +330,8 @@ int main(void) {
                 cmocka_unit_test(test_catalogue_complete),
                 cmocka_unit_test(test_probe_table),
                 cmocka_unit_test(test_text_layout),
+                cmocka_unit_test(test_json_roundtrip),
+                cmocka_unit_test(test_json_not_a_report),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Load client for ipsec-auditd: N GetReport calls, one connection, each
+ * reply checked to be a report. Prints "calls=N failures=N seconds=S".
+ * Usage: dbus-load-client ADDRESS CALLS
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <systemd/sd-bus.h>
+
+int main(int argc, char **argv) {
+        sd_bus *bus = NULL;
+        struct timespec t0, t1;
+        unsigned long calls, failures = 0;
+        int r;
+
+        if (argc != 3 || (calls = strtoul(argv[2], NULL, 10)) == 0) {
+                fprintf(stderr, "usage: %s ADDRESS CALLS\n", argv[0]);
+                return 2;
+        }
+        if ((r = sd_bus_new(&bus)) < 0 || (r = sd_bus_set_address(bus, argv[1])) < 0 ||
+            (r = sd_bus_set_bus_client(bus, 1)) < 0 || (r = sd_bus_start(bus)) < 0) {
+                fprintf(stderr, "cannot connect to %s: %s\n", argv[1], strerror(-r));
+                return 1;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (unsigned long i = 0; i < calls; i++) {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                sd_bus_message *reply = NULL;
+                const char *s = NULL;
+
+                r = sd_bus_call_method(bus, "net.ipsecaudit.Auditor1", "/net/ipsecaudit/Auditor1",
+                                       "net.ipsecaudit.Auditor1", "GetReport", &error, &reply, "");
+                if (r < 0 || sd_bus_message_read(reply, "s", &s) < 0 || !strstr(s, "\"ipsec-audit/report/v1\"")) {
+                        if (failures++ < 3)
+                                fprintf(stderr, "call %lu failed: %s\n", i, error.message ?: strerror(-r));
+                }
+                sd_bus_error_free(&error);
+                sd_bus_message_unref(reply);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        printf("calls=%lu failures=%lu seconds=%.3f\n", calls, failures,
+               (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9);
+        sd_bus_flush_close_unref(bus);
+        return failures ? 1 : 0;
+}

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The net.ipsecaudit.Auditor1 interface: every answer comes from the cached report. */
+#include <errno.h>
+#include <linux/capability.h>
+#include <string.h>
+
+#include "auditd.h"
+#include "config.h"
+#include "macro.h"
+
+static const char *cap_str(json_object *cap, const char *key) {
+        json_object *v;
+
+        if (!json_object_object_get_ex(cap, key, &v) || !json_object_is_type(v, json_type_string))
+                return "";
+        return json_object_get_string(v);
+}
+
+static int append_capability(sd_bus_message *reply, json_object *cap) {
+        return sd_bus_message_append(reply, "(sssss)", cap_str(cap, "id"), cap_str(cap, "rfc5406_section"),
+                                     cap_str(cap, "verdict"), cap_str(cap, "level"), cap_str(cap, "evidence"));
+}
+
+static int reply_capabilities(Context *c, sd_bus_message *m) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        json_object *caps = cache_capabilities(c);
+        int r;
+
+        if ((r = sd_bus_message_new_method_return(m, &reply)) < 0 ||
+            (r = sd_bus_message_open_container(reply, 'a', "(sssss)")) < 0)
+                return r;
+        for (size_t i = 0; caps && i < json_object_array_length(caps); i++)
+                if ((r = append_capability(reply, json_object_array_get_idx(caps, i))) < 0)
+                        return r;
+        if ((r = sd_bus_message_close_container(reply)) < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int reply_capability(Context *c, sd_bus_message *m) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *id;
+        json_object *cap;
+        int r;
+
+        /* A call answered late was read once already: read its argument from the start. */
+        if ((r = sd_bus_message_rewind(m, true)) < 0 || (r = sd_bus_message_read(m, "s", &id)) < 0)
+                return r;
+        cap = cache_capability(c, id);
+        if (!cap)
+                return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS, "Unknown capability '%s'", id);
+        if ((r = sd_bus_message_new_method_return(m, &reply)) < 0 || (r = append_capability(reply, cap)) < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* Answers a call from the cache: directly, or once the audit it waited for has finished. */
+int bus_reply_from_cache(Context *c, sd_bus_message *m) {
+        const char *member = sd_bus_message_get_member(m);
+        int r;
+
+        if (!c->report_text)
+                return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED, "No report: the audit did not complete");
+        if (strcmp(member, "GetCapabilities") == 0)
+                r = reply_capabilities(c, m);
+        else if (strcmp(member, "GetCapability") == 0)
+                r = reply_capability(c, m);
+        else
+                r = sd_bus_reply_method_return(m, "s", c->report_text);
+        if (r < 0)
+                return sd_bus_reply_method_errnof(m, r, "Cannot build the reply: %m");
+        return r;
+}
+
+/* Before the first report exists, calls wait for the audit that makes it. */
+static int reply_or_wait(Context *c, sd_bus_message *m, sd_bus_error *error) {
+        int r;
+
+        if (c->report_text)
+                return bus_reply_from_cache(c, m);
+        if ((r = call_list_add(&c->pending, m)) < 0)
+                return r;
+        if ((r = audit_request(c)) < 0) {
+                call_list_drop_last(&c->pending);
+                return sd_bus_error_set_errnof(error, r, "Cannot start an audit: %m");
+        }
+        return 1;
+}
+
+static int method_get_report(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return reply_or_wait(userdata, m, error);
+}
+
+static int method_get_capabilities(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return reply_or_wait(userdata, m, error);
+}
+
+static int method_get_capability(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
+        const char *id;
+        int r;
+
+        if ((r = sd_bus_message_read(m, "s", &id)) < 0)
+                return r;
+        if (c->report_text && !cache_capability(c, id))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown capability '%s'", id);
+        return reply_or_wait(c, m, error);
+}
+
+/* uid 0 or CAP_NET_ADMIN, from the sender's credentials as the bus reports them. */
+static int check_refresh_allowed(sd_bus_message *m, sd_bus_error *error) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t euid;
+        int r;
+
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_EFFECTIVE_CAPS | SD_BUS_CREDS_AUGMENT,
+                                      &creds);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Cannot read the caller's credentials: %m");
+        r = sd_bus_creds_get_euid(creds, &euid);
+        if (r >= 0 && euid == 0)
+                return 0;
+        if (sd_bus_creds_has_effective_cap(creds, CAP_NET_ADMIN) > 0)
+                return 0;
+        return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                "Refresh needs uid 0 or CAP_NET_ADMIN; GetReport returns the cached report");
+}
+
+static int method_refresh(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
+        int r;
+
+        if ((r = check_refresh_allowed(m, error)) < 0)
+                return r;
+        /* An audit already running may have probed past the change this caller wants
+         * measured: wait for the next one, shared by everyone who asks meanwhile. */
+        if (c->worker_pid > 0)
+                return call_list_add(&c->next, m) < 0 ? -ENOMEM : 1;
+        if ((r = call_list_add(&c->pending, m)) < 0)
+                return r;
+        if ((r = audit_request(c)) < 0) {
+                call_list_drop_last(&c->pending);
+                return sd_bus_error_set_errnof(error, r, "Cannot start an audit: %m");
+        }
+        return 1;
+}
+
+static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
+}
+
+static int property_get_kernel_release(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", cache_kernel_release(userdata));
+}
+
+static int property_get_section4_verdict(sd_bus *bus, const char *path, const char *interface,
+                                         const char *property, sd_bus_message *reply, void *userdata,
+                                         sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", cache_section4_verdict(userdata));
+}
+
+static int property_get_last_refresh(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        const Context *c = userdata;
+        return sd_bus_message_append(reply, "t", c->last_refresh_usec);
+}
+
+static int property_get_duration(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        const Context *c = userdata;
+        return sd_bus_message_append(reply, "t", c->audit_duration_usec);
+}
+
+static const sd_bus_vtable auditor_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("KernelRelease", "s", property_get_kernel_release, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Section4Verdict", "s", property_get_section4_verdict, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastRefreshUSec", "t", property_get_last_refresh, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("AuditDurationUSec", "t", property_get_duration, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+
+        SD_BUS_METHOD_WITH_ARGS("GetReport", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", report), method_get_report,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetCapabilities", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sssss)", capabilities),
+                                method_get_capabilities, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetCapability", SD_BUS_ARGS("s", id), SD_BUS_RESULT("(sssss)", capability),
+                                method_get_capability, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Refresh", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", report), method_refresh,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+
+        SD_BUS_SIGNAL_WITH_ARGS("ReportChanged", SD_BUS_ARGS("s", section4_verdict), 0),
+        SD_BUS_VTABLE_END
+};
+
+/* After each audit: the properties that changed, and ReportChanged if any verdict did. */
+int bus_emit_report_changed(Context *c, bool verdicts_changed) {
+        int r;
+
+        if (!c->bus)
+                return 0;
+        r = sd_bus_emit_properties_changed(c->bus, AUDITD_OBJECT_PATH, AUDITD_INTERFACE, "KernelRelease",
+                                           "Section4Verdict", "LastRefreshUSec", "AuditDurationUSec", NULL);
+        if (r < 0)
+                log_msg("cannot emit PropertiesChanged: %s", strerror(-r));
+        if (!verdicts_changed)
+                return r;
+        r = sd_bus_emit_signal(c->bus, AUDITD_OBJECT_PATH, AUDITD_INTERFACE, "ReportChanged", "s",
+                               cache_section4_verdict(c));
+        if (r < 0)
+                log_msg("cannot emit ReportChanged: %s", strerror(-r));
+        return r;
+}
+
+static int bus_open(const char *address, sd_bus **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (!address || strcmp(address, "system") == 0)
+                r = sd_bus_open_system_with_description(&bus, "ipsec-auditd");
+        else if (strcmp(address, "session") == 0)
+                r = sd_bus_open_user_with_description(&bus, "ipsec-auditd");
+        else {
+                if ((r = sd_bus_new(&bus)) < 0 || (r = sd_bus_set_address(bus, address)) < 0 ||
+                    (r = sd_bus_set_bus_client(bus, 1)) < 0 || (r = sd_bus_set_description(bus, "ipsec-auditd")) < 0)
+                        return r;
+                r = sd_bus_start(bus);
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+int bus_setup(Context *c) {
+        int r;
+
+        if ((r = bus_open(c->bus_address, &c->bus)) < 0) {
+                log_msg("cannot connect to the %s bus: %s", c->bus_address ?: "system", strerror(-r));
+                return r;
+        }
+        if ((r = sd_bus_add_object_vtable(c->bus, NULL, AUDITD_OBJECT_PATH, AUDITD_INTERFACE, auditor_vtable, c)) < 0) {
+                log_msg("cannot add the object: %s", strerror(-r));
+                return r;
+        }
+        if ((r = sd_bus_attach_event(c->bus, c->event, 0)) < 0) {
+                log_msg("cannot attach the bus to the event loop: %s", strerror(-r));
+                return r;
+        }
+        if ((r = sd_bus_request_name(c->bus, AUDITD_BUS_NAME, 0)) < 0) {
+                log_msg("cannot own %s: %s", AUDITD_BUS_NAME, strerror(-r));
+                return r;
+        }
+        return 0;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A module load or removal can change every answer (esp4 arriving turns
+ * proto.esp from unavailable to available), so the daemon listens to the
+ * kernel's uevents (NETLINK_KOBJECT_UEVENT, group 1: the kernel's own, not
+ * udev's rebroadcast) for subsystem "module", and re-audits after a short
+ * quiet period. Nothing here polls: at rest the socket just sleeps.
+ */
+#include <errno.h>
+#include <linux/netlink.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "auditd.h"
+#include "macro.h"
+
+static int uevent_timer_fired(sd_event_source *s, uint64_t usec, void *userdata) {
+        Context *c = userdata;
+        int r = audit_trigger(c, "kernel modules changed");
+
+        if (r < 0)
+                log_msg("cannot start an audit: %s", strerror(-r));
+        return 0;
+}
+
+static int uevent_debounce(Context *c) {
+        uint64_t now;
+        int r;
+
+        if ((r = sd_event_now(c->event, CLOCK_MONOTONIC, &now)) < 0)
+                return r;
+        if (!c->uevent_timer)
+                return sd_event_add_time(c->event, &c->uevent_timer, CLOCK_MONOTONIC,
+                                         now + AUDITD_UEVENT_DEBOUNCE_USEC, 0, uevent_timer_fired, c);
+        if ((r = sd_event_source_set_time(c->uevent_timer, now + AUDITD_UEVENT_DEBOUNCE_USEC)) < 0)
+                return r;
+        return sd_event_source_set_enabled(c->uevent_timer, SD_EVENT_ONESHOT);
+}
+
+static int uevent_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Context *c = userdata;
+
+        for (;;) {
+                char buf[8192];
+                struct sockaddr_nl sa = {};
+                struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
+                struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1 };
+                const char *module, *action = NULL;
+                ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == ENOBUFS) {
+                                /* Events were lost: one of them may have been a module. */
+                                log_msg("uevent socket overflowed; re-auditing to be safe");
+                                if (c->worker_pid > 0)
+                                        c->uevent_overflow = true;
+                                else
+                                        (void) uevent_debounce(c);
+                                continue;
+                        }
+                        return 0; /* EAGAIN: drained */
+                }
+                /* Only the kernel (port 0) speaks for the kernel; anyone else is ignored. */
+                if (sa.nl_pid != 0 || (mh.msg_flags & MSG_TRUNC))
+                        continue;
+                buf[n] = '\0';
+                module = uevent_module(buf, (size_t) n, &action);
+                if (!module)
+                        continue;
+                log_msg("kernel module %s: %s", module, action);
+                if (c->worker_pid > 0) {
+                        /* Perhaps the audit's own autoload; judged when the audit ends. */
+                        if (c->n_uevent_modules < AUDITD_UEVENT_MAX_PENDING) {
+                                char *name = strdup(module);
+                                if (name)
+                                        c->uevent_modules[c->n_uevent_modules++] = name;
+                                else
+                                        c->uevent_overflow = true;
+                        } else
+                                c->uevent_overflow = true;
+                } else {
+                        int r = uevent_debounce(c);
+                        if (r < 0)
+                                log_msg("cannot arm the uevent timer: %s", strerror(-r));
+                }
+        }
+}
+
+int uevent_setup(Context *c) {
+        struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+        _cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
+        int r;
+
+        if (fd < 0)
+                return -errno;
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return -errno;
+        r = sd_event_add_io(c->event, &c->uevent_source, fd, EPOLLIN, uevent_io, c);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_io_fd_own(c->uevent_source, 1);
+        TAKE_FD(fd);
+        return 0;
+}

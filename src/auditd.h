@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* ipsec-auditd: one context owns the event loop, the bus, the cache and the worker. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <json-c/json.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "audit.h"
+
+#define AUDITD_BUS_NAME "net.ipsecaudit.Auditor1"
+#define AUDITD_OBJECT_PATH "/net/ipsecaudit/Auditor1"
+#define AUDITD_INTERFACE "net.ipsecaudit.Auditor1"
+#define AUDITD_STATE_FILE "report.json"
+
+#define USEC_PER_SEC UINT64_C(1000000)
+#define USEC_PER_MSEC UINT64_C(1000)
+
+/* Module uevents are debounced: a burst of loads (modprobe of a chain) is one audit. */
+#define AUDITD_UEVENT_DEBOUNCE_USEC (2 * USEC_PER_SEC)
+#define AUDITD_UEVENT_MAX_PENDING 64
+
+typedef struct CallList {
+        sd_bus_message **items;
+        size_t n, size;
+} CallList;
+
+typedef struct Context {
+        sd_event *event;
+        sd_bus *bus;
+
+        /* Options. */
+        const char *bus_address; /* NULL: the system bus; "session"; or an address */
+        AuditOptions audit_options;
+        uint64_t interval_usec;      /* 0: no periodic audit */
+        uint64_t idle_usec;          /* 0: never exit on idle */
+        uint64_t refresh_limit_usec; /* minimum time between the starts of two audits */
+        char *state_dir;             /* NULL: no state file */
+
+        /* The cache: the last report, as text (GetReport) and as a tree (everything else). */
+        char *report_text;
+        json_object *report;
+        char *signature;              /* verdicts, for ReportChanged */
+        uint64_t last_refresh_usec;   /* CLOCK_REALTIME */
+        uint64_t audit_duration_usec;
+
+        /* The worker: a forked child running audit_run(), its JSON report coming back on a pipe. */
+        pid_t worker_pid;
+        sd_event_source *worker_source;
+        char *worker_buf;
+        size_t worker_len, worker_size;
+        uint64_t last_start_usec; /* CLOCK_MONOTONIC; 0: never */
+        unsigned n_audits;
+        bool audit_wanted;        /* a trigger arrived while the worker ran */
+
+        /* Method calls waiting for the running (or rate-limited next) audit... */
+        CallList pending;
+        /* ...and Refresh calls that arrived while an audit ran: the probes may have
+         * passed the change the caller wants measured, so the next audit answers. */
+        CallList next;
+
+        sd_event_source *limit_timer;
+        sd_event_source *interval_timer;
+
+        /* Kernel module uevents. */
+        sd_event_source *uevent_source;
+        sd_event_source *uevent_timer;
+        char *uevent_modules[AUDITD_UEVENT_MAX_PENDING]; /* seen while the worker ran */
+        size_t n_uevent_modules;
+        bool uevent_overflow;
+} Context;
+
+/* auditd-state.c: the cache and the state file. */
+int cache_set(Context *c, const char *text, bool *ret_changed);
+int state_load(Context *c);
+int state_save(const Context *c);
+const char *cache_section4_verdict(const Context *c);
+const char *cache_kernel_release(const Context *c);
+json_object *cache_capabilities(const Context *c);
+json_object *cache_capability(const Context *c, const char *id);
+bool cache_report_lists_module(const Context *c, const char *module);
+
+/* auditd-worker.c: running audits. */
+int audit_request(Context *c);
+int audit_trigger(Context *c, const char *why);
+void worker_kill(Context *c);
+int call_list_add(CallList *l, sd_bus_message *m);
+void call_list_drop_last(CallList *l);
+void call_list_fail(CallList *l, const char *error_name, const char *message);
+bool context_busy(const Context *c);
+int interval_arm(Context *c);
+
+/* auditd-bus.c: the D-Bus interface. */
+int bus_setup(Context *c);
+int bus_reply_from_cache(Context *c, sd_bus_message *m);
+int bus_emit_report_changed(Context *c, bool verdicts_changed);
+
+/* auditd-uevent.c: module load and removal. */
+int uevent_setup(Context *c);
+/* The module a kernel uevent announces as added or removed ("add@/module/esp4"), else NULL. */
+const char *uevent_module(const char *buf, size_t len, const char **ret_action);
+
+/* One place that logs: stderr (the journal when run by systemd). */
+void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

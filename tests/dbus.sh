@@ -1,0 +1,438 @@
+#!/bin/bash
+# ipsec-auditd on a private dbus-daemon, driven by clients this project did not
+# write (busctl, gdbus, dbus-monitor): every method, property and signal, the
+# bad-id error, Refresh refused to nobody, a client vanishing mid-call, SIGHUP,
+# the state file, idle exit, and the GetReport load benchmark.
+. "${TESTS_DIR:-$(dirname "$0")}/lib.sh"
+
+IPSEC_AUDITD=${IPSEC_AUDITD:-$(dirname "$IPSEC_AUDIT")/ipsec-auditd}
+ABS_TOP_BUILDDIR=${ABS_TOP_BUILDDIR:-$(dirname "$IPSEC_AUDIT")}
+ABS_TOP_SRCDIR=${ABS_TOP_SRCDIR:-$(cd "${TESTS_DIR:-$(dirname "$0")}/.." && pwd)}
+for tool in dbus-daemon dbus-monitor busctl gdbus setpriv; do
+        command -v "$tool" >/dev/null || skip_all "$tool is not installed (see .ci/run)"
+done
+[ -x "$IPSEC_AUDITD" ] || skip_all "no ipsec-auditd binary at $IPSEC_AUDITD (build first)"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root: Refresh is for uid 0, and a 'nobody' client needs setpriv"
+
+NAME=net.ipsecaudit.Auditor1
+OPATH=/net/ipsecaudit/Auditor1
+IFACE=net.ipsecaudit.Auditor1
+
+# The bus socket must be reachable by 'nobody'; $work is private.
+busdir=$(mktemp -d /tmp/ipsec-auditd-bus.XXXXXX)
+chmod 755 "$busdir"
+state="$work/state"
+mkdir -p "$state"
+bus_pid= daemon_pid= monitor_pid=
+cleanup() {
+        for p in $monitor_pid $daemon_pid $bus_pid; do kill "$p" 2>/dev/null; done
+        wait 2>/dev/null
+        rm -rf "$busdir" "$work"
+}
+trap cleanup EXIT
+
+# Bus activation from the shipped activation file, pointed at this build and this bus.
+mkdir -p "$busdir/services"
+sed -e "s|^Exec=.*|Exec=$IPSEC_AUDITD --bus=unix:path=$busdir/socket --exit-on-idle=1|" \
+        -e '/^User=/d' -e '/^SystemdService=/d' \
+        "$ABS_TOP_SRCDIR/systemd/net.ipsecaudit.Auditor1.service.in" >"$busdir/services/net.ipsecaudit.Auditor1.service"
+cat >"$busdir/bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>custom</type>
+  <listen>unix:path=$busdir/socket</listen>
+  <servicedir>$busdir/services</servicedir>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>
+  </policy>
+</busconfig>
+EOF
+dbus-daemon --config-file="$busdir/bus.conf" --nofork --nopidfile --print-address=3 3>"$busdir/address" &
+bus_pid=$!
+for _ in $(seq 50); do [ -s "$busdir/address" ] && break; sleep 0.1; done
+addr=$(head -n 1 "$busdir/address")
+[ -n "$addr" ] || skip_all "dbus-daemon did not start"
+diag "private bus at $addr"
+
+bctl() { busctl --address="$addr" "$@"; }
+bcall() { bctl call "$NAME" "$OPATH" "$IFACE" "$@"; }
+bjson() { bctl --json=short call "$NAME" "$OPATH" "$IFACE" "$@" | jq -c '.data[0]'; }
+# breport METHOD: the report a method returns, as the JSON text itself
+breport() { bctl --json=short call "$NAME" "$OPATH" "$IFACE" "$@" | jq -r '.data[0]'; }
+prop() { bctl get-property "$NAME" "$OPATH" "$IFACE" "$1" | cut -d' ' -f2- | tr -d '"'; }
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+audits() { grep -c "done in" "$work/auditd.log"; }
+
+# start_daemon ARGS...: starts ipsec-auditd on the private bus and waits for its name.
+start_daemon() {
+        "$IPSEC_AUDITD" --bus="$addr" "$@" 2>>"$work/auditd.log" &
+        daemon_pid=$!
+        gdbus wait --address "$addr" --timeout 10 "$NAME"
+}
+stop_daemon() {
+        kill -TERM "$daemon_pid"
+        wait "$daemon_pid"
+        echo $? >"$work/daemon.rc"
+        daemon_pid=
+}
+# wait_for FILE PATTERN: up to 10 s
+wait_for() {
+        for _ in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+        return 1
+}
+
+# --- command line ------------------------------------------------------------
+"$IPSEC_AUDITD" --help >"$work/help.out" 2>&1
+is "--help exits 0" $? 0
+check "--help documents the exit codes" grep -q "^  2  invalid command line" "$work/help.out"
+is "--version" "$("$IPSEC_AUDITD" --version)" "ipsec-auditd $("$IPSEC_AUDIT" --version | cut -d' ' -f2)"
+for bad in --interval=x --exit-on-idle=-1 --refresh-limit=99999 --frobnicate stray; do
+        "$IPSEC_AUDITD" "$bad" >/dev/null 2>&1
+        is "'$bad' exits 2" $? 2
+done
+"$IPSEC_AUDITD" --bus="unix:path=$busdir/nothing-here" 2>"$work/nobus.err"
+is "an unreachable bus exits 1" $? 1
+check "an unreachable bus is named on stderr" grep -q "cannot connect" "$work/nobus.err"
+
+# --- first start: no state --------------------------------------------------
+check "the daemon takes its name on the bus" start_daemon --state-dir="$state" --refresh-limit=2
+
+breport GetReport >"$work/report.json"
+is "GetReport returns the JSON report" "$(jq -r .schema "$work/report.json")" "ipsec-audit/report/v1"
+"$IPSEC_AUDIT" --json >"$work/cli.json" 2>/dev/null
+is "GetReport lists the capabilities the CLI measures, with the same verdicts" \
+        "$(jq -c '[.capabilities[] | [.id, .verdict]]' "$work/report.json")" \
+        "$(jq -c '[.capabilities[] | [.id, .verdict]]' "$work/cli.json")"
+is "GetReport has the CLI's Section 4 verdict" "$(jq -r .section4.verdict "$work/report.json")" \
+        "$(jq -r .section4.verdict "$work/cli.json")"
+
+bjson GetCapabilities >"$work/caps.json"
+is "GetCapabilities has one entry per capability" "$(jq length "$work/caps.json")" \
+        "$(jq '.capabilities | length' "$work/report.json")"
+is "GetCapabilities entries are (id, section, verdict, level, evidence)" "$(jq -c '.[0]' "$work/caps.json")" \
+        "$(jq -c '.capabilities[0] | [.id, .rfc5406_section, .verdict, .level, .evidence]' "$work/report.json")"
+
+is "GetCapability(proto.esp) is the report's entry" "$(bjson GetCapability s proto.esp)" \
+        "$(jq -c '.capabilities[] | select(.id == "proto.esp") | [.id, .rfc5406_section, .verdict, .level, .evidence]' "$work/report.json")"
+gdbus call --address "$addr" --dest "$NAME" --object-path "$OPATH" --method "$IFACE.GetCapability" "mode.tunnel" \
+        >"$work/gdbus-cap.out" 2>&1
+check "gdbus reads GetCapability(mode.tunnel)" grep -q "('mode.tunnel', '3.2', '" "$work/gdbus-cap.out"
+gdbus call --address "$addr" --dest "$NAME" --object-path "$OPATH" --method "$IFACE.GetCapability" "no.such" \
+        >"$work/badid.out" 2>&1
+is "an unknown id fails" $? 1
+check "an unknown id is InvalidArgs naming the id" \
+        grep -q "org.freedesktop.DBus.Error.InvalidArgs: Unknown capability 'no.such'" "$work/badid.out"
+
+# --- introspection -------------------------------------------------------------
+bctl introspect "$NAME" "$OPATH" "$IFACE" >"$work/introspect.out"
+for member in .GetReport .GetCapabilities .GetCapability .Refresh .Version .KernelRelease .Section4Verdict \
+        .LastRefreshUSec .AuditDurationUSec .ReportChanged; do
+        check "busctl introspect shows $member" grep -q "^$member " "$work/introspect.out"
+done
+check "busctl: Section4Verdict emits changes" grep -q "^.Section4Verdict .*emits-change" "$work/introspect.out"
+gdbus introspect --address "$addr" --dest "$NAME" --object-path "$OPATH" >"$work/gintrospect.out"
+for sig in "GetReport(out s report);" "GetCapabilities(out a(sssss) capabilities);" "GetCapability(in  s id," \
+        "out (sssss) capability);" "Refresh(out s report);" "ReportChanged(s section4_verdict);"; do
+        check "gdbus introspect shows $sig" grep -qF "$sig" "$work/gintrospect.out"
+done
+
+# --- properties ------------------------------------------------------------------
+is "Version" "$(prop Version)" "$(jq -r .tool.version "$work/report.json")"
+is "KernelRelease is uname -r" "$(prop KernelRelease)" "$(uname -r)"
+is "Section4Verdict is the report's" "$(prop Section4Verdict)" "$(jq -r .section4.verdict "$work/report.json")"
+last=$(prop LastRefreshUSec)
+now=$(($(date +%s) * 1000000))
+check "LastRefreshUSec is within a minute of now ($last)" test $((now - last)) -lt 60000000 -a $((now - last)) -gt -60000000
+check "AuditDurationUSec is positive ($(prop AuditDurationUSec))" test "$(prop AuditDurationUSec)" -gt 0
+gdbus call --address "$addr" --dest "$NAME" --object-path "$OPATH" --method org.freedesktop.DBus.Properties.GetAll \
+        "$IFACE" >"$work/getall.out"
+check "GetAll through gdbus lists the five properties" \
+        test "$(grep -o "'[A-Za-z0-9]*': <" "$work/getall.out" | wc -l)" -eq 5
+
+# --- Refresh, PropertiesChanged, permissions ----------------------------------
+gdbus monitor --address "$addr" --dest "$NAME" >"$work/monitor.out" 2>&1 &
+monitor_pid=$!
+sleep 0.5
+n=$(audits)
+breport Refresh >"$work/refresh.json"
+is "Refresh returns a new report" "$(jq -r .schema "$work/refresh.json")" "ipsec-audit/report/v1"
+is "Refresh ran one audit" "$(audits)" $((n + 1))
+check "LastRefreshUSec moved forward" test "$(prop LastRefreshUSec)" -gt "$last"
+check "PropertiesChanged carried LastRefreshUSec (gdbus monitor)" \
+        wait_for "$work/monitor.out" "PropertiesChanged ('$IFACE', {.*'LastRefreshUSec': <uint64 "
+
+as_nobody gdbus call --address "$addr" --dest "$NAME" --object-path "$OPATH" --method "$IFACE.Refresh" \
+        >"$work/nobody.out" 2>&1
+is "Refresh as nobody fails" $? 1
+check "Refresh as nobody is AccessDenied" grep -q "org.freedesktop.DBus.Error.AccessDenied" "$work/nobody.out"
+is "nobody may read: GetCapability(proto.esp)" \
+        "$(as_nobody busctl --address="$addr" --json=short call "$NAME" "$OPATH" "$IFACE" GetCapability s proto.esp | jq -r '.data[0][2]')" \
+        "$(jq -r '.capabilities[] | select(.id == "proto.esp") | .verdict' "$work/report.json")"
+is "nobody may read: Section4Verdict" \
+        "$(as_nobody busctl --address="$addr" get-property "$NAME" "$OPATH" "$IFACE" Section4Verdict)" \
+        "s \"$(jq -r .section4.verdict "$work/report.json")\""
+
+# Within the rate limit (2 s here) concurrent callers wait for, and share, one audit.
+bcall Refresh >/dev/null
+n=$(audits)
+start=$(date +%s%N)
+pids=
+for i in 1 2 3 4 5 6; do
+        breport Refresh >"$work/concurrent.$i" &
+        pids="$pids $!"
+done
+for p in $pids; do wait "$p"; done
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+is "six concurrent Refresh calls shared one audit" "$(audits)" $((n + 1))
+is "all six got the same report" "$(md5sum "$work"/concurrent.* | cut -d' ' -f1 | sort -u | wc -l)" 1
+check "the shared audit waited for the rate limit (${elapsed_ms} ms)" test "$elapsed_ms" -ge 1000
+
+# A caller that vanishes while its Refresh waits: the daemon finishes the audit and goes on.
+n=$(audits)
+bctl call "$NAME" "$OPATH" "$IFACE" Refresh >/dev/null 2>&1 &
+victim=$!
+sleep 0.3
+{
+        kill -KILL "$victim"
+        wait "$victim"
+} 2>/dev/null
+check "the abandoned Refresh's audit still completes" wait_for "$work/auditd.log" "audit $((n + 1)) done"
+check "the daemon survived the vanished client" kill -0 "$daemon_pid"
+is "and answers the next call" "$(bjson GetCapability s proto.esp | jq -r '.[0]')" proto.esp
+
+# --- SIGHUP ----------------------------------------------------------------------
+sleep 2 # past the rate limit
+n=$(audits)
+before=$(prop LastRefreshUSec)
+kill -HUP "$daemon_pid"
+check "SIGHUP re-audits" wait_for "$work/auditd.log" "audit $((n + 1)) done"
+check "SIGHUP moved LastRefreshUSec" test "$(prop LastRefreshUSec)" -gt "$before"
+
+# --- quiet at rest: no wakeups without --interval -------------------------------
+sleep 1
+ctx() { awk '/ctxt_switches/ { n += $2 } END { print n }' "/proc/$daemon_pid/status"; }
+cpu() { awk '{ print $14 + $15 }' "/proc/$daemon_pid/stat"; }
+c0=$(ctx) t0=$(cpu)
+sleep 3
+is "no wakeups in 3 s at rest (context switches)" "$(ctx)" "$c0"
+is "no CPU time in 3 s at rest" "$(cpu)" "$t0"
+
+# --- the state file --------------------------------------------------------------
+check "the state file exists" test -f "$state/report.json"
+is "the state file is the cached report" "$(jq -c . "$state/report.json")" "$(breport GetReport | jq -c .)"
+is "the state file is world-readable" "$(stat -c %a "$state/report.json")" 644
+is "no temporary file is left in the state directory" "$(ls -A "$state")" report.json
+
+# --- ipsec-audit --bus: the daemon's cached report through the CLI -------------
+"$IPSEC_AUDIT" --bus="$addr" --json >"$work/cli-bus.json"
+is "ipsec-audit --bus --json exits 0 (every capability measured)" $? 0
+is "ipsec-audit --bus --json prints GetReport's report" "$(jq -c . "$work/cli-bus.json")" \
+        "$(breport GetReport | jq -c .)"
+"$IPSEC_AUDIT" --bus="$addr" >"$work/cli-bus.txt"
+is "ipsec-audit --bus (text) exits 0" $? 0
+"$IPSEC_AUDIT" >"$work/cli-local.txt"
+is "the text from --bus is the CLI's text for the same verdicts (all but the timing line)" \
+        "$(sed 2d "$work/cli-bus.txt" | md5sum)" "$(sed 2d "$work/cli-local.txt" | md5sum)"
+check "the text from --bus is dated by the daemon's report" \
+        grep -q "$(jq -r .generated_at "$work/cli-bus.json")" "$work/cli-bus.txt"
+"$IPSEC_AUDIT" --bus="unix:path=$busdir/nothing-here" >/dev/null 2>"$work/cli-nobus.err"
+is "ipsec-audit --bus with no bus exits 1" $? 1
+check "and says it cannot connect" grep -q "cannot connect" "$work/cli-nobus.err"
+"$IPSEC_AUDIT" --bus="$addr" --passive >/dev/null 2>&1
+is "ipsec-audit --bus --passive is a usage error" $? 2
+
+stop_daemon
+is "SIGTERM exits 0" "$(cat "$work/daemon.rc")" 0
+
+# --- ReportChanged: a cached report whose verdicts differ from the kernel's -----
+# An honest difference: the cache claims proto.esp is available; the kernel says
+# what it says. The restarted daemon loads the cache, audits, and must signal.
+measured_esp=$(jq -r '.capabilities[] | select(.id == "proto.esp") | .verdict' "$state/report.json")
+if [ "$measured_esp" = available ]; then fake=unavailable; else fake=available; fi
+jq --arg v "$fake" '(.capabilities[] | select(.id == "proto.esp") | .verdict) = $v' \
+        "$state/report.json" >"$state/report.json.new" && mv "$state/report.json.new" "$state/report.json"
+dbus-monitor --address "$addr" "type='signal',interface='$IFACE',member='ReportChanged'" >"$work/signal.out" 2>&1 &
+sigmon=$!
+sleep 0.5
+check "restarted with the edited state file" start_daemon --state-dir="$state" --refresh-limit=2
+check "the daemon loaded the cached report" grep -q "loaded the cached report" "$work/auditd.log"
+check "ReportChanged was emitted (dbus-monitor)" wait_for "$work/signal.out" "member=ReportChanged"
+check "ReportChanged carries the Section 4 verdict" \
+        grep -q "string \"$(prop Section4Verdict)\"" "$work/signal.out"
+is "the measured verdict replaced the cached one" \
+        "$(bjson GetCapability s proto.esp | jq -r '.[2]')" "$measured_esp"
+is "and the state file was rewritten with it" \
+        "$(jq -r '.capabilities[] | select(.id == "proto.esp") | .verdict' "$state/report.json")" "$measured_esp"
+kill "$sigmon" 2>/dev/null
+
+n=$(grep -c "member=ReportChanged" "$work/signal.out")
+sleep 2
+bcall Refresh >/dev/null
+sleep 0.5
+is "an audit with unchanged verdicts emits no ReportChanged" "$(grep -c "member=ReportChanged" "$work/signal.out")" "$n"
+stop_daemon
+
+echo "not json" >"$state/report.json"
+check "a corrupt state file does not stop the daemon" start_daemon --state-dir="$state"
+check "the corrupt state file is reported" grep -q "ignoring the state file" "$work/auditd.log"
+is "the corrupt state file is replaced by a report" "$(breport GetReport >/dev/null; jq -r .schema "$state/report.json")" \
+        "ipsec-audit/report/v1"
+stop_daemon
+
+# --- kernel module uevents ---------------------------------------------------------
+# A module with a uevent file can be made to announce itself again: a real kernel
+# uevent (what 'udevadm trigger --subsystem-match=module' does).
+module=$(for m in /sys/module/*/uevent; do [ -w "$m" ] && basename "$(dirname "$m")" && break; done 2>/dev/null)
+if [ -n "$module" ]; then
+        start_daemon --refresh-limit=0
+        breport GetReport >/dev/null
+        n=$(audits)
+        echo add >"/sys/module/$module/uevent"
+        check "a module uevent ($module) is seen" wait_for "$work/auditd.log" "kernel module $module: add"
+        check "and re-audits after the debounce" wait_for "$work/auditd.log" "audit $((n + 1)) done"
+        stop_daemon
+else
+        skip "module uevent triggers a re-audit" "this kernel has no loaded modules (no /sys/module/*/uevent)"
+fi
+
+# --- Refresh during a running audit waits for the next one ------------------------------
+# The running audit may already have probed past what the caller changed. strace
+# slows every probe's unshare() by 100 ms, so an audit lasts long enough to call into.
+if command -v strace >/dev/null && strace -f -o /dev/null -e trace=unshare -e inject=unshare:delay_exit=1000 true 2>/dev/null; then
+        strace -f -o /dev/null -e trace=unshare -e inject=unshare:delay_exit=100000 \
+                "$IPSEC_AUDITD" --bus="$addr" --refresh-limit=0 2>>"$work/auditd.log" &
+        daemon_pid=$!
+        gdbus wait --address "$addr" --timeout 10 "$NAME"
+        breport GetReport >/dev/null
+        worker=$(pgrep -P "$daemon_pid" -x ipsec-auditd)
+        n=$(audits)
+        kill -HUP "$worker" # the daemon under strace
+        sleep 0.5
+        check "an audit is running" grep -q "re-auditing: SIGHUP" "$work/auditd.log"
+        is "the audit started before Refresh has not finished" "$(audits)" "$n"
+        breport Refresh >/dev/null
+        is "Refresh during an audit is answered by the next audit" "$(audits)" $((n + 2))
+        kill "$worker"
+        wait "$daemon_pid"
+        daemon_pid=
+else
+        skip "Refresh during a running audit" "strace with syscall delay injection is not available"
+fi
+
+# --- idle exit ------------------------------------------------------------------------
+check "started with --exit-on-idle=1" start_daemon --exit-on-idle=1
+breport GetReport >/dev/null
+for _ in $(seq 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
+wait "$daemon_pid"
+is "idle for 1 s: exits 0 by itself" $? 0
+daemon_pid=
+check "idle exit releases the name" sh -c "! busctl --address='$addr' status '$NAME' >/dev/null 2>&1"
+
+# Bus activation: a call with no daemon running starts one (from the activation
+# file); idle, it exits; the next call starts it again.
+is "an activating call gets the report" "$(breport GetReport | jq -r .schema)" "ipsec-audit/report/v1"
+apid=$(busctl --address="$addr" status "$NAME" 2>/dev/null | awk -F= '/^PID=/ { print $2 }')
+check "the bus started ipsec-auditd (pid ${apid:-none})" test -n "$apid"
+for _ in $(seq 50); do [ -n "$apid" ] && kill -0 "$apid" 2>/dev/null || break; sleep 0.1; done
+check "the activated daemon exited after 1 s idle" sh -c "! kill -0 '${apid:-0}' 2>/dev/null"
+is "the next call activates it again" "$(bjson GetCapability s proto.esp | jq -r '.[0]')" proto.esp
+sleep 2.5
+check "and it exits again" sh -c "! busctl --address='$addr' status '$NAME' >/dev/null 2>&1"
+
+# --- load: 10,000 GetReport calls from 8 clients --------------------------------------
+if [ -x "$ABS_TOP_BUILDDIR/bench/dbus-load-client" ]; then
+        start_daemon
+        DBUS_ADDRESS=$addr DAEMON_PID=$daemon_pid CLIENT="$ABS_TOP_BUILDDIR/bench/dbus-load-client" \
+                "$SHELL" "$ABS_TOP_SRCDIR/bench/dbus-load.sh" 8 10000 >"$work/load.out" 2>&1
+        is "load benchmark exits 0" $? 0
+        sed 's/^/# /' "$work/load.out"
+        is "10,000 calls, 0 failures" "$(grep -o 'calls=[0-9]* failures=[0-9]*' "$work/load.out" | tail -n 1)" \
+                "calls=10000 failures=0"
+        check "daemon RSS did not grow" grep -q "^rss_growth_kb=[-0]" "$work/load.out"
+        stop_daemon
+else
+        skip "load benchmark" "bench/dbus-load-client was not built"
+fi
+
+# --- the unit: systemd-analyze verify -------------------------------------------------
+# verify checks ExecStart= and Documentation= too: point them at this build.
+if command -v systemd-analyze >/dev/null && systemd-analyze --version >/dev/null 2>&1; then
+        mkdir -p "$work/unit" "$work/man/man8"
+        cp "$ABS_TOP_SRCDIR/man/ipsec-audit.8" "$ABS_TOP_SRCDIR/man/ipsec-auditd.8" "$work/man/man8/"
+        sed "s|@sbindir@|$(dirname "$IPSEC_AUDITD")|" "$ABS_TOP_SRCDIR/systemd/ipsec-auditd.service.in" \
+                >"$work/unit/ipsec-auditd.service"
+        MANPATH="$work/man" systemd-analyze verify "$work/unit/ipsec-auditd.service" >"$work/verify.out" 2>&1
+        is "systemd-analyze verify passes on ipsec-auditd.service" $? 0
+        sed 's/^/# /' "$work/verify.out"
+        if systemd-analyze security --offline=yes "$work/unit/ipsec-auditd.service" >"$work/security.out" 2>&1; then
+                diag "$(grep 'Overall exposure' "$work/security.out")"
+                check "systemd-analyze security rates the unit OK or better" \
+                        grep -qE "Overall exposure level .*: [0-9.]+ (OK|SAFE)" "$work/security.out"
+        else
+                skip "systemd-analyze security" "this systemd-analyze has no --offline"
+        fi
+else
+        skip "systemd-analyze verify" "systemd-analyze is not installed or does not run here"
+fi
+
+# --- the shipped bus policy, on a bus configured like Debian's system bus ----------------
+cat >"$busdir/system.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$busdir/system-socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+  </policy>
+  <include>$ABS_TOP_SRCDIR/systemd/net.ipsecaudit.Auditor1.conf</include>
+</busconfig>
+EOF
+dbus-daemon --config-file="$busdir/system.conf" --nofork --nopidfile --print-address=3 3>"$busdir/system-address" \
+        2>"$work/system-bus.err" &
+system_bus=$!
+for _ in $(seq 50); do [ -s "$busdir/system-address" ] && break; sleep 0.1; done
+saddr=$(head -n 1 "$busdir/system-address")
+if [ -n "$saddr" ]; then
+        "$IPSEC_AUDITD" --bus="$saddr" 2>>"$work/auditd.log" &
+        daemon_pid=$!
+        check "policy: root owns $NAME" gdbus wait --address "$saddr" --timeout 10 "$NAME"
+        is "policy: nobody may call GetCapability" \
+                "$(as_nobody busctl --address="$saddr" --json=short call "$NAME" "$OPATH" "$IFACE" GetCapability s proto.esp | jq -r '.data[0][0]')" \
+                proto.esp
+        is "policy: nobody may read properties" \
+                "$(as_nobody busctl --address="$saddr" get-property "$NAME" "$OPATH" "$IFACE" Version)" \
+                "s \"$(jq -r .tool.version "$work/report.json")\""
+        as_nobody gdbus introspect --address "$saddr" --dest "$NAME" --object-path "$OPATH" >"$work/policy-introspect.out" 2>&1
+        check "policy: nobody may introspect" grep -q "GetReport(out s report)" "$work/policy-introspect.out"
+        as_nobody gdbus call --address "$saddr" --dest "$NAME" --object-path "$OPATH" --method "$IFACE.Refresh" \
+                >"$work/policy-refresh.out" 2>&1
+        check "policy: the bus itself refuses Refresh from nobody" \
+                grep -q "AccessDenied: Rejected send message" "$work/policy-refresh.out"
+        is "policy: root may call Refresh" \
+                "$(busctl --address="$saddr" --json=short call "$NAME" "$OPATH" "$IFACE" Refresh | jq -r '.data[0]' | jq -r .schema)" \
+                "ipsec-audit/report/v1"
+        stop_daemon
+else
+        ok 1 "a bus with the shipped policy starts"
+        sed 's/^/# /' "$work/system-bus.err"
+fi
+kill "$system_bus" 2>/dev/null
+done_testing
