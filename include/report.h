@@ -23,6 +23,7 @@ int report_json_capability(const Probe *p, const CapResult *r, json_object **ret
 /* The live inventory object (NULL in *ret when none was attempted), and its text section. */
 int report_json_inventory(const Inventory *inv, json_object **ret);
 void report_text_inventory(const Inventory *inv, FILE *f);
+void report_inventory_from_json(json_object *o, Inventory *inv);
 
 /* The human report: RFC sections in order, a line per capability, remedies, Section 4. */
 int report_text(const Audit *a, FILE *f, bool colour);

@@ -34,3 +34,5 @@ Verdict verdict_from_errno(int err);
 
 /* Symbolic name ("EPROTONOSUPPORT"); NULL for values we do not know. */
 const char *errno_name(int err);
+/* "EPROTONOSUPPORT" back to its number; 0 for names this libc does not know. */
+int errno_from_name(const char *name);

@@ -2,26 +2,18 @@
 /* The live inventory's part of the reports: counters and algorithm names only. */
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 
+#include "json-util.h"
 #include "macro.h"
 #include "report.h"
 
-static int add(json_object *o, const char *key, json_object *v) {
-        if (!v)
-                return -ENOMEM;
-        if (json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
 static int add_u64(json_object *o, const char *key, uint64_t v) {
-        return add(o, key, json_object_new_int64(v > INT64_MAX ? INT64_MAX : (int64_t) v));
+        return json_add(o, key, json_object_new_int64(v > INT64_MAX ? INT64_MAX : (int64_t) v));
 }
 
 static int add_errno(json_object *o, const char *key, int err) {
-        return add(o, key, json_object_new_string(errno_name(err) ?: "unknown"));
+        return json_add(o, key, json_object_new_string(errno_name(err) ?: "unknown"));
 }
 
 /* {"name": count, ...} over one enum's counters, every name present. */
@@ -35,7 +27,7 @@ static int add_counts(json_object *o, const char *key, const uint64_t *counts, s
         for (size_t i = 0; i < n; i++)
                 if ((r = add_u64(c, name((int) i), counts[i])) < 0)
                         return r;
-        return add(o, key, TAKE_PTR(c));
+        return json_add(o, key, TAKE_PTR(c));
 }
 
 #define ENUM_NAME(fn, type) \
@@ -63,7 +55,7 @@ static int sad_json(const InvSad *s, json_object **ret) {
                 if ((r = add_u64(info, "count", s->info_count)) < 0 ||
                     (r = add_u64(info, "hash_buckets", s->info_hash_buckets)) < 0 ||
                     (r = add_u64(info, "hash_max_buckets", s->info_hash_max)) < 0 ||
-                    (r = add(o, "sadinfo", TAKE_PTR(info))) < 0)
+                    (r = json_add(o, "sadinfo", TAKE_PTR(info))) < 0)
                         return r;
         } else if ((r = add_errno(o, "sadinfo_errno", s->info_err)) < 0)
                 return r;
@@ -79,8 +71,8 @@ static int sad_json(const InvSad *s, json_object **ret) {
                 _cleanup_(json_object_putp) json_object *a = json_object_new_object();
                 if (!a)
                         return -ENOMEM;
-                if ((r = add(a, "kind", json_object_new_string(inv_alg_kind_name(s->algs[i].kind)))) < 0 ||
-                    (r = add(a, "name", json_object_new_string(s->algs[i].name))) < 0 ||
+                if ((r = json_add(a, "kind", json_object_new_string(inv_alg_kind_name(s->algs[i].kind)))) < 0 ||
+                    (r = json_add(a, "name", json_object_new_string(s->algs[i].name))) < 0 ||
                     (r = add_u64(a, "sas", s->algs[i].sas)) < 0)
                         return r;
                 if (json_object_array_add(algs, a) < 0)
@@ -92,7 +84,7 @@ static int sad_json(const InvSad *s, json_object **ret) {
             (r = COUNTS(o, "by_protocol", s->proto, inv_proto_name)) < 0 ||
             (r = COUNTS(o, "by_mode", s->mode, inv_mode_name)) < 0 ||
             (r = COUNTS(o, "by_encapsulation", s->encap, inv_encap_name)) < 0 ||
-            (r = add(o, "algorithms", TAKE_PTR(algs))) < 0 ||
+            (r = json_add(o, "algorithms", TAKE_PTR(algs))) < 0 ||
             (r = add_u64(o, "algorithm_uses_not_listed", s->algs_untold)) < 0)
                 return r;
         *ret = TAKE_PTR(o);
@@ -118,7 +110,7 @@ static int spd_json(const InvSpd *s, json_object **ret) {
                     (r = add_u64(info, "fwd_socket", s->info_fwd_socket)) < 0 ||
                     (r = add_u64(info, "hash_buckets", s->info_hash_buckets)) < 0 ||
                     (r = add_u64(info, "hash_max_buckets", s->info_hash_max)) < 0 ||
-                    (r = add(o, "spdinfo", TAKE_PTR(info))) < 0)
+                    (r = json_add(o, "spdinfo", TAKE_PTR(info))) < 0)
                         return r;
         } else if ((r = add_errno(o, "spdinfo_errno", s->info_err)) < 0)
                 return r;
@@ -137,7 +129,7 @@ static int spd_json(const InvSpd *s, json_object **ret) {
             (r = add_u64(o, "with_templates", s->with_templates)) < 0 ||
             (r = COUNTS(tmpl, "by_protocol", s->tmpl_proto, inv_proto_name)) < 0 ||
             (r = COUNTS(tmpl, "by_mode", s->tmpl_mode, inv_mode_name)) < 0 ||
-            (r = add(o, "templates", TAKE_PTR(tmpl))) < 0)
+            (r = json_add(o, "templates", TAKE_PTR(tmpl))) < 0)
                 return r;
         *ret = TAKE_PTR(o);
         return 0;
@@ -155,13 +147,85 @@ int report_json_inventory(const Inventory *inv, json_object **ret) {
         o = json_object_new_object();
         if (!o)
                 return -ENOMEM;
-        if ((r = add(o, "scope", json_object_new_string("netns"))) < 0 ||
-            (r = sad_json(&inv->sad, &child)) < 0 || (r = add(o, "sad", child)) < 0 ||
-            (r = spd_json(&inv->spd, &child)) < 0 || (r = add(o, "spd", child)) < 0)
+        if ((r = json_add(o, "scope", json_object_new_string("netns"))) < 0 ||
+            (r = sad_json(&inv->sad, &child)) < 0 || (r = json_add(o, "sad", child)) < 0 ||
+            (r = spd_json(&inv->spd, &child)) < 0 || (r = json_add(o, "spd", child)) < 0)
                 return r;
         *ret = TAKE_PTR(o);
         return 0;
 }
+
+/*
+ * The inverse, for reports that came from elsewhere (ipsec-auditd over D-Bus):
+ * the counters and names back, so the text renderer can print them.
+ * {"ipv4": 3, ...} back into one enum's counters:
+ */
+static void load_counts(json_object *o, const char *key, uint64_t *counts, size_t n, const char *(*name)(int)) {
+        json_object *c = json_get(o, key, json_type_object);
+
+        for (size_t i = 0; i < n; i++)
+                counts[i] = json_u64(c, name((int) i));
+}
+#define LOAD_COUNTS(o, key, arr, fn) load_counts((o), (key), (arr), ELEMENTSOF(arr), fn##_i)
+
+static void load_sad(json_object *o, InvSad *s) {
+        json_object *info = json_get(o, "sadinfo", json_type_object), *algs = json_get(o, "algorithms", json_type_array);
+
+        s->info_known = info != NULL;
+        s->info_err = errno_from_name(json_str(o, "sadinfo_errno"));
+        s->info_count = (uint32_t) json_u64(info, "count");
+        s->info_hash_buckets = (uint32_t) json_u64(info, "hash_buckets");
+        s->info_hash_max = (uint32_t) json_u64(info, "hash_max_buckets");
+        s->err = errno_from_name(json_str(o, "errno"));
+        s->count = json_u64(o, "count");
+        LOAD_COUNTS(o, "by_family", s->family, inv_family_name);
+        LOAD_COUNTS(o, "by_protocol", s->proto, inv_proto_name);
+        LOAD_COUNTS(o, "by_mode", s->mode, inv_mode_name);
+        LOAD_COUNTS(o, "by_encapsulation", s->encap, inv_encap_name);
+        for (size_t i = 0; algs && i < json_object_array_length(algs) && s->n_algs < INVENTORY_MAX_ALGS; i++) {
+                json_object *a = json_object_array_get_idx(algs, i);
+                InvAlg *alg = &s->algs[s->n_algs++];
+
+                for (int k = 0; k < _INV_ALG_KIND_MAX; k++)
+                        if (strcmp(inv_alg_kind_name((InvAlgKind) k), json_str(a, "kind") ?: "") == 0)
+                                alg->kind = (InvAlgKind) k;
+                strscpy(alg->name, sizeof(alg->name), json_str(a, "name") ?: "");
+                alg->sas = json_u64(a, "sas");
+        }
+        s->algs_untold = json_u64(o, "algorithm_uses_not_listed");
+}
+
+static void load_spd(json_object *o, InvSpd *s) {
+        json_object *info = json_get(o, "spdinfo", json_type_object), *tmpl = json_get(o, "templates", json_type_object);
+
+        s->info_known = info != NULL;
+        s->info_err = errno_from_name(json_str(o, "spdinfo_errno"));
+        s->info_in = (uint32_t) json_u64(info, "in");
+        s->info_out = (uint32_t) json_u64(info, "out");
+        s->info_fwd = (uint32_t) json_u64(info, "fwd");
+        s->info_in_socket = (uint32_t) json_u64(info, "in_socket");
+        s->info_out_socket = (uint32_t) json_u64(info, "out_socket");
+        s->info_fwd_socket = (uint32_t) json_u64(info, "fwd_socket");
+        s->info_hash_buckets = (uint32_t) json_u64(info, "hash_buckets");
+        s->info_hash_max = (uint32_t) json_u64(info, "hash_max_buckets");
+        s->err = errno_from_name(json_str(o, "errno"));
+        s->count = json_u64(o, "count");
+        LOAD_COUNTS(o, "by_direction", s->dir, inv_dir_name);
+        LOAD_COUNTS(o, "by_family", s->family, inv_family_name);
+        LOAD_COUNTS(o, "by_action", s->action, inv_action_name);
+        s->with_templates = json_u64(o, "with_templates");
+        LOAD_COUNTS(tmpl, "by_protocol", s->tmpl_proto, inv_proto_name);
+        LOAD_COUNTS(tmpl, "by_mode", s->tmpl_mode, inv_mode_name);
+}
+
+void report_inventory_from_json(json_object *o, Inventory *inv) {
+        if (!o)
+                return;
+        inv->done = true;
+        load_sad(json_get(o, "sad", json_type_object), &inv->sad);
+        load_spd(json_get(o, "spd", json_type_object), &inv->spd);
+}
+
 
 /* "ipv4 3, ipv6 1": non-zero counters only. */
 static void print_counts(FILE *f, const char *label, const uint64_t *counts, size_t n, const char *(*name)(int)) {

@@ -3,34 +3,14 @@
 #include <string.h>
 
 #include "catalogue.h"
+#include "json-util.h"
 #include "config.h"
 #include "macro.h"
 #include "report.h"
 #include "section4.h"
 
-/* json-c reports allocation failure only through NULL and -1: every call is checked here. */
-static int add(json_object *o, const char *key, json_object *v) {
-        if (!v)
-                return -ENOMEM;
-        if (json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
 static int add_str(json_object *o, const char *key, const char *s) {
-        return add(o, key, json_object_new_string(s ?: ""));
-}
-
-static int append(json_object *arr, json_object *v) {
-        if (!v)
-                return -ENOMEM;
-        if (json_object_array_add(arr, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
+        return json_add(o, key, json_object_new_string(s ?: ""));
 }
 
 static int add_str_list(json_object *o, const char *key, const char *const *list, size_t n) {
@@ -40,9 +20,9 @@ static int add_str_list(json_object *o, const char *key, const char *const *list
         if (!arr)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                if ((r = append(arr, json_object_new_string(list[i]))) < 0)
+                if ((r = json_append(arr, json_object_new_string(list[i]))) < 0)
                         return r;
-        return add(o, key, TAKE_PTR(arr));
+        return json_add(o, key, TAKE_PTR(arr));
 }
 
 static size_t strv_length(const char *const *l) {
@@ -68,7 +48,7 @@ static int check_json(const Check *c, json_object **ret) {
             (r = add_errno(o, c->err)) < 0 ||
             (c->extack[0] && (r = add_str(o, "extack", c->extack)) < 0) ||
             (c->note[0] && (r = add_str(o, "note", c->note)) < 0) ||
-            (c->datapath && (r = add(o, "datapath", json_object_new_boolean(true))) < 0))
+            (c->datapath && (r = json_add(o, "datapath", json_object_new_boolean(true))) < 0))
                 return r;
         *ret = TAKE_PTR(o);
         return 0;
@@ -89,7 +69,7 @@ static int detail_json(const Detail *d, json_object **ret) {
                 const char *sep = strstr(p, ", ");
                 size_t n = sep ? (size_t) (sep - p) : strlen(p);
 
-                if ((r = append(arr, json_object_new_string_len(p, (int) n))) < 0)
+                if ((r = json_append(arr, json_object_new_string_len(p, (int) n))) < 0)
                         return r;
                 p += n + (sep ? 2 : 0);
         }
@@ -133,21 +113,21 @@ int report_json_capability(const Probe *p, const CapResult *res, json_object **r
 
         for (unsigned i = 0; i < res->n_checks; i++) {
                 json_object *c = NULL;
-                if ((r = check_json(&res->checks[i], &c)) < 0 || (r = append(checks, c)) < 0)
+                if ((r = check_json(&res->checks[i], &c)) < 0 || (r = json_append(checks, c)) < 0)
                         return r;
         }
         for (unsigned i = 0; i < res->n_details; i++) {
                 json_object *d = NULL;
-                if ((r = detail_json(&res->details[i], &d)) < 0 || (r = add(details, res->details[i].key, d)) < 0)
+                if ((r = detail_json(&res->details[i], &d)) < 0 || (r = json_add(details, res->details[i].key, d)) < 0)
                         return r;
         }
-        if ((r = add(details, "checks", TAKE_PTR(checks))) < 0 ||
-            (r = add(o, "details", TAKE_PTR(details))) < 0)
+        if ((r = json_add(details, "checks", TAKE_PTR(checks))) < 0 ||
+            (r = json_add(o, "details", TAKE_PTR(details))) < 0)
                 return r;
 
         if (e && res->verdict != VERDICT_AVAILABLE) {
                 json_object *remedy = NULL;
-                if ((r = remedy_json(e, &remedy)) < 0 || (r = add(o, "remedy", remedy)) < 0)
+                if ((r = remedy_json(e, &remedy)) < 0 || (r = json_add(o, "remedy", remedy)) < 0)
                         return r;
         }
         *ret = TAKE_PTR(o);
@@ -177,11 +157,11 @@ static int privilege_json(const Audit *a, json_object **ret) {
 
         if (!o)
                 return -ENOMEM;
-        if ((r = add(o, "euid", json_object_new_int64(p->euid))) < 0 ||
+        if ((r = json_add(o, "euid", json_object_new_int64(p->euid))) < 0 ||
             (r = add_str(o, "sandbox", sandbox_kind_to_string(p->sandbox))) < 0 ||
-            (r = add(o, "passive", json_object_new_boolean(a->passive))) < 0 ||
-            (r = add(o, "datapath", json_object_new_boolean(!a->passive && !a->quick))) < 0 ||
-            (r = add(o, "active_probes_run", json_object_new_boolean(!a->passive && p->sandbox != SANDBOX_HOST))) < 0 ||
+            (r = json_add(o, "passive", json_object_new_boolean(a->passive))) < 0 ||
+            (r = json_add(o, "datapath", json_object_new_boolean(!a->passive && !a->quick))) < 0 ||
+            (r = json_add(o, "active_probes_run", json_object_new_boolean(!a->passive && p->sandbox != SANDBOX_HOST))) < 0 ||
             (p->sandbox_err && (r = add_str(o, "sandbox_errno", errno_name(p->sandbox_err))) < 0))
                 return r;
         *ret = TAKE_PTR(o);
@@ -218,19 +198,19 @@ int report_json(const Audit *a, json_object **ret) {
         if ((r = add_str(root, "schema", REPORT_SCHEMA)) < 0 ||
             (r = add_str(tool, "name", PACKAGE_NAME)) < 0 ||
             (r = add_str(tool, "version", PACKAGE_VERSION)) < 0 ||
-            (r = add(root, "tool", TAKE_PTR(tool))) < 0 ||
+            (r = json_add(root, "tool", TAKE_PTR(tool))) < 0 ||
             (r = add_str(root, "generated_at", a->generated_at)) < 0 ||
-            (r = add(root, "duration_ms", json_object_new_int64((int64_t) a->duration_ms))) < 0 ||
-            (r = host_json(&a->host, &child)) < 0 || (r = add(root, "host", child)) < 0 ||
-            (r = privilege_json(a, &child)) < 0 || (r = add(root, "privilege", child)) < 0)
+            (r = json_add(root, "duration_ms", json_object_new_int64((int64_t) a->duration_ms))) < 0 ||
+            (r = host_json(&a->host, &child)) < 0 || (r = json_add(root, "host", child)) < 0 ||
+            (r = privilege_json(a, &child)) < 0 || (r = json_add(root, "privilege", child)) < 0)
                 return r;
 
         for (size_t i = 0; i < a->n_results; i++)
                 if ((r = report_json_capability(a->probes[i], &a->results[i], &child)) < 0 ||
-                    (r = append(caps, child)) < 0)
+                    (r = json_append(caps, child)) < 0)
                         return r;
-        if ((r = add(root, "capabilities", TAKE_PTR(caps))) < 0 ||
-            (r = section4_json(a, &child)) < 0 || (r = add(root, "section4", child)) < 0)
+        if ((r = json_add(root, "capabilities", TAKE_PTR(caps))) < 0 ||
+            (r = section4_json(a, &child)) < 0 || (r = json_add(root, "section4", child)) < 0)
                 return r;
 
         if ((r = report_json_inventory(&a->inventory, &child)) < 0 ||

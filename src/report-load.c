@@ -11,41 +11,14 @@
 #include <string.h>
 
 #include "catalogue.h"
+#include "json-util.h"
 #include "macro.h"
 #include "report.h"
-
-static const char *str(json_object *o, const char *key) {
-        json_object *v;
-
-        if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-                return NULL;
-        return json_object_get_string(v);
-}
-
-static json_object *get(json_object *o, const char *key, json_type type) {
-        json_object *v;
-
-        if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, type))
-                return NULL;
-        return v;
-}
 
 static void copy(char *dst, size_t size, const char *src) {
         strscpy(dst, size, src ?: "");
 }
 #define COPY(dst, src) copy((dst), sizeof(dst), (src))
-
-/* "EPROTONOSUPPORT" back to its number; 0 for names this libc does not know. */
-static int errno_from_name(const char *name) {
-        if (!name)
-                return 0;
-        for (int e = 1; e < 4096; e++) {
-                const char *n = errno_name(e);
-                if (n && strcmp(n, name) == 0)
-                        return e;
-        }
-        return 0;
-}
 
 /* A capability id from the report, as the static string of the table or catalogue. */
 static const char *static_id(const Probe *const *table, const char *id) {
@@ -58,26 +31,19 @@ static const char *static_id(const Probe *const *table, const char *id) {
         return e ? e->id : NULL;
 }
 
-static uint64_t u64(json_object *o, const char *key) {
-        json_object *v = get(o, key, json_type_int);
-        int64_t n = v ? json_object_get_int64(v) : 0;
-
-        return n > 0 ? (uint64_t) n : 0;
-}
-
 static int load_check(json_object *o, Check *c) {
         CheckOutcome outcome;
-        json_object *datapath = get(o, "datapath", json_type_boolean);
+        json_object *datapath = json_get(o, "datapath", json_type_boolean);
 
-        if (check_outcome_from_string(str(o, "outcome") ?: "", &outcome) < 0)
+        if (check_outcome_from_string(json_str(o, "outcome") ?: "", &outcome) < 0)
                 return -EBADMSG;
-        COPY(c->group, str(o, "group"));
-        COPY(c->what, str(o, "what"));
+        COPY(c->group, json_str(o, "group"));
+        COPY(c->what, json_str(o, "what"));
         c->outcome = outcome;
         c->read_back = outcome == CHECK_ACCEPTED;
-        c->err = errno_from_name(str(o, "errno"));
-        COPY(c->extack, str(o, "extack"));
-        COPY(c->note, str(o, "note"));
+        c->err = errno_from_name(json_str(o, "errno"));
+        COPY(c->extack, json_str(o, "extack"));
+        COPY(c->note, json_str(o, "note"));
         c->datapath = datapath && json_object_get_boolean(datapath);
         return 0;
 }
@@ -107,21 +73,21 @@ static int load_details(json_object *details, CapResult *r) {
 }
 
 static int load_result(json_object *o, const Probe *const *table, CapResult *r) {
-        json_object *blocked = get(o, "blocked_by", json_type_array);
-        json_object *details = get(o, "details", json_type_object);
-        json_object *checks = get(details, "checks", json_type_array);
+        json_object *blocked = json_get(o, "blocked_by", json_type_array);
+        json_object *details = json_get(o, "details", json_type_object);
+        json_object *checks = json_get(details, "checks", json_type_array);
         Verdict v;
         Level l;
         int k;
 
-        if (verdict_from_string(str(o, "verdict") ?: "", &v) < 0 || level_from_string(str(o, "level") ?: "", &l) < 0)
+        if (verdict_from_string(json_str(o, "verdict") ?: "", &v) < 0 || level_from_string(json_str(o, "level") ?: "", &l) < 0)
                 return -EBADMSG;
         r->done = true;
         r->verdict = v;
         r->level = l;
-        COPY(r->evidence, str(o, "evidence"));
-        r->err = errno_from_name(str(o, "errno"));
-        COPY(r->extack, str(o, "extack"));
+        COPY(r->evidence, json_str(o, "evidence"));
+        r->err = errno_from_name(json_str(o, "errno"));
+        COPY(r->extack, json_str(o, "extack"));
         for (size_t i = 0; blocked && i < json_object_array_length(blocked) && r->n_blocked_by < RESULT_MAX_BLOCKERS; i++) {
                 const char *id = static_id(table, json_object_get_string(json_object_array_get_idx(blocked, i)));
                 if (id)
@@ -134,108 +100,31 @@ static int load_result(json_object *o, const Probe *const *table, CapResult *r) 
 }
 
 static void load_host(json_object *o, HostFacts *h) {
-        COPY(h->hostname, str(o, "hostname"));
-        COPY(h->kernel_release, str(o, "kernel_release"));
-        COPY(h->machine, str(o, "machine"));
-        COPY(h->os_pretty_name, str(o, "os_pretty_name"));
-        COPY(h->boot_id, str(o, "boot_id"));
+        COPY(h->hostname, json_str(o, "hostname"));
+        COPY(h->kernel_release, json_str(o, "kernel_release"));
+        COPY(h->machine, json_str(o, "machine"));
+        COPY(h->os_pretty_name, json_str(o, "os_pretty_name"));
+        COPY(h->boot_id, json_str(o, "boot_id"));
 }
 
 static void load_privilege(json_object *o, Audit *a) {
         json_object *v;
-        const char *kind = str(o, "sandbox");
+        const char *kind = json_str(o, "sandbox");
 
-        if ((v = get(o, "euid", json_type_int)))
+        if ((v = json_get(o, "euid", json_type_int)))
                 a->privilege.euid = (uid_t) json_object_get_int64(v);
         for (int k = 0; kind && k < _SANDBOX_KIND_MAX; k++)
                 if (strcmp(sandbox_kind_to_string((SandboxKind) k), kind) == 0)
                         a->privilege.sandbox = (SandboxKind) k;
-        a->privilege.sandbox_err = errno_from_name(str(o, "sandbox_errno"));
-        if ((v = get(o, "passive", json_type_boolean)))
+        a->privilege.sandbox_err = errno_from_name(json_str(o, "sandbox_errno"));
+        if ((v = json_get(o, "passive", json_type_boolean)))
                 a->passive = json_object_get_boolean(v);
-        if ((v = get(o, "datapath", json_type_boolean)))
+        if ((v = json_get(o, "datapath", json_type_boolean)))
                 a->quick = !a->passive && !json_object_get_boolean(v);
 }
 
-/* {"ipv4": 3, ...} back into one enum's counters. */
-static void load_counts(json_object *o, const char *key, uint64_t *counts, size_t n, const char *(*name)(int)) {
-        json_object *c = get(o, key, json_type_object);
-
-        for (size_t i = 0; i < n; i++)
-                counts[i] = u64(c, name((int) i));
-}
-
-#define ENUM_NAME(fn, type) \
-        static const char *fn##_i(int v) { return fn((type) v); }
-ENUM_NAME(inv_family_name, InvFamily)
-ENUM_NAME(inv_proto_name, InvProto)
-ENUM_NAME(inv_mode_name, InvMode)
-ENUM_NAME(inv_encap_name, InvEncap)
-ENUM_NAME(inv_dir_name, InvDir)
-ENUM_NAME(inv_action_name, InvAction)
-#undef ENUM_NAME
-#define COUNTS(o, key, arr, fn) load_counts((o), (key), (arr), ELEMENTSOF(arr), fn##_i)
-
-static void load_sad(json_object *o, InvSad *s) {
-        json_object *info = get(o, "sadinfo", json_type_object), *algs = get(o, "algorithms", json_type_array);
-
-        s->info_known = info != NULL;
-        s->info_err = errno_from_name(str(o, "sadinfo_errno"));
-        s->info_count = (uint32_t) u64(info, "count");
-        s->info_hash_buckets = (uint32_t) u64(info, "hash_buckets");
-        s->info_hash_max = (uint32_t) u64(info, "hash_max_buckets");
-        s->err = errno_from_name(str(o, "errno"));
-        s->count = u64(o, "count");
-        COUNTS(o, "by_family", s->family, inv_family_name);
-        COUNTS(o, "by_protocol", s->proto, inv_proto_name);
-        COUNTS(o, "by_mode", s->mode, inv_mode_name);
-        COUNTS(o, "by_encapsulation", s->encap, inv_encap_name);
-        for (size_t i = 0; algs && i < json_object_array_length(algs) && s->n_algs < INVENTORY_MAX_ALGS; i++) {
-                json_object *a = json_object_array_get_idx(algs, i);
-                InvAlg *alg = &s->algs[s->n_algs++];
-
-                for (int k = 0; k < _INV_ALG_KIND_MAX; k++)
-                        if (strcmp(inv_alg_kind_name((InvAlgKind) k), str(a, "kind") ?: "") == 0)
-                                alg->kind = (InvAlgKind) k;
-                COPY(alg->name, str(a, "name"));
-                alg->sas = u64(a, "sas");
-        }
-        s->algs_untold = u64(o, "algorithm_uses_not_listed");
-}
-
-static void load_spd(json_object *o, InvSpd *s) {
-        json_object *info = get(o, "spdinfo", json_type_object), *tmpl = get(o, "templates", json_type_object);
-
-        s->info_known = info != NULL;
-        s->info_err = errno_from_name(str(o, "spdinfo_errno"));
-        s->info_in = (uint32_t) u64(info, "in");
-        s->info_out = (uint32_t) u64(info, "out");
-        s->info_fwd = (uint32_t) u64(info, "fwd");
-        s->info_in_socket = (uint32_t) u64(info, "in_socket");
-        s->info_out_socket = (uint32_t) u64(info, "out_socket");
-        s->info_fwd_socket = (uint32_t) u64(info, "fwd_socket");
-        s->info_hash_buckets = (uint32_t) u64(info, "hash_buckets");
-        s->info_hash_max = (uint32_t) u64(info, "hash_max_buckets");
-        s->err = errno_from_name(str(o, "errno"));
-        s->count = u64(o, "count");
-        COUNTS(o, "by_direction", s->dir, inv_dir_name);
-        COUNTS(o, "by_family", s->family, inv_family_name);
-        COUNTS(o, "by_action", s->action, inv_action_name);
-        s->with_templates = u64(o, "with_templates");
-        COUNTS(tmpl, "by_protocol", s->tmpl_proto, inv_proto_name);
-        COUNTS(tmpl, "by_mode", s->tmpl_mode, inv_mode_name);
-}
-
-static void load_inventory(json_object *o, Inventory *inv) {
-        if (!o)
-                return;
-        inv->done = true;
-        load_sad(get(o, "sad", json_type_object), &inv->sad);
-        load_spd(get(o, "spd", json_type_object), &inv->spd);
-}
-
 static int load_modules(json_object *root, Audit *a) {
-        json_object *mods = get(root, "modules_loaded_by_audit", json_type_array);
+        json_object *mods = json_get(root, "modules_loaded_by_audit", json_type_array);
         size_t n = mods ? json_object_array_length(mods) : 0;
 
         a->modules_known = mods != NULL;
@@ -266,12 +155,12 @@ static void report_loaded_freep(Audit **a) {
 
 int report_from_json(json_object *root, const Probe *const *table, Audit **ret) {
         _cleanup_(report_loaded_freep) Audit *a = NULL;
-        json_object *caps = get(root, "capabilities", json_type_array), *v;
+        json_object *caps = json_get(root, "capabilities", json_type_array), *v;
         const Probe **probes;
         size_t n;
         int r;
 
-        if (!str(root, "schema") || strcmp(str(root, "schema"), REPORT_SCHEMA) != 0 || !caps)
+        if (!json_str(root, "schema") || strcmp(json_str(root, "schema"), REPORT_SCHEMA) != 0 || !caps)
                 return -EBADMSG;
         n = json_object_array_length(caps);
         if (!(a = calloc(1, sizeof(*a))))
@@ -283,7 +172,7 @@ int report_from_json(json_object *root, const Probe *const *table, Audit **ret) 
 
         for (size_t i = 0; i < n; i++) {
                 json_object *cap = json_object_array_get_idx(caps, i);
-                const Probe *p = probe_find(table, str(cap, "id") ?: "");
+                const Probe *p = probe_find(table, json_str(cap, "id") ?: "");
 
                 /* A capability this build has no probe for (a newer daemon) cannot be rendered. */
                 if (!p)
@@ -293,12 +182,12 @@ int report_from_json(json_object *root, const Probe *const *table, Audit **ret) 
                 probes[a->n_results++] = p;
         }
 
-        load_host(get(root, "host", json_type_object), &a->host);
-        COPY(a->generated_at, str(root, "generated_at"));
-        if ((v = get(root, "duration_ms", json_type_int)))
+        load_host(json_get(root, "host", json_type_object), &a->host);
+        COPY(a->generated_at, json_str(root, "generated_at"));
+        if ((v = json_get(root, "duration_ms", json_type_int)))
                 a->duration_ms = (uint64_t) json_object_get_int64(v);
-        load_privilege(get(root, "privilege", json_type_object), a);
-        load_inventory(get(root, "inventory", json_type_object), &a->inventory);
+        load_privilege(json_get(root, "privilege", json_type_object), a);
+        report_inventory_from_json(json_get(root, "inventory", json_type_object), &a->inventory);
         if ((r = load_modules(root, a)) < 0)
                 return r;
         *ret = TAKE_PTR(a);

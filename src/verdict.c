@@ -77,3 +77,14 @@ Verdict verdict_from_errno(int err) {
 const char *errno_name(int err) {
         return err > 0 ? strerrorname_np(err) : NULL;
 }
+
+int errno_from_name(const char *name) {
+        if (!name)
+                return 0;
+        for (int e = 1; e < 4096; e++) {
+                const char *n = errno_name(e);
+                if (n && strcmp(n, name) == 0)
+                        return e;
+        }
+        return 0;
+}
