@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <systemd/sd-bus.h>
 
 #include "audit.h"
+#include "cli.h"
 #include "config.h"
 #include "macro.h"
 #include "report.h"
@@ -72,18 +72,6 @@ static void help(void) {
                program_invocation_short_name);
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...) {
-        va_list ap;
-
-        fprintf(stderr, "%s: ", program_invocation_short_name);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fprintf(stderr, "\nTry '%s --help' for more information.\n", program_invocation_short_name);
-        return -EINVAL;
-}
-
 /* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL on a usage error. */
 static int parse_args(int argc, char **argv, Args *args) {
         enum { ARG_COLOR = 0x100, ARG_PASSIVE, ARG_TIMEOUT, ARG_QUICK, ARG_BUS };
@@ -102,7 +90,7 @@ static int parse_args(int argc, char **argv, Args *args) {
                 { "version", no_argument, NULL, 'V' },
                 {},
         };
-        int c;
+        int c, r;
 
         /* getopt's own messages name the bad option; we add the hint and the exit code. */
         while ((c = getopt_long(argc, argv, "jf:o:qhV", options, NULL)) >= 0) {
@@ -140,13 +128,10 @@ static int parse_args(int argc, char **argv, Args *args) {
                         args->audit.quick = true;
                         break;
                 case ARG_TIMEOUT: {
-                        char *end;
                         unsigned long v;
 
-                        errno = 0;
-                        v = strtoul(optarg, &end, 10);
-                        if (errno || end == optarg || *end || v == 0 || v > 3600 || optarg[0] == '-')
-                                return usage_error("invalid --timeout '%s' (expected 1 to 3600 seconds)", optarg);
+                        if ((r = parse_seconds("timeout", optarg, 1, 3600, &v)) < 0)
+                                return r;
                         args->audit.timeout_s = (unsigned) v;
                         break;
                 }

@@ -10,6 +10,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "auditd.h"
+#include "cli.h"
 #include "config.h"
 #include "macro.h"
 #include "report.h"
@@ -56,30 +57,6 @@ static void help(void) {
                "  1  could not connect to the bus, own the name, or run the event loop\n"
                "  2  invalid command line\n",
                program_invocation_short_name);
-}
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...) {
-        va_list ap;
-
-        fprintf(stderr, "%s: ", program_invocation_short_name);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fprintf(stderr, "\nTry '%s --help' for more information.\n", program_invocation_short_name);
-        return -EINVAL;
-}
-
-static int parse_seconds(const char *name, const char *s, unsigned long min, unsigned long max, unsigned long *ret) {
-        char *end;
-        unsigned long v;
-
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-                return usage_error("invalid --%s '%s' (expected %lu to %lu seconds)", name, s, min, max);
-        *ret = v;
-        return 0;
 }
 
 /* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL on a usage error. */

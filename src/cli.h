@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Command-line helpers shared by ipsec-audit and ipsec-auditd (they print: not in the library). */
+
+/* Prints "PROGRAM: message" and the --help hint to stderr; returns -EINVAL. */
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parses --NAME=SECONDS within [min, max]; a usage error otherwise. */
+int parse_seconds(const char *name, const char *s, unsigned long min, unsigned long max, unsigned long *ret);
