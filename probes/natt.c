@@ -21,6 +21,10 @@ static void try_encap_socket(uint16_t family, Check *c) {
         trial_sockopt(c, fd, SOL_UDP, UDP_ENCAP, &type, sizeof(type), "UDP_ENCAP");
 }
 
+static int natt_flows(CapResult *res, Datapath *dp, const TrialFamily *f, uint32_t i) {
+        return traffic_natt_flows(res, dp, f, f->name, 0x45000 + 0x10 * i, (uint16_t) (7300 + i));
+}
+
 static int run(const ProbeContext *ctx, CapResult *res) {
         for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
                 const TrialFamily *f = &trial_families[i];
@@ -38,20 +42,7 @@ static int run(const ProbeContext *ctx, CapResult *res) {
         if (!ctx->datapath)
                 return 0;
 
-        _cleanup_(datapath_freep) Datapath *dp = NULL;
-        for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
-                const TrialFamily *f = &trial_families[i];
-                int r;
-
-                if (!group_accepted(res, f->name))
-                        continue;
-                if ((r = traffic_open(res, f->name, &dp)) <= 0)
-                        return r;
-                r = traffic_natt_flows(res, dp, f, f->name, 0x45000 + 0x10 * (uint32_t) i, (uint16_t) (7300 + i));
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return traffic_each_family(res, natt_flows);
 }
 
 const Probe probe_natt_udp_encap = {

@@ -82,6 +82,10 @@ static int run_nested(const ProbeContext *ctx, CapResult *res) {
         return 0;
 }
 
+static int multicast_flow(CapResult *res, Datapath *dp, const TrialFamily *f, uint32_t i) {
+        return traffic_multicast_flow(res, dp, f, f->name, 0x47000 + 0x10 * i, (uint16_t) (7200 + i));
+}
+
 /* RFC 5374: an SA and a policy whose destination is a group address. */
 static int run_multicast(const ProbeContext *ctx, CapResult *res) {
         for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
@@ -104,20 +108,7 @@ static int run_multicast(const ProbeContext *ctx, CapResult *res) {
         if (!ctx->datapath)
                 return 0;
 
-        _cleanup_(datapath_freep) Datapath *dp = NULL;
-        for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
-                const TrialFamily *f = &trial_families[i];
-                int r;
-
-                if (!group_accepted(res, f->name))
-                        continue;
-                if ((r = traffic_open(res, f->name, &dp)) <= 0)
-                        return r;
-                r = traffic_multicast_flow(res, dp, f, f->name, 0x47000 + 0x10 * (uint32_t) i, (uint16_t) (7200 + i));
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return traffic_each_family(res, multicast_flow);
 }
 
 const Probe probe_sa_nested = {

@@ -92,6 +92,12 @@ static int run_protocol(const ProbeContext *ctx, CapResult *res) {
         return 0;
 }
 
+/* Datapath: TCP/179 ESP and TCP/180 clear under an explicit bypass policy, per family. */
+static int mixed_policy_flows(CapResult *res, Datapath *dp, const TrialFamily *f, uint32_t i) {
+        return traffic_port_flows(res, dp, f, f->name, IPPROTO_TCP, 0x31000 + 0x10 * i, SELECTED_PORT, OTHER_PORT,
+                                  true);
+}
+
 /*
  * RFC 5406 Section 6: protect some traffic and let other traffic between the
  * same two hosts pass. A protected TCP/179 policy sits above a bypass policy
@@ -117,22 +123,7 @@ static int run_mixed(const ProbeContext *ctx, CapResult *res) {
         if (!ctx->datapath)
                 return 0;
 
-        /* Datapath: TCP/179 ESP and TCP/180 clear under an explicit bypass policy, per family. */
-        _cleanup_(datapath_freep) Datapath *dp = NULL;
-        for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
-                const TrialFamily *f = &trial_families[i];
-                int r;
-
-                if (!group_accepted(res, f->name))
-                        continue;
-                if ((r = traffic_open(res, f->name, &dp)) <= 0)
-                        return r;
-                r = traffic_port_flows(res, dp, f, f->name, IPPROTO_TCP, 0x31000 + 0x10 * (uint32_t) i,
-                                       SELECTED_PORT, OTHER_PORT, true);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return traffic_each_family(res, mixed_policy_flows);
 }
 
 const Probe probe_selector_ports = {

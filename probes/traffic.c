@@ -37,6 +37,23 @@ int traffic_open(CapResult *res, const char *group, Datapath **ret) {
         return 1;
 }
 
+int traffic_each_family(CapResult *res, FamilyFlow flow) {
+        _cleanup_(datapath_freep) Datapath *dp = NULL;
+
+        for (uint32_t i = 0; i < ELEMENTSOF(trial_families); i++) {
+                const TrialFamily *f = &trial_families[i];
+                int r;
+
+                if (!group_accepted(res, f->name))
+                        continue;
+                if ((r = traffic_open(res, f->name, &dp)) <= 0)
+                        return r;
+                if ((r = flow(res, dp, f, i)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int traffic_family_ready(Datapath *dp, const TrialFamily *f, Check *c) {
         int err = datapath_family_error(dp, f->family);
 
