@@ -18,6 +18,7 @@
 #include <netlink/route/link/xfrmi.h>
 
 #include "macro.h"
+#include "nl-route.h"
 #include "probes.h"
 
 #ifndef SOL_NETLINK
@@ -25,37 +26,6 @@
 #endif
 
 #define IFACE_IF_ID 0x1a5ec
-
-/* libnl's codes, for the failures that never reached the kernel. */
-static int nle_to_errno(int nle) {
-        static const struct {
-                int nle, err;
-        } map[] = {
-                { NLE_SUCCESS, 0 },           { NLE_INTR, EINTR },
-                { NLE_BAD_SOCK, EBADF },      { NLE_AGAIN, EAGAIN },
-                { NLE_NOMEM, ENOMEM },        { NLE_EXIST, EEXIST },
-                { NLE_INVAL, EINVAL },        { NLE_RANGE, ERANGE },
-                { NLE_MSGSIZE, EMSGSIZE },    { NLE_OPNOTSUPP, EOPNOTSUPP },
-                { NLE_AF_NOSUPPORT, EAFNOSUPPORT }, { NLE_OBJ_NOTFOUND, ENOENT },
-                { NLE_NOATTR, ENOENT },       { NLE_MISSING_ATTR, EINVAL },
-                { NLE_AF_MISMATCH, EAFNOSUPPORT }, { NLE_SEQ_MISMATCH, EPROTO },
-                { NLE_MSG_OVERFLOW, EMSGSIZE }, { NLE_MSG_TRUNC, EMSGSIZE },
-                { NLE_NOADDR, EADDRNOTAVAIL }, { NLE_SRCRT_NOSUPPORT, EOPNOTSUPP },
-                { NLE_MSG_TOOSHORT, EBADMSG }, { NLE_MSGTYPE_NOSUPPORT, EOPNOTSUPP },
-                { NLE_OBJ_MISMATCH, EINVAL }, { NLE_NOCACHE, ENOENT },
-                { NLE_BUSY, EBUSY },          { NLE_PROTO_MISMATCH, EPROTONOSUPPORT },
-                { NLE_NOACCESS, EACCES },     { NLE_PERM, EPERM },
-                { NLE_PKTLOC_FILE, ENOENT },  { NLE_PARSE_ERR, EBADMSG },
-                { NLE_NODEV, ENODEV },        { NLE_IMMUTABLE, EPERM },
-                { NLE_DUMP_INTR, EINTR },     { NLE_ATTRSIZE, ERANGE },
-        };
-        int code = nle < 0 ? -nle : nle;
-
-        for (size_t i = 0; i < ELEMENTSOF(map); i++)
-                if (map[i].nle == code)
-                        return map[i].err;
-        return EIO;
-}
 
 typedef struct KernelError {
         int err;
@@ -71,16 +41,6 @@ static int error_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg) {
         if (xfrm_nl_parse_error(nlh, &k->err, k->extack, sizeof(k->extack)) < 0)
                 k->extack[0] = '\0';
         return NL_STOP;
-}
-
-static void nl_socket_freep(struct nl_sock **sk) {
-        if (*sk)
-                nl_socket_free(*sk);
-}
-
-static void rtnl_link_putp(struct rtnl_link **l) {
-        if (*l)
-                rtnl_link_put(*l);
 }
 
 static int xfrmi_setup(struct rtnl_link *l) {
@@ -134,7 +94,7 @@ static int trial_iface(const char *name, const char *kind, struct rtnl_link *(*a
         if (!sk)
                 return -ENOMEM;
         if ((r = nl_connect(sk, NETLINK_ROUTE)) < 0) {
-                check_set_untried(c, nle_to_errno(r), "no rtnetlink socket");
+                check_set_untried(c, -nl_errno(r), "no rtnetlink socket");
                 return 0;
         }
         (void) setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
@@ -145,7 +105,7 @@ static int trial_iface(const char *name, const char *kind, struct rtnl_link *(*a
                 return -ENOMEM;
         rtnl_link_set_name(link, name);
         if ((r = setup(link)) < 0)
-                return r == -NLE_NOMEM ? -ENOMEM : -nle_to_errno(r);
+                return nl_errno(r);
 
         r = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
         if (r < 0) {
@@ -153,7 +113,7 @@ static int trial_iface(const char *name, const char *kind, struct rtnl_link *(*a
                         return -ENOMEM;
                 c->outcome = CHECK_REFUSED;
                 /* The kernel's own errno when it answered; libnl's code translated otherwise. */
-                c->err = k.err ?: nle_to_errno(r);
+                c->err = k.err ?: -nl_errno(r);
                 STRSCPY(c->extack, k.extack);
                 return 0;
         }
@@ -163,7 +123,7 @@ static int trial_iface(const char *name, const char *kind, struct rtnl_link *(*a
         if (r < 0) {
                 c->outcome = CHECK_ALTERED;
                 snprintf(c->note, sizeof(c->note), "created, but not found by name (%s)",
-                         errno_name(k.err ?: nle_to_errno(r)) ?: "error");
+                         errno_name(k.err ?: -nl_errno(r)) ?: "error");
         } else if (!rtnl_link_get_type(got) || strcmp(rtnl_link_get_type(got), kind) != 0) {
                 c->outcome = CHECK_ALTERED;
                 snprintf(c->note, sizeof(c->note), "read back as type %s", rtnl_link_get_type(got) ?: "(none)");

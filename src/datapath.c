@@ -21,6 +21,7 @@
 
 #include "datapath.h"
 #include "macro.h"
+#include "nl-route.h"
 
 #define IFNAME_A "dp-a"
 #define IFNAME_B "dp-b"
@@ -39,58 +40,6 @@ struct Datapath {
         int family_err[2]; /* IPv4, IPv6 */
         int capture;       /* AF_PACKET on A's veth, opened on the first flow and kept */
 };
-
-/* libnl answers NLE_* codes; the rest of the program speaks errno. */
-static int nle_to_errno(int nle) {
-        switch (nle < 0 ? -nle : nle) {
-        case 0:
-                return 0;
-        case NLE_NOMEM:
-                return -ENOMEM;
-        case NLE_EXIST:
-                return -EEXIST;
-        case NLE_PERM:
-                return -EPERM;
-        case NLE_NOACCESS:
-                return -EACCES;
-        case NLE_OPNOTSUPP:
-                return -EOPNOTSUPP;
-        case NLE_PROTO_MISMATCH:
-                return -EPROTONOSUPPORT;
-        case NLE_AF_NOSUPPORT:
-                return -EAFNOSUPPORT;
-        case NLE_OBJ_NOTFOUND:
-                return -ENOENT;
-        case NLE_NODEV:
-                return -ENODEV;
-        case NLE_INVAL:
-                return -EINVAL;
-        case NLE_RANGE:
-                return -ERANGE;
-        case NLE_BUSY:
-                return -EBUSY;
-        case NLE_AGAIN:
-                return -EAGAIN;
-        case NLE_MSGSIZE:
-                return -EMSGSIZE;
-        case NLE_NOADDR:
-                return -EADDRNOTAVAIL;
-        case NLE_BAD_SOCK:
-                return -EBADF;
-        default:
-                return -EIO;
-        }
-}
-
-static void nl_socket_freep(struct nl_sock **sk) {
-        if (*sk)
-                nl_socket_free(*sk);
-}
-
-static void rtnl_link_putp(struct rtnl_link **l) {
-        if (*l)
-                rtnl_link_put(*l);
-}
 
 static void rtnl_addr_putp(struct rtnl_addr **a) {
         if (*a)
@@ -113,7 +62,7 @@ static int route_socket(struct nl_sock **ret) {
         if (!sk)
                 return -ENOMEM;
         if ((r = nl_connect(sk, NETLINK_ROUTE)) < 0)
-                return nle_to_errno(r);
+                return nl_errno(r);
         *ret = TAKE_PTR(sk);
         return 0;
 }
@@ -142,15 +91,15 @@ static int add_address(struct nl_sock *sk, int ifindex, uint16_t family, const c
         /* /24 and /64 make the peer and the gateway on-link: no routes needed. */
         snprintf(text, sizeof(text), "%s/%u", addr, family == AF_INET ? 24 : 64);
         if ((r = nl_addr_parse(text, family, &local)) < 0)
-                return nle_to_errno(r);
+                return nl_errno(r);
         rtnl_addr_set_ifindex(a, ifindex);
         rtnl_addr_set_family(a, family);
         if ((r = rtnl_addr_set_local(a, local)) < 0)
-                return nle_to_errno(r);
+                return nl_errno(r);
         /* Duplicate address detection would hold IPv6 traffic for a second or more. */
         if (family == AF_INET6)
                 rtnl_addr_set_flags(a, IFA_F_NODAD);
-        return nle_to_errno(rtnl_addr_add(sk, a, 0));
+        return nl_errno(rtnl_addr_add(sk, a, 0));
 }
 
 static int family_index(uint16_t family) {
@@ -166,14 +115,14 @@ static int configure_side(Datapath *dp, DpSide side) {
         if ((r = enter(dp, side)) < 0 || (r = route_socket(&sk)) < 0)
                 return r;
         if ((r = rtnl_link_get_kernel(sk, 0, name, &link)) < 0)
-                return nle_to_errno(r);
+                return nl_errno(r);
         dp->ifindex[side] = rtnl_link_get_ifindex(link);
         change = rtnl_link_alloc();
         if (!change)
                 return -ENOMEM;
         rtnl_link_set_flags(change, IFF_UP);
         if ((r = rtnl_link_change(sk, link, change, 0)) < 0)
-                return nle_to_errno(r);
+                return nl_errno(r);
 
         for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
                 const TrialFamily *f = &trial_families[i];
@@ -221,7 +170,7 @@ int datapath_open(Datapath **ret) {
         rtnl_link_set_ns_fd(peer, dp->ns[DP_B]);
         rtnl_link_put(peer);
         if ((r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL)) < 0)
-                return nle_to_errno(r);
+                return nl_errno(r);
 
         if ((r = configure_side(dp, DP_B)) < 0 || (r = configure_side(dp, DP_A)) < 0)
                 return r;
