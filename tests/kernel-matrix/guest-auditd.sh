@@ -1,0 +1,40 @@
+# Runs inside the guest: ipsec-auditd on a private bus must re-audit when
+# kernel modules are removed and loaded (uevents), and say so on the bus.
+# Output: "NAME VALUE" lines for run.sh, then the daemon's log.
+BIN=/opt/ia/bin
+O="net.ipsecaudit.Auditor1 /net/ipsecaudit/Auditor1 net.ipsecaudit.Auditor1"
+printf '%s' '<busconfig><type>custom</type><listen>unix:path=/tmp/bus</listen><auth>EXTERNAL</auth><policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/><allow eavesdrop="true"/></policy></busconfig>' >/tmp/bus.conf
+"$BIN/dbus-daemon" --config-file=/tmp/bus.conf --fork --print-address=1 >/tmp/addr 2>/tmp/bus.err ||
+        { echo "bus-error $(cat /tmp/bus.err)"; exit 1; }
+A=$(head -n 1 /tmp/addr)
+"$BIN/dbus-monitor" --address "$A" "type='signal',interface='net.ipsecaudit.Auditor1',member='ReportChanged'" >/tmp/mon 2>&1 &
+"$BIN/ipsec-auditd" --bus="$A" --refresh-limit=0 2>/tmp/auditd.log &
+
+# proto.esp's verdict as the daemon has it (the third field of GetCapability).
+esp() {
+        "$BIN/busctl" --address="$A" call $O GetCapability s proto.esp 2>/dev/null | awk -F'"' '{ print $6 }'
+}
+# wait_esp WANT: polls until the daemon reports WANT (30 s at most), prints the last answer.
+wait_esp() {
+        i=0
+        while [ $i -lt 30 ]; do
+                v=$(esp)
+                [ "$v" = "$1" ] && break
+                sleep 1
+                i=$((i + 1))
+        done
+        echo "$v"
+}
+
+echo "start $(wait_esp available)"
+echo /bin/false >/proc/sys/kernel/modprobe # nothing may autoload them back
+rmmod esp4 esp6 2>&1 | sed 's/^/rmmod-error /'
+echo "after-rmmod $(wait_esp unavailable)"
+echo /sbin/modprobe >/proc/sys/kernel/modprobe
+modprobe esp4 2>&1 | sed 's/^/modprobe-error /'
+echo "after-modprobe $(wait_esp available)"
+sleep 1
+echo "signals $(grep -c 'member=ReportChanged' /tmp/mon)"
+echo "daemon-alive $(kill -0 $! 2>/dev/null && echo yes || echo no)"
+echo "--- log"
+cat /tmp/auditd.log
