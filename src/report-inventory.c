@@ -41,6 +41,15 @@ ENUM_NAME(inv_action_name, InvAction)
 #undef ENUM_NAME
 #define COUNTS(o, key, arr, fn) add_counts((o), (key), (arr), ELEMENTSOF(arr), fn##_i)
 
+/* A dump the kernel refused: its errno, and a count of null rather than a misleading 0. */
+static int add_refused(json_object *o, int err) {
+        int r = add_errno(o, "errno", err);
+
+        if (r < 0)
+                return r;
+        return json_object_object_add(o, "count", NULL) < 0 ? -ENOMEM : 0;
+}
+
 static int sad_json(const InvSad *s, json_object **ret) {
         _cleanup_(json_object_putp) json_object *o = json_object_new_object(), *algs = json_object_new_array(),
                                                 *info = NULL;
@@ -61,8 +70,7 @@ static int sad_json(const InvSad *s, json_object **ret) {
                 return r;
 
         if (s->err) {
-                if ((r = add_errno(o, "errno", s->err)) < 0 ||
-                    (r = json_object_object_add(o, "count", NULL) < 0 ? -ENOMEM : 0) < 0)
+                if ((r = add_refused(o, s->err)) < 0)
                         return r;
                 *ret = TAKE_PTR(o);
                 return 0;
@@ -116,8 +124,7 @@ static int spd_json(const InvSpd *s, json_object **ret) {
                 return r;
 
         if (s->err) {
-                if ((r = add_errno(o, "errno", s->err)) < 0 ||
-                    (r = json_object_object_add(o, "count", NULL) < 0 ? -ENOMEM : 0) < 0)
+                if ((r = add_refused(o, s->err)) < 0)
                         return r;
                 *ret = TAKE_PTR(o);
                 return 0;
