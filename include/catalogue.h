@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "result.h"
+
 /*
  * What every capability means and how to get it: data, kept in one table,
  * so probes carry no prose and the report can name a remedy for anything
@@ -20,3 +22,19 @@ extern const CatalogueEntry catalogue[];
 extern const unsigned catalogue_size;
 
 const CatalogueEntry *catalogue_find(const char *id);
+
+/*
+ * The remedy that follows from one result's evidence: a host setting that
+ * explains the refusal (its cause) comes first; else, for a capability
+ * blocked by others, theirs (the first blocker's kernel options and
+ * modules); else the capability's own. -ENOENT for an id not in the
+ * catalogue.
+ */
+typedef struct Remedy {
+        char text[512];
+        const char *impact;
+        const char *const *kernel_config; /* NULL-terminated */
+        const char *const *modules;       /* NULL-terminated */
+} Remedy;
+
+int remedy_for(const char *id, const CapResult *r, Remedy *ret);

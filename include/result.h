@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 
+#include "module-cause.h"
 #include "verdict.h"
 
 /*
@@ -39,6 +40,7 @@ typedef struct Check {
         char extack[128];    /* kernel's extended-ACK message, if any */
         char note[128];      /* ALTERED: what differed (or was missing on the wire); UNTRIED: why */
         const char *blocked_by; /* capability whose absence explains a refusal */
+        ModuleCause cause;      /* a host setting that explains a refusal (note names it), or UNKNOWN */
         /*
          * A datapath check: real packets were sent through what the API
          * checks installed. ACCEPTED: everything expected was seen on the
@@ -50,6 +52,12 @@ typedef struct Check {
          * verdict into partial when one of them failed.
          */
         bool datapath;
+        /*
+         * An optional variant (AH, where ESP is the mandatory transform: RFC
+         * 4301): reported, but it decides the verdict only when no required
+         * variant works (then at most partial).
+         */
+        bool optional;
 } Check;
 
 /*
@@ -72,6 +80,7 @@ typedef struct CapResult {
         char extack[128];
         const char *blocked_by[RESULT_MAX_BLOCKERS];
         unsigned n_blocked_by;
+        ModuleCause cause; /* the reason check's: its remedy replaces the catalogue's */
         Check checks[RESULT_MAX_CHECKS];
         unsigned n_checks;
         Detail details[RESULT_MAX_DETAILS];
@@ -87,18 +96,28 @@ Check *result_add_check(CapResult *r, const char *group, const char *what);
 /* As result_add_check, for a datapath check. */
 Check *result_add_datapath_check(CapResult *r, const char *group, const char *what);
 
+/* Forgets a check's outcome, keeping what it is (group, what, datapath, optional): for a retry. */
+void check_reset(Check *c);
+
 /* Records that a check could not be made: err is a positive errno or 0. */
 void check_set_untried(Check *c, int err, const char *note);
 
 /*
  * Sets a scalar detail, or appends an item to a list detail (created on first
- * use). -ENOBUFS when there is no room: details are bounded like checks.
+ * use; an item already in the list is not added twice). -ENOBUFS when there
+ * is no room: details are bounded like checks.
  */
 int result_set_detail(CapResult *r, const char *key, const char *value);
 int result_append_detail(CapResult *r, const char *key, const char *item);
 const Detail *result_find_detail(const CapResult *r, const char *key);
 
-/* Derives verdict, level, evidence, errno, extack and blocked_by from the checks. */
+/*
+ * Derives verdict, level, evidence, errno, extack and blocked_by from the
+ * checks. A prerequisite is named in blocked_by only for variants it alone
+ * explains: a variant that was also refused for a cause of its own (a
+ * missing ULP, an unsupported encapsulation) names none, and then neither
+ * does the capability when no variant is explained by prerequisites alone.
+ */
 void result_conclude(CapResult *r, const char *self_id);
 
 /* A result that could not be measured at all (no sandbox, probe crashed, ...). */

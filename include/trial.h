@@ -13,6 +13,14 @@
  * the return value is negative only for our own failures.
  */
 int trial_sa(XfrmNl *nl, const XfrmSa *sa, Check *c);
+/*
+ * As trial_sa with exactly the algorithms sa names (crypto.algorithms'
+ * trials). trial_sa judges the transform instead: when the kernel refuses
+ * the algorithms (ENOSYS, ENOENT), it tries the protocol's other suites and
+ * records the first accepted one in the check's note; only when none is
+ * accepted is the check blocked by crypto.algorithms.
+ */
+int trial_sa_exact(XfrmNl *nl, const XfrmSa *sa, Check *c);
 int trial_policy(XfrmNl *nl, const XfrmPolicy *p, Check *c);
 
 /*
@@ -21,6 +29,12 @@ int trial_policy(XfrmNl *nl, const XfrmPolicy *p, Check *c);
  * recorded, -ENOMEM.
  */
 int trial_record_answer(Check *c, int r, const XfrmAnswer *ans, const char *stage);
+
+/*
+ * For a refusal that a missing module explains: records in c's note and
+ * cause why module is not loaded (not built, blacklisted, loading disabled).
+ */
+void trial_explain_module(Check *c, const char *module);
 
 /* The capability that provides a transform protocol ("proto.esp"), or NULL. */
 const char *proto_capability(uint8_t proto);
@@ -38,7 +52,20 @@ typedef struct TrialFamily {
 
 extern const TrialFamily trial_families[2];
 
-/* A transport- or tunnel-mode SA between the family's hosts with the protocol's default algorithms. */
+/* An algorithm suite a transform can be tried with. */
+typedef struct TrialSuite {
+        const char *label; /* "AES-GCM-16" */
+        XfrmAlg enc, auth, aead, comp;
+} TrialSuite;
+
+/* The suites of IPPROTO_ESP, _AH or _COMP in the order they are tried (RFC 8221's MUST set first). */
+const TrialSuite *trial_suites(uint8_t proto, size_t *ret_n);
+void trial_suite_apply(XfrmSa *sa, const TrialSuite *s);
+
+/*
+ * A transport- or tunnel-mode SA between the family's hosts, with the
+ * protocol's suite that this process last saw accepted (at first, the first).
+ */
 int trial_sa_init(XfrmSa *sa, const TrialFamily *f, uint8_t proto, uint8_t mode, uint32_t spi);
 
 /* An ESP SA whose packets travel in UDP or TCP (RFC 3948, RFC 8229), port 4500 both ways. */

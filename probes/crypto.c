@@ -4,13 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crypto-template.h"
 #include "macro.h"
 #include "probes.h"
 #include "trial.h"
 
 /*
- * XFRM has no "list algorithms" call: one trial SA per algorithm (IPv4,
- * transport mode) is the measurement. The kernel looks the algorithms up
+ * XFRM has no "list algorithms" call: one trial SA per algorithm (transport
+ * mode, IPv4 or else IPv6) is the measurement. The kernel looks the algorithms up
  * before the transform, so ENOSYS (or ENOENT) means the algorithm is missing
  * even where the transform is too, and EPROTONOSUPPORT means the algorithm
  * passed the lookup but no SA can exist without the transform.
@@ -58,6 +59,44 @@ static void set_alg(XfrmAlg *a, const char *name, unsigned key_bits, unsigned ic
         a->icv_bits = icv_bits;
 }
 
+/* EPROTONOSUPPORT, EAFNOSUPPORT: this family lacks the transform, not the algorithm. */
+static bool family_refused(const Check *c) {
+        return c->outcome == CHECK_REFUSED && (c->err == EPROTONOSUPPORT || c->err == EAFNOSUPPORT);
+}
+
+/*
+ * One trial per algorithm, in the first family whose transform exists: a
+ * kernel with esp6 but not esp4 still has every algorithm. ENOENT (a template
+ * missing, not the algorithm) names the template in the check's note.
+ */
+static int trial_alg(const ProbeContext *ctx, CapResult *res, XfrmSa *sa, const char *group, const char *what,
+                     Check *c) {
+        for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
+                const TrialFamily *f = &trial_families[i];
+                char name[64];
+                int r;
+
+                if ((r = xfrm_addr(f->family, f->local, &sa->saddr)) < 0 ||
+                    (r = xfrm_addr(f->family, f->peer, &sa->daddr)) < 0)
+                        return r;
+                sa->family = f->family;
+                *c = (Check) {};
+                STRSCPY(c->group, group);
+                snprintf(c->what, sizeof(c->what), "%s (%s)", what, f->name);
+                if ((r = trial_sa_exact(ctx->xfrm, sa, c)) < 0)
+                        return r;
+                if (c->outcome == CHECK_REFUSED && c->err == ENOENT &&
+                    crypto_missing_template(sa, name, sizeof(name)) == 0) {
+                        snprintf(c->note, sizeof(c->note), "crypto template %s missing", name);
+                        /* Bounded by the templates ESP uses; a full list loses names, never checks. */
+                        (void) result_append_detail(res, "template_missing", name);
+                }
+                if (!family_refused(c))
+                        break;
+        }
+        return 0;
+}
+
 static int run(const ProbeContext *ctx, CapResult *res) {
         const TrialFamily *f = &trial_families[0];
         uint32_t spi = 0x8000;
@@ -72,15 +111,18 @@ static int run(const ProbeContext *ctx, CapResult *res) {
                                   t->kind == ALG_COMP ? spi & 0xffff : spi);
                 if (r < 0)
                         return r;
+                /* The pairs IKEv2 peers propose, whatever suite the transforms were found with. */
+                sa.enc = sa.auth = sa.aead = sa.comp = (XfrmAlg) {};
                 switch (t->kind) {
                 case ALG_ENC:
                         set_alg(&sa.enc, t->name, t->key_bits, 0);
+                        set_alg(&sa.auth, "hmac(sha256)", 256, 128);
                         break;
                 case ALG_AUTH:
+                        set_alg(&sa.enc, "cbc(aes)", 128, 0);
                         set_alg(&sa.auth, t->name, t->key_bits, t->icv_bits);
                         break;
                 case ALG_AEAD:
-                        sa.enc = sa.auth = (XfrmAlg) {};
                         set_alg(&sa.aead, t->name, t->key_bits, t->icv_bits);
                         break;
                 case ALG_COMP:
@@ -88,8 +130,7 @@ static int run(const ProbeContext *ctx, CapResult *res) {
                         break;
                 }
                 snprintf(what, sizeof(what), "%s %s", t->kind == ALG_COMP ? "IPComp SA" : "ESP SA", t->name);
-                r = trial_sa(ctx->xfrm, &sa, ADD_CHECK(res, t->ikev2, what));
-                if (r < 0)
+                if ((r = trial_alg(ctx, res, &sa, t->ikev2, what, ADD_CHECK(res, t->ikev2, what))) < 0)
                         return r;
         }
 
@@ -97,8 +138,9 @@ static int run(const ProbeContext *ctx, CapResult *res) {
         r = trial_sa_init(&sa, f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, spi);
         if (r < 0)
                 return r;
-        sa.auth = (XfrmAlg) {};
-        return trial_sa(ctx->xfrm, &sa, ADD_CHECK(res, CONF_ONLY, "ESP SA cbc(aes), no integrity"));
+        sa.enc = sa.auth = sa.aead = (XfrmAlg) {};
+        set_alg(&sa.enc, "cbc(aes)", 128, 0);
+        return trial_alg(ctx, res, &sa, CONF_ONLY, "ESP SA cbc(aes), no integrity", ADD_CHECK(res, CONF_ONLY, ""));
 }
 
 static const Check *find_group(const CapResult *r, const char *group) {
@@ -124,7 +166,7 @@ static const char *alg_name(const Check *c) {
 static void conclude(CapResult *r, const char *self_id) {
         const Check *gcm = find_group(r, MTI_GCM), *cbc = find_group(r, MTI_CBC), *conf = find_group(r, CONF_ONLY);
         bool mti = gcm && cbc && gcm->outcome == CHECK_ACCEPTED && cbc->outcome == CHECK_ACCEPTED;
-        unsigned accepted = 0, missing = 0, blocked = 0, tried = 0;
+        unsigned accepted = 0, missing = 0, templates = 0, blocked = 0, tried = 0;
         size_t len = 0;
 
         result_conclude(r, self_id);
@@ -139,9 +181,13 @@ static void conclude(CapResult *r, const char *self_id) {
                 if (c->outcome == CHECK_ACCEPTED) {
                         accepted++;
                         key = "accepted";
-                } else if (c->outcome == CHECK_REFUSED && (c->err == ENOSYS || c->err == ENOENT)) {
+                } else if (c->outcome == CHECK_REFUSED && c->err == ENOSYS) {
                         missing++;
                         key = "algorithm_missing";
+                } else if (c->outcome == CHECK_REFUSED && c->err == ENOENT) {
+                        /* The algorithm exists; what wraps it does not: name that, once. */
+                        templates++;
+                        continue;
                 } else if (c->outcome == CHECK_REFUSED && c->err == EPROTONOSUPPORT) {
                         blocked++;
                         key = "transform_missing";
@@ -168,10 +214,11 @@ static void conclude(CapResult *r, const char *self_id) {
         }
         r->evidence[0] = '\0';
         strbuf_appendf(r->evidence, sizeof(r->evidence), &len,
-                       "Trial SAs: %u of %u algorithms accepted and read back, %u refused as missing "
-                       "(ENOSYS/ENOENT), %u found but refused because the transform is missing (EPROTONOSUPPORT). "
-                       "RFC 8221 mandatory AES-GCM: %s; AES-CBC with HMAC-SHA2-256: %s.",
-                       accepted, tried, missing, blocked, gcm ? check_outcome_to_string(gcm->outcome) : "untried",
+                       "Trial SAs: %u of %u algorithms accepted and read back, %u refused as missing (ENOSYS), "
+                       "%u refused for a missing crypto template (ENOENT), %u found but refused because the "
+                       "transform is missing (EPROTONOSUPPORT). RFC 8221 mandatory AES-GCM: %s; AES-CBC with "
+                       "HMAC-SHA2-256: %s.",
+                       accepted, tried, missing, templates, blocked, gcm ? check_outcome_to_string(gcm->outcome) : "untried",
                        cbc ? check_outcome_to_string(cbc->outcome) : "untried");
         if (conf && conf->outcome == CHECK_ACCEPTED)
                 strbuf_appendf(r->evidence, sizeof(r->evidence), &len,

@@ -42,11 +42,6 @@ typedef struct Found {
         Owner owner;
 } Found;
 
-static void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-
 /* Fills owners[i].pid and .comm for every socket inode, in one pass over /proc. */
 static void find_owners(Owner *owners, size_t n) {
         _cleanup_(closedirp) DIR *proc = opendir("/proc");

@@ -7,11 +7,12 @@
 #include "trial.h"
 
 /* Transforms and modes: one trial SA per family and variant, each in its own group. */
-static int try_sa(const ProbeContext *ctx, CapResult *res, uint8_t proto, uint8_t mode, uint32_t spi) {
+static int try_sa(const ProbeContext *ctx, CapResult *res, uint8_t proto, uint8_t mode, uint32_t spi, bool optional) {
         for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
                 const TrialFamily *f = &trial_families[i];
                 char group[32], what[64];
                 XfrmSa sa;
+                Check *c;
                 int r;
 
                 snprintf(group, sizeof(group), "%s %s", proto_name(proto), f->name);
@@ -19,7 +20,9 @@ static int try_sa(const ProbeContext *ctx, CapResult *res, uint8_t proto, uint8_
                 r = trial_sa_init(&sa, f, proto, mode, spi + (uint32_t) i);
                 if (r < 0)
                         return r;
-                r = trial_sa(ctx->xfrm, &sa, ADD_CHECK(res, group, what));
+                c = ADD_CHECK(res, group, what);
+                c->optional = optional;
+                r = trial_sa(ctx->xfrm, &sa, c);
                 if (r < 0)
                         return r;
         }
@@ -56,26 +59,30 @@ static const uint8_t both_modes[] = { XFRM_MODE_TRANSPORT, XFRM_MODE_TUNNEL };
 
 static int run_esp(const ProbeContext *ctx, CapResult *res) {
         _cleanup_(datapath_freep) Datapath *dp = NULL;
-        int r = try_sa(ctx, res, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0x1000);
+        int r = try_sa(ctx, res, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0x1000, false);
         return r < 0 ? r : traffic(ctx, res, &dp, IPPROTO_ESP, both_modes, ELEMENTSOF(both_modes), 0x11000, 7000);
 }
 
 static int run_ah(const ProbeContext *ctx, CapResult *res) {
         _cleanup_(datapath_freep) Datapath *dp = NULL;
-        int r = try_sa(ctx, res, IPPROTO_AH, XFRM_MODE_TRANSPORT, 0x1000);
+        int r = try_sa(ctx, res, IPPROTO_AH, XFRM_MODE_TRANSPORT, 0x1000, false);
         return r < 0 ? r : traffic(ctx, res, &dp, IPPROTO_AH, both_modes, ELEMENTSOF(both_modes), 0x11000, 7000);
 }
 
 static int run_ipcomp(const ProbeContext *ctx, CapResult *res) {
-        return try_sa(ctx, res, IPPROTO_COMP, XFRM_MODE_TRANSPORT, 0x1000);
+        return try_sa(ctx, res, IPPROTO_COMP, XFRM_MODE_TRANSPORT, 0x1000, false);
 }
 
-/* A mode is usable if either security protocol can run in it; each counts as a variant. */
+/*
+ * A mode is available when ESP, the mandatory transform, runs in it in both
+ * families; AH (a MAY in RFC 4301) is tried and reported as optional
+ * variants, which make the mode partial only where ESP cannot run at all.
+ */
 static int run_mode(const ProbeContext *ctx, CapResult *res, uint8_t mode) {
         _cleanup_(datapath_freep) Datapath *dp = NULL;
-        int r = try_sa(ctx, res, IPPROTO_ESP, mode, 0x2000);
+        int r = try_sa(ctx, res, IPPROTO_ESP, mode, 0x2000, false);
         if (r >= 0)
-                r = try_sa(ctx, res, IPPROTO_AH, mode, 0x3000);
+                r = try_sa(ctx, res, IPPROTO_AH, mode, 0x3000, true);
         if (r >= 0)
                 r = traffic(ctx, res, &dp, IPPROTO_ESP, &mode, 1, 0x12000, 7000);
         return r < 0 ? r : traffic(ctx, res, &dp, IPPROTO_AH, &mode, 1, 0x13000, 7100);
@@ -91,7 +98,7 @@ static int run_tunnel(const ProbeContext *ctx, CapResult *res) {
 
 /* BEET is defined for ESP only. */
 static int run_beet(const ProbeContext *ctx, CapResult *res) {
-        return try_sa(ctx, res, IPPROTO_ESP, XFRM_MODE_BEET, 0x4000);
+        return try_sa(ctx, res, IPPROTO_ESP, XFRM_MODE_BEET, 0x4000, false);
 }
 
 #define SA_PROBE(name_, id_, section_, summary_, run_)                  \

@@ -13,8 +13,11 @@
  */
 static int try_bundle(const ProbeContext *ctx, CapResult *res, const TrialFamily *f,
                       uint8_t outer, uint8_t inner, uint32_t spi, uint16_t port) {
+        /* ESP in ESP decides; bundles with AH (optional, RFC 4301) are reported beside it. */
+        bool optional = outer == IPPROTO_AH || inner == IPPROTO_AH;
         XfrmPolicy p;
         XfrmSa inner_sa, outer_sa;
+        Check *c[3];
         char group[32];
         int r;
 
@@ -32,9 +35,13 @@ static int try_bundle(const ProbeContext *ctx, CapResult *res, const TrialFamily
         inner_sa.reqid = spi;
         outer_sa.reqid = spi + 1;
 
-        if ((r = trial_policy(ctx->xfrm, &p, ADD_CHECK(res, group, "two-template policy bundle"))) < 0 ||
-            (r = trial_sa(ctx->xfrm, &inner_sa, ADD_CHECK(res, group, "inner transport SA"))) < 0 ||
-            (r = trial_sa(ctx->xfrm, &outer_sa, ADD_CHECK(res, group, "outer tunnel SA"))) < 0)
+        c[0] = ADD_CHECK(res, group, "two-template policy bundle");
+        c[1] = ADD_CHECK(res, group, "inner transport SA");
+        c[2] = ADD_CHECK(res, group, "outer tunnel SA");
+        for (size_t i = 0; i < ELEMENTSOF(c); i++)
+                c[i]->optional = optional;
+        if ((r = trial_policy(ctx->xfrm, &p, c[0])) < 0 || (r = trial_sa(ctx->xfrm, &inner_sa, c[1])) < 0 ||
+            (r = trial_sa(ctx->xfrm, &outer_sa, c[2])) < 0)
                 return r;
         return 0;
 }

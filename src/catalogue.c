@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -226,4 +227,35 @@ const CatalogueEntry *catalogue_find(const char *id) {
                 if (strcmp(catalogue[i].id, id) == 0)
                         return &catalogue[i];
         return NULL;
+}
+
+int remedy_for(const char *id, const CapResult *r, Remedy *ret) {
+        static const char *const none[] = { NULL };
+        const CatalogueEntry *e = catalogue_find(id), *first = NULL;
+        const char *host = module_cause_remedy(r->cause);
+        size_t len = 0;
+
+        if (!e)
+                return -ENOENT;
+        *ret = (Remedy) { .impact = e->impact, .kernel_config = e->kernel_config, .modules = e->modules };
+        if (host) {
+                strbuf_appendf(ret->text, sizeof(ret->text), &len, "%s", host);
+                ret->kernel_config = none;
+                return 0;
+        }
+        for (unsigned i = 0; i < r->n_blocked_by; i++) {
+                const CatalogueEntry *b = catalogue_find(r->blocked_by[i]);
+
+                if (!b)
+                        continue;
+                strbuf_appendf(ret->text, sizeof(ret->text), &len, "%s%s: %s", first ? " " : "Provide ",
+                               b->id, b->remedy);
+                first = first ?: b;
+        }
+        if (first) {
+                ret->kernel_config = first->kernel_config;
+                ret->modules = first->modules;
+        } else
+                strbuf_appendf(ret->text, sizeof(ret->text), &len, "%s", e->remedy);
+        return 0;
 }

@@ -48,7 +48,8 @@ static int check_json(const Check *c, json_object **ret) {
             (r = add_errno(o, c->err)) < 0 ||
             (c->extack[0] && (r = add_str(o, "extack", c->extack)) < 0) ||
             (c->note[0] && (r = add_str(o, "note", c->note)) < 0) ||
-            (c->datapath && (r = json_add(o, "datapath", json_object_new_boolean(true))) < 0))
+            (c->datapath && (r = json_add(o, "datapath", json_object_new_boolean(true))) < 0) ||
+            (c->optional && (r = json_add(o, "optional", json_object_new_boolean(true))) < 0))
                 return r;
         *ret = TAKE_PTR(o);
         return 0;
@@ -77,16 +78,16 @@ static int detail_json(const Detail *d, json_object **ret) {
         return 0;
 }
 
-static int remedy_json(const CatalogueEntry *e, json_object **ret) {
+static int remedy_json(const Remedy *m, json_object **ret) {
         _cleanup_(json_object_putp) json_object *o = json_object_new_object();
         int r;
 
         if (!o)
                 return -ENOMEM;
-        if ((r = add_str(o, "text", e->remedy)) < 0 ||
-            (r = add_str(o, "impact", e->impact)) < 0 ||
-            (r = add_str_list(o, "kernel_config", e->kernel_config, strv_length(e->kernel_config))) < 0 ||
-            (r = add_str_list(o, "modules", e->modules, strv_length(e->modules))) < 0)
+        if ((r = add_str(o, "text", m->text)) < 0 ||
+            (r = add_str(o, "impact", m->impact)) < 0 ||
+            (r = add_str_list(o, "kernel_config", m->kernel_config, strv_length(m->kernel_config))) < 0 ||
+            (r = add_str_list(o, "modules", m->modules, strv_length(m->modules))) < 0)
                 return r;
         *ret = TAKE_PTR(o);
         return 0;
@@ -96,6 +97,7 @@ int report_json_capability(const Probe *p, const CapResult *res, json_object **r
         _cleanup_(json_object_putp) json_object *o = json_object_new_object(), *checks = json_object_new_array(),
                                                 *details = json_object_new_object();
         const CatalogueEntry *e = catalogue_find(p->id);
+        Remedy m;
         int r;
 
         if (!o || !checks || !details)
@@ -125,9 +127,9 @@ int report_json_capability(const Probe *p, const CapResult *res, json_object **r
             (r = json_add(o, "details", TAKE_PTR(details))) < 0)
                 return r;
 
-        if (e && res->verdict != VERDICT_AVAILABLE) {
+        if (res->verdict != VERDICT_AVAILABLE && remedy_for(p->id, res, &m) >= 0) {
                 json_object *remedy = NULL;
-                if ((r = remedy_json(e, &remedy)) < 0 || (r = json_add(o, "remedy", remedy)) < 0)
+                if ((r = remedy_json(&m, &remedy)) < 0 || (r = json_add(o, "remedy", remedy)) < 0)
                         return r;
         }
         *ret = TAKE_PTR(o);

@@ -34,6 +34,7 @@ static const char *static_id(const Probe *const *table, const char *id) {
 static int load_check(json_object *o, Check *c) {
         CheckOutcome outcome;
         json_object *datapath = json_get(o, "datapath", json_type_boolean);
+        json_object *optional = json_get(o, "optional", json_type_boolean);
 
         if (check_outcome_from_string(json_str(o, "outcome") ?: "", &outcome) < 0)
                 return -EBADMSG;
@@ -45,6 +46,7 @@ static int load_check(json_object *o, Check *c) {
         COPY(c->extack, json_str(o, "extack"));
         COPY(c->note, json_str(o, "note"));
         c->datapath = datapath && json_object_get_boolean(datapath);
+        c->optional = optional && json_object_get_boolean(optional);
         return 0;
 }
 
@@ -88,6 +90,7 @@ static int load_result(json_object *o, const Probe *const *table, CapResult *r) 
         COPY(r->evidence, json_str(o, "evidence"));
         r->err = errno_from_name(json_str(o, "errno"));
         COPY(r->extack, json_str(o, "extack"));
+        r->cause = module_cause_from_remedy(json_str(json_get(o, "remedy", json_type_object), "text"));
         for (size_t i = 0; blocked && i < json_object_array_length(blocked) && r->n_blocked_by < RESULT_MAX_BLOCKERS; i++) {
                 const char *id = static_id(table, json_object_get_string(json_object_array_get_idx(blocked, i)));
                 if (id)

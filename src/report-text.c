@@ -99,7 +99,7 @@ static void print_list(FILE *f, const char *label, const char *const *list) {
 }
 
 static void print_capability(FILE *f, const Probe *p, const CapResult *r, bool colour) {
-        const CatalogueEntry *e = catalogue_find(p->id);
+        Remedy m;
 
         fprintf(f, "  %s%s%s %-22s %s%s%s (%s)\n", on(colour, r->verdict), styles[r->verdict].mark, off(colour),
                 p->id, on(colour, r->verdict), verdict_to_string(r->verdict), off(colour), level_to_string(r->level));
@@ -115,12 +115,12 @@ static void print_capability(FILE *f, const Probe *p, const CapResult *r, bool c
                         fprintf(f, "%s %s", i ? "," : "", r->blocked_by[i]);
                 fputc('\n', f);
         }
-        if (e && r->verdict != VERDICT_AVAILABLE) {
-                char remedy[512];
-                snprintf(remedy, sizeof(remedy), "remedy: %s", e->remedy);
+        if (r->verdict != VERDICT_AVAILABLE && remedy_for(p->id, r, &m) >= 0) {
+                char remedy[sizeof(m.text) + 16];
+                snprintf(remedy, sizeof(remedy), "remedy: %s", m.text);
                 print_wrapped(f, "      ", remedy);
-                print_list(f, "kernel config:", e->kernel_config);
-                print_list(f, "modules:", e->modules);
+                print_list(f, "kernel config:", m.kernel_config);
+                print_list(f, "modules:", m.modules);
         }
 }
 

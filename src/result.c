@@ -73,6 +73,14 @@ int result_append_detail(CapResult *r, const char *key, const char *item) {
         d = detail_get(r, key, true);
         if (!d)
                 return -ENOBUFS;
+        /* A list is a set: an item already there is not repeated. */
+        for (const char *p = d->value; *p;) {
+                size_t n = strcspn(p, ",");
+                if (n == strlen(item) && strncmp(p, item, n) == 0)
+                        return 0;
+                p += n;
+                p += strspn(p, ", ");
+        }
         len = strlen(d->value);
         if (len + (len ? 2 : 0) + strlen(item) >= sizeof(d->value))
                 return -ENOBUFS;
@@ -95,6 +103,14 @@ Check *result_add_datapath_check(CapResult *r, const char *group, const char *wh
         if (c)
                 c->datapath = true;
         return c;
+}
+
+void check_reset(Check *c) {
+        Check fresh = { .datapath = c->datapath, .optional = c->optional };
+
+        STRSCPY(fresh.group, c->group);
+        STRSCPY(fresh.what, c->what);
+        *c = fresh;
 }
 
 void check_set_untried(Check *c, int err, const char *note) {
@@ -237,11 +253,19 @@ static void compose_evidence(CapResult *r) {
 }
 #undef APPEND
 
+static bool group_optional(const CapResult *r, const char *group) {
+        for (unsigned i = 0; i < r->n_checks; i++)
+                if (!r->checks[i].datapath && strcmp(r->checks[i].group, group) == 0)
+                        return r->checks[i].optional;
+        return false;
+}
+
 /*
  * Datapath checks raise what the API checks concluded: level datapath only
  * when there were some and every one carried its traffic; a failed one
  * (configuration accepted, traffic not carried as configured) makes an
- * available capability partial. Untried ones leave the API verdict as is.
+ * available capability partial. Untried ones leave the API verdict as is;
+ * optional variants' packets neither raise nor lower it.
  */
 static void conclude_datapath(CapResult *r) {
         unsigned carried = 0, failed = 0, untried = 0;
@@ -249,7 +273,7 @@ static void conclude_datapath(CapResult *r) {
         for (unsigned i = 0; i < r->n_checks; i++) {
                 const Check *c = &r->checks[i];
 
-                if (!c->datapath)
+                if (!c->datapath || group_optional(r, c->group))
                         continue;
                 if (c->outcome == CHECK_ACCEPTED)
                         carried++;
@@ -265,8 +289,33 @@ static void conclude_datapath(CapResult *r) {
                 r->level = LEVEL_DATAPATH;
 }
 
+/* Every API check of the group that was not accepted names a prerequisite. */
+static bool group_only_blocked(const CapResult *r, const char *group) {
+        for (unsigned i = 0; i < r->n_checks; i++) {
+                const Check *c = &r->checks[i];
+                if (!c->datapath && strcmp(c->group, group) == 0 && c->outcome != CHECK_ACCEPTED && !c->blocked_by)
+                        return false;
+        }
+        return true;
+}
+
+typedef struct Tally {
+        unsigned yes, no, unknown;
+} Tally;
+
+static Verdict tally_verdict(const Tally *t) {
+        if (t->yes == 0 && t->no == 0)
+                return VERDICT_UNKNOWN;
+        if (t->no == 0 && t->unknown == 0)
+                return VERDICT_AVAILABLE;
+        if (t->yes > 0)
+                return VERDICT_PARTIAL;
+        /* Some variants refused, others untried: not enough to say "unavailable". */
+        return t->unknown > 0 ? VERDICT_UNKNOWN : VERDICT_UNAVAILABLE;
+}
+
 void result_conclude(CapResult *r, const char *self_id) {
-        unsigned yes = 0, no = 0, unknown = 0;
+        Tally required = {}, optional = {};
         const Check *reason = NULL;
 
         r->n_blocked_by = 0;
@@ -274,31 +323,31 @@ void result_conclude(CapResult *r, const char *self_id) {
         r->extack[0] = '\0';
 
         for (unsigned i = 0; i < r->n_checks; i++) {
+                Tally *t;
+
                 if (r->checks[i].datapath || group_seen_before(r, i))
                         continue;
+                t = group_optional(r, r->checks[i].group) ? &optional : &required;
                 switch (group_verdict(r, r->checks[i].group)) {
                 case VERDICT_AVAILABLE:
-                        yes++;
+                        t->yes++;
                         break;
                 case VERDICT_UNAVAILABLE:
-                        no++;
+                        t->no++;
                         break;
                 default:
-                        unknown++;
+                        t->unknown++;
                 }
         }
 
-        if (r->n_checks == 0 || (yes == 0 && no == 0))
-                r->verdict = VERDICT_UNKNOWN;
-        else if (no == 0 && unknown == 0)
-                r->verdict = VERDICT_AVAILABLE;
-        else if (yes > 0)
-                r->verdict = VERDICT_PARTIAL;
-        else if (unknown > 0)
-                /* Some variants refused, others untried: not enough to say "unavailable". */
-                r->verdict = VERDICT_UNKNOWN;
-        else
-                r->verdict = VERDICT_UNAVAILABLE;
+        if (required.yes + required.no + required.unknown == 0)
+                r->verdict = tally_verdict(&optional);
+        else {
+                r->verdict = tally_verdict(&required);
+                /* Only an optional variant works: usable, but not as the mandatory transform would be. */
+                if (required.yes == 0 && optional.yes > 0)
+                        r->verdict = VERDICT_PARTIAL;
+        }
         r->level = r->verdict == VERDICT_UNKNOWN ? LEVEL_NONE : LEVEL_API;
         conclude_datapath(r);
 
@@ -310,14 +359,20 @@ void result_conclude(CapResult *r, const char *self_id) {
                         continue; /* untried packets name no refusal; blockers come from the API checks */
                 if (v == VERDICT_AVAILABLE)
                         continue;
-                if (!reason || (check_verdict(reason) == VERDICT_UNKNOWN && v == VERDICT_UNAVAILABLE))
+                if (!reason || (check_verdict(reason) == VERDICT_UNKNOWN && v == VERDICT_UNAVAILABLE) ||
+                    (reason->optional && !c->optional))
                         reason = c;
-                if (v == VERDICT_UNAVAILABLE && r->verdict != VERDICT_AVAILABLE)
+                if (v == VERDICT_UNAVAILABLE && r->verdict != VERDICT_AVAILABLE && !c->datapath &&
+                    (!c->optional || required.yes + required.no + required.unknown == 0) &&
+                    group_only_blocked(r, c->group))
                         add_blocker(r, c->blocked_by, self_id);
         }
-        if (reason) {
+        r->cause = MODULE_CAUSE_UNKNOWN;
+        /* An available capability's refusals are all optional variants: they name no errno for it. */
+        if (reason && r->verdict != VERDICT_AVAILABLE) {
                 r->err = reason->err;
                 STRSCPY(r->extack, reason->extack);
+                r->cause = reason->cause;
         }
         compose_evidence(r);
         r->done = true;
@@ -331,6 +386,7 @@ void result_set_unknown(CapResult *r, int err, const char *fmt, ...) {
         r->err = err;
         r->extack[0] = '\0';
         r->n_blocked_by = 0;
+        r->cause = MODULE_CAUSE_UNKNOWN;
         va_start(ap, fmt);
         vsnprintf(r->evidence, sizeof(r->evidence), fmt, ap);
         va_end(ap);

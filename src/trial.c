@@ -2,12 +2,14 @@
 #include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "macro.h"
+#include "module-cause.h"
 #include "trial.h"
 
 const TrialFamily trial_families[2] = {
@@ -51,39 +53,86 @@ const char *proto_name(uint8_t proto) {
         }
 }
 
-static void set_alg(XfrmAlg *a, const char *name, unsigned key_bits, unsigned icv_bits) {
-        STRSCPY(a->name, name);
-        a->key_bits = key_bits;
-        a->icv_bits = icv_bits;
+/*
+ * The algorithm suites a transform is tried with, RFC 8221's MUST set first.
+ * A transform is judged with whatever suite the kernel has: a missing
+ * algorithm or crypto template is crypto.algorithms' finding, not the
+ * transform's.
+ */
+#define ALG(n, k, i) { .name = n, .key_bits = k, .icv_bits = i }
+static const TrialSuite esp_suites[] = {
+        { "AES-CBC with HMAC-SHA2-256", .enc = ALG("cbc(aes)", 128, 0), .auth = ALG("hmac(sha256)", 256, 128) },
+        { "AES-GCM-16", .aead = ALG("rfc4106(gcm(aes))", 128 + 32, 128) },
+        { "ChaCha20-Poly1305", .aead = ALG("rfc7539esp(chacha20,poly1305)", 256 + 32, 128) },
+        { "AES-CCM-16", .aead = ALG("rfc4309(ccm(aes))", 128 + 24, 128) },
+        { "AES-CBC with HMAC-SHA1", .enc = ALG("cbc(aes)", 128, 0), .auth = ALG("hmac(sha1)", 160, 96) },
+};
+static const TrialSuite ah_suites[] = {
+        { "HMAC-SHA2-256", .auth = ALG("hmac(sha256)", 256, 128) },
+        { "HMAC-SHA2-512", .auth = ALG("hmac(sha512)", 512, 256) },
+        { "HMAC-SHA1", .auth = ALG("hmac(sha1)", 160, 96) },
+        { "AES-XCBC", .auth = ALG("xcbc(aes)", 128, 96) },
+};
+/* RFC 3173: deflate is the one every implementation has. */
+static const TrialSuite comp_suites[] = {
+        { "deflate", .comp = ALG("deflate", 0, 0) },
+        { "LZS", .comp = ALG("lzs", 0, 0) },
+        { "LZJH", .comp = ALG("lzjh", 0, 0) },
+};
+#undef ALG
+
+/*
+ * Per transform, the suite the kernel last accepted. Algorithms are a
+ * kernel-wide fact and every probe runs in its own process, so what one
+ * trial learned serves the SAs after it (the datapath flows' too).
+ */
+static struct {
+        uint8_t proto;
+        const TrialSuite *suites;
+        size_t n;
+        size_t chosen;
+} suite_table[] = {
+        { IPPROTO_ESP, esp_suites, ELEMENTSOF(esp_suites), 0 },
+        { IPPROTO_AH, ah_suites, ELEMENTSOF(ah_suites), 0 },
+        { IPPROTO_COMP, comp_suites, ELEMENTSOF(comp_suites), 0 },
+};
+
+static size_t suite_slot(uint8_t proto) {
+        for (size_t i = 0; i < ELEMENTSOF(suite_table); i++)
+                if (suite_table[i].proto == proto)
+                        return i;
+        return SIZE_MAX;
+}
+
+const TrialSuite *trial_suites(uint8_t proto, size_t *ret_n) {
+        size_t i = suite_slot(proto);
+
+        *ret_n = i == SIZE_MAX ? 0 : suite_table[i].n;
+        return i == SIZE_MAX ? NULL : suite_table[i].suites;
+}
+
+void trial_suite_apply(XfrmSa *sa, const TrialSuite *s) {
+        sa->enc = s->enc;
+        sa->auth = s->auth;
+        sa->aead = s->aead;
+        sa->comp = s->comp;
 }
 
 int trial_sa_init(XfrmSa *sa, const TrialFamily *f, uint8_t proto, uint8_t mode, uint32_t spi) {
         bool tunnel = mode == XFRM_MODE_TUNNEL;
+        size_t slot = suite_slot(proto);
         int r;
 
+        if (slot == SIZE_MAX)
+                return -EPROTONOSUPPORT;
+        /* The SPI field of an IPComp SA carries the 16-bit CPI (RFC 3173). */
+        if (proto == IPPROTO_COMP && spi > 0xffff)
+                return -EINVAL;
         *sa = (XfrmSa) { .family = f->family, .proto = proto, .mode = mode, .spi = spi };
         if ((r = xfrm_addr(f->family, tunnel ? f->gw_local : f->local, &sa->saddr)) < 0 ||
             (r = xfrm_addr(f->family, tunnel ? f->gw_peer : f->peer, &sa->daddr)) < 0)
                 return r;
-
-        /* Mandatory-to-implement algorithms (RFC 8221): a kernel lacking them lacks the protocol in practice. */
-        switch (proto) {
-        case IPPROTO_ESP:
-                set_alg(&sa->enc, "cbc(aes)", 128, 0);
-                set_alg(&sa->auth, "hmac(sha256)", 256, 128);
-                break;
-        case IPPROTO_AH:
-                set_alg(&sa->auth, "hmac(sha256)", 256, 128);
-                break;
-        case IPPROTO_COMP:
-                /* The SPI field carries the 16-bit CPI (RFC 3173). */
-                if (spi > 0xffff)
-                        return -EINVAL;
-                set_alg(&sa->comp, "deflate", 0, 0);
-                break;
-        default:
-                return -EPROTONOSUPPORT;
-        }
+        trial_suite_apply(sa, &suite_table[slot].suites[suite_table[slot].chosen]);
         return 0;
 }
 
@@ -185,12 +234,35 @@ int trial_record_answer(Check *c, int r, const XfrmAnswer *ans, const char *stag
         return 0;
 }
 
+/* The module that provides a transform type for a family (net/ipv4, net/ipv6). */
+static const char *transform_module(uint8_t proto, uint16_t family) {
+        bool v6 = family == AF_INET6;
+
+        switch (proto) {
+        case IPPROTO_ESP:
+                return v6 ? "esp6" : "esp4";
+        case IPPROTO_AH:
+                return v6 ? "ah6" : "ah4";
+        case IPPROTO_COMP:
+                return v6 ? "ipcomp6" : "ipcomp";
+        default:
+                return NULL;
+        }
+}
+
+void trial_explain_module(Check *c, const char *module) {
+        c->cause = module_cause("", NULL, module, c->note, sizeof(c->note));
+}
+
 /* Returns 1 if the object is in and should be read back, else records why not. */
-static int record_add(Check *c, int r, const XfrmAnswer *ans, uint8_t proto, const char *stage) {
+static int record_add(Check *c, int r, const XfrmAnswer *ans, uint8_t proto, uint16_t family, const char *stage) {
         r = trial_record_answer(c, r, ans, stage);
-        /* EPROTONOSUPPORT on a new SA: the transform type is not in the kernel. */
-        if (r == 0 && c->outcome == CHECK_REFUSED && c->err == EPROTONOSUPPORT)
+        /* EPROTONOSUPPORT on a new SA: the transform type is not in the kernel; the host may say why. */
+        if (r == 0 && c->outcome == CHECK_REFUSED && c->err == EPROTONOSUPPORT) {
                 c->blocked_by = proto_capability(proto);
+                if (transform_module(proto, family))
+                        trial_explain_module(c, transform_module(proto, family));
+        }
         return r;
 }
 
@@ -227,7 +299,7 @@ static int record_family(Check *c, uint16_t family) {
         return 0;
 }
 
-int trial_sa(XfrmNl *nl, const XfrmSa *sa, Check *c) {
+int trial_sa_exact(XfrmNl *nl, const XfrmSa *sa, Check *c) {
         XfrmAnswer ans;
         XfrmSa got = {};
         char diff[64] = "";
@@ -235,12 +307,58 @@ int trial_sa(XfrmNl *nl, const XfrmSa *sa, Check *c) {
 
         if (!record_family(c, sa->family))
                 return 0;
-        r = record_add(c, xfrm_sa_add(nl, sa, &ans), &ans, sa->proto, "XFRM_MSG_NEWSA");
+        r = record_add(c, xfrm_sa_add(nl, sa, &ans), &ans, sa->proto, sa->family, "XFRM_MSG_NEWSA");
         if (r <= 0)
                 return r;
         r = xfrm_sa_get(nl, sa, &got, &ans);
         return record_read_back(c, r, &ans, r >= 0 && ans.err == 0 && xfrm_sa_compare(sa, &got, diff, sizeof(diff)),
                                 diff, "XFRM_MSG_GETSA");
+}
+
+static bool same_suite(const XfrmSa *sa, const TrialSuite *s) {
+        return strcmp(sa->enc.name, s->enc.name) == 0 && strcmp(sa->auth.name, s->auth.name) == 0 &&
+               strcmp(sa->aead.name, s->aead.name) == 0 && strcmp(sa->comp.name, s->comp.name) == 0;
+}
+
+/* ENOSYS: an algorithm the SA names is unknown; ENOENT: a crypto template it needs (authenc, seqiv) is. */
+static bool algorithm_refused(const Check *c) {
+        return c->outcome == CHECK_REFUSED && (c->err == ENOSYS || c->err == ENOENT);
+}
+
+int trial_sa(XfrmNl *nl, const XfrmSa *sa, Check *c) {
+        size_t slot = suite_slot(sa->proto);
+        Check first;
+        int r;
+
+        if ((r = trial_sa_exact(nl, sa, c)) < 0 || slot == SIZE_MAX || !algorithm_refused(c))
+                return r;
+
+        first = *c;
+        for (size_t i = 0; i < suite_table[slot].n; i++) {
+                const TrialSuite *s = &suite_table[slot].suites[i];
+                XfrmSa alt = *sa;
+
+                if (same_suite(sa, s))
+                        continue; /* what was just refused */
+                trial_suite_apply(&alt, s);
+                check_reset(c);
+                if ((r = trial_sa_exact(nl, &alt, c)) < 0)
+                        return r;
+                if (c->outcome == CHECK_ACCEPTED) {
+                        snprintf(c->note, sizeof(c->note), "with %s; the first suite tried was refused with %s",
+                                 s->label, errno_name(first.err) ?: "an error");
+                        suite_table[slot].chosen = i;
+                        return 0;
+                }
+                /* Past the algorithms, refused by something else (the transform type): that is the answer. */
+                if (!algorithm_refused(c))
+                        return 0;
+        }
+        /* No suite at all: now the algorithms are what blocks the transform. */
+        *c = first;
+        c->blocked_by = "crypto.algorithms";
+        STRSCPY(c->note, "no algorithm suite was accepted");
+        return 0;
 }
 
 int trial_policy(XfrmNl *nl, const XfrmPolicy *p, Check *c) {
@@ -251,7 +369,7 @@ int trial_policy(XfrmNl *nl, const XfrmPolicy *p, Check *c) {
 
         if (!record_family(c, p->sel.family))
                 return 0;
-        r = record_add(c, xfrm_policy_add(nl, p, &ans), &ans, p->n_tmpl > 0 ? p->tmpl[0].proto : 0,
+        r = record_add(c, xfrm_policy_add(nl, p, &ans), &ans, p->n_tmpl > 0 ? p->tmpl[0].proto : 0, p->sel.family,
                        "XFRM_MSG_NEWPOLICY");
         if (r <= 0)
                 return r;

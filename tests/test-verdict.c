@@ -138,6 +138,82 @@ static void test_blocked_by_never_self_and_deduplicated(void **state) {
         assert_string_equal(r.blocked_by[0], "proto.ah");
 }
 
+static Check *add_optional(CapResult *r, const char *group, CheckOutcome o, int err, const char *blocked_by) {
+        add(r, group, o, err, blocked_by);
+        r->checks[r->n_checks - 1].optional = true;
+        return &r->checks[r->n_checks - 1];
+}
+
+/* AH is a MAY (RFC 4301): its refusal neither lowers a mode ESP provides nor names a blocker. */
+static void test_optional_refused_keeps_available(void **state) {
+        CapResult r = {};
+
+        add(&r, "ESP IPv4", CHECK_ACCEPTED, 0, NULL);
+        add(&r, "ESP IPv6", CHECK_ACCEPTED, 0, NULL);
+        add_optional(&r, "AH IPv4", CHECK_REFUSED, EPROTONOSUPPORT, "proto.ah");
+        add_optional(&r, "AH IPv6", CHECK_REFUSED, EPROTONOSUPPORT, "proto.ah");
+        result_conclude(&r, "mode.tunnel");
+        assert_int_equal(r.verdict, VERDICT_AVAILABLE);
+        assert_int_equal(r.n_blocked_by, 0);
+        assert_int_equal(r.err, 0);
+}
+
+/* Only the optional transform works: partial, blocked by the mandatory one only. */
+static void test_only_optional_is_partial(void **state) {
+        CapResult r = {};
+
+        add(&r, "ESP IPv4", CHECK_REFUSED, EPROTONOSUPPORT, "proto.esp");
+        add_optional(&r, "AH IPv4", CHECK_ACCEPTED, 0, NULL);
+        add_optional(&r, "AH IPv6", CHECK_REFUSED, EPROTONOSUPPORT, "proto.ah");
+        result_conclude(&r, "mode.transport");
+        assert_int_equal(r.verdict, VERDICT_PARTIAL);
+        assert_int_equal(r.n_blocked_by, 1);
+        assert_string_equal(r.blocked_by[0], "proto.esp");
+        assert_int_equal(r.err, EPROTONOSUPPORT);
+}
+
+/*
+ * ESP in TCP without espintcp and without esp6: IPv4 refused for its own
+ * cause (no such encapsulation), IPv6 both blocked and refused on its own:
+ * no prerequisite explains a variant alone, so none is named.
+ */
+static void test_own_cause_names_no_blocker(void **state) {
+        CapResult r = {};
+
+        add(&r, "IPv4", CHECK_REFUSED, EINVAL, NULL);
+        add(&r, "IPv4", CHECK_REFUSED, ENOENT, NULL);
+        add(&r, "IPv6", CHECK_REFUSED, EPROTONOSUPPORT, "proto.esp");
+        add(&r, "IPv6", CHECK_REFUSED, ENOENT, NULL);
+        result_conclude(&r, "natt.tcp_encap");
+        assert_int_equal(r.verdict, VERDICT_UNAVAILABLE);
+        assert_int_equal(r.n_blocked_by, 0);
+
+        /* Where the IPv6 variant is explained by esp6 alone, the blocker is named. */
+        r = (CapResult) {};
+        add(&r, "IPv4", CHECK_ACCEPTED, 0, NULL);
+        add(&r, "IPv6", CHECK_REFUSED, EPROTONOSUPPORT, "proto.esp");
+        add(&r, "IPv6", CHECK_ACCEPTED, 0, NULL);
+        result_conclude(&r, "km.replay_esn");
+        assert_int_equal(r.verdict, VERDICT_PARTIAL);
+        assert_int_equal(r.n_blocked_by, 1);
+        assert_string_equal(r.blocked_by[0], "proto.esp");
+}
+
+/* A run-time cause on the deciding check is the result's cause. */
+static void test_cause_follows_reason(void **state) {
+        CapResult r = {};
+
+        add(&r, "ESP IPv4", CHECK_REFUSED, EPROTONOSUPPORT, "proto.esp");
+        r.checks[0].cause = MODULE_CAUSE_DISABLED;
+        add(&r, "ESP IPv6", CHECK_ACCEPTED, 0, NULL);
+        result_conclude(&r, "proto.esp");
+        assert_int_equal(r.verdict, VERDICT_PARTIAL);
+        assert_int_equal(r.cause, MODULE_CAUSE_DISABLED);
+        r.checks[0] = r.checks[1];
+        result_conclude(&r, "proto.esp");
+        assert_int_equal(r.cause, MODULE_CAUSE_UNKNOWN);
+}
+
 static void test_privilege_is_unknown_not_unavailable(void **state) {
         CapResult r = {};
 
@@ -375,6 +451,10 @@ static void test_section4_no_api(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_all_groups_accepted),
+                cmocka_unit_test(test_optional_refused_keeps_available),
+                cmocka_unit_test(test_only_optional_is_partial),
+                cmocka_unit_test(test_own_cause_names_no_blocker),
+                cmocka_unit_test(test_cause_follows_reason),
                 cmocka_unit_test(test_one_family_missing_is_partial),
                 cmocka_unit_test(test_group_needs_every_check),
                 cmocka_unit_test(test_blocked_by_never_self_and_deduplicated),

@@ -322,9 +322,63 @@ static void test_trial_missing_algorithm_not_blocked(void **state) {
         Check c = {};
 
         fake_push_ack(ENOSYS, "Requested CRYPT algorithm not found", 1);
-        assert_int_equal(trial_sa(nl, &sa, &c), 0);
+        assert_int_equal(trial_sa_exact(nl, &sa, &c), 0);
         assert_int_equal(c.outcome, CHECK_REFUSED);
         assert_null(c.blocked_by);
+        assert_int_equal(fake_request_count(), 1);
+}
+
+/* Without authenc, CBC+HMAC ESP is refused (ENOENT) while AES-GCM works: the transform is there. */
+static void test_trial_other_suite(void **state) {
+        XfrmSa sa = esp_natt_sa(), gcm = sa;
+        size_t n;
+        const TrialSuite *suites = trial_suites(IPPROTO_ESP, &n);
+        Check c = { .optional = true };
+
+        assert_true(n >= 2);
+        assert_string_equal(suites[1].label, "AES-GCM-16");
+        trial_suite_apply(&gcm, &suites[1]);
+        fake_push_ack(ENOENT, NULL, 1);
+        fake_push_ack(0, NULL, 1);
+        fake_push_sa(&gcm);
+        fake_push_ack(0, NULL, 1);
+        assert_int_equal(trial_sa(nl, &sa, &c), 0);
+        assert_int_equal(c.outcome, CHECK_ACCEPTED);
+        assert_true(c.optional);
+        assert_null(c.blocked_by);
+        assert_non_null(strstr(c.note, "with AES-GCM-16"));
+        assert_int_equal(fake_request_count(), 3);
+        /* Later SAs of this process start with the suite that worked. */
+        sa = esp_natt_sa();
+        assert_string_equal(sa.aead.name, suites[1].aead.name);
+}
+
+/* Every suite refused for its algorithms: only then is the transform blocked by crypto.algorithms. */
+static void test_trial_no_suite(void **state) {
+        XfrmSa sa = esp_natt_sa();
+        size_t n;
+
+        (void) trial_suites(IPPROTO_ESP, &n);
+        for (size_t i = 0; i < n; i++)
+                fake_push_ack(i % 2 ? ENOENT : ENOSYS, NULL, 1);
+        Check c = {};
+        assert_int_equal(trial_sa(nl, &sa, &c), 0);
+        assert_int_equal(c.outcome, CHECK_REFUSED);
+        assert_string_equal(c.blocked_by, "crypto.algorithms");
+        assert_int_equal(fake_request_count(), (int) n);
+}
+
+/* Past the algorithms, the transform type is missing: that is the answer, and the search stops. */
+static void test_trial_suite_then_transform(void **state) {
+        XfrmSa sa = esp_natt_sa();
+        Check c = {};
+
+        fake_push_ack(ENOENT, NULL, 1);
+        fake_push_ack(EPROTONOSUPPORT, "Requested type not found", 1);
+        assert_int_equal(trial_sa(nl, &sa, &c), 0);
+        assert_int_equal(c.err, EPROTONOSUPPORT);
+        assert_string_equal(c.blocked_by, "proto.esp");
+        assert_int_equal(fake_request_count(), 2);
 }
 
 /* The false positive the read-back exists for: accepted, attribute silently dropped. */
@@ -436,6 +490,10 @@ int main(void) {
                 T(test_trial_policy_templates_dropped),
                 T(test_trial_silence_and_nonsense),
                 T(test_sad_info),
+                /* Last: they change the suite later SAs of this process start with. */
+                T(test_trial_suite_then_transform),
+                T(test_trial_no_suite),
+                T(test_trial_other_suite),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
