@@ -3,7 +3,7 @@
 
 #include <stdbool.h>
 
-#include "module-cause.h"
+#include "host-cause.h"
 #include "verdict.h"
 
 /*
@@ -40,7 +40,7 @@ typedef struct Check {
         char extack[128];    /* kernel's extended-ACK message, if any */
         char note[128];      /* ALTERED: what differed (or was missing on the wire); UNTRIED: why */
         const char *blocked_by; /* capability whose absence explains a refusal */
-        ModuleCause cause;      /* a host setting that explains a refusal (note names it), or UNKNOWN */
+        HostCause cause;      /* a host setting that explains a refusal (note names it), or UNKNOWN */
         /*
          * A datapath check: real packets were sent through what the API
          * checks installed. ACCEPTED: everything expected was seen on the
@@ -80,7 +80,7 @@ typedef struct CapResult {
         char extack[128];
         const char *blocked_by[RESULT_MAX_BLOCKERS];
         unsigned n_blocked_by;
-        ModuleCause cause; /* the reason check's: its remedy replaces the catalogue's */
+        HostCause cause; /* the reason check's: its remedy replaces the catalogue's */
         Check checks[RESULT_MAX_CHECKS];
         unsigned n_checks;
         Detail details[RESULT_MAX_DETAILS];

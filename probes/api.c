@@ -25,9 +25,11 @@ static int run(const ProbeContext *ctx, CapResult *res) {
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                /* socket() itself is the kernel's answer here. */
+                /* socket() itself is the kernel's answer here; the host may say why xfrm_user is missing. */
                 c->outcome = CHECK_REFUSED;
                 c->err = -r;
+                if (r == -EPROTONOSUPPORT)
+                        trial_explain_module(c, "xfrm_user");
                 return 0;
         }
         c->outcome = CHECK_ACCEPTED;

@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "macro.h"
+#include "trial.h"
 
 #define PROBE_TIMEOUT_S 20
 #define PROC_MODULES "/proc/modules"
@@ -36,6 +37,8 @@ static int probe_job(void *userdata) {
                         c->outcome = CHECK_REFUSED;
                         c->err = -r;
                         c->blocked_by = "api.xfrm_netlink";
+                        if (r == -EPROTONOSUPPORT)
+                                trial_explain_module(c, "xfrm_user");
                         result_conclude(j->result, j->probe->id);
                         return 0;
                 }

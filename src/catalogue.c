@@ -232,7 +232,7 @@ const CatalogueEntry *catalogue_find(const char *id) {
 int remedy_for(const char *id, const CapResult *r, Remedy *ret) {
         static const char *const none[] = { NULL };
         const CatalogueEntry *e = catalogue_find(id), *first = NULL;
-        const char *host = module_cause_remedy(r->cause);
+        const char *host = host_cause_remedy(r->cause);
         size_t len = 0;
 
         if (!e)

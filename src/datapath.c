@@ -20,6 +20,7 @@
 #include <netlink/route/link/veth.h>
 
 #include "datapath.h"
+#include "host-cause.h"
 #include "macro.h"
 #include "nl-route.h"
 
@@ -692,6 +693,14 @@ int datapath_check(Datapath *dp, const DpFlow *flow, const DpExpect *e, Check *c
                         errno_name(t.lost_err) ?: "error");
         else if (!t.delivered)
                 MISSING("%spayload not delivered", len ? "; " : "");
+        /* Clear IPv4 where IPsec was configured: a host setting the namespaces inherited may be why. */
+        if (len && protect && flow->family->family == AF_INET) {
+                char setting[64];
+
+                c->cause = host_cause_ipv4_bypass("", setting, sizeof(setting));
+                if (c->cause != HOST_CAUSE_UNKNOWN)
+                        MISSING("; %s", setting);
+        }
 #undef MISSING
 
         if (len) {

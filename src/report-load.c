@@ -90,7 +90,7 @@ static int load_result(json_object *o, const Probe *const *table, CapResult *r) 
         COPY(r->evidence, json_str(o, "evidence"));
         r->err = errno_from_name(json_str(o, "errno"));
         COPY(r->extack, json_str(o, "extack"));
-        r->cause = module_cause_from_remedy(json_str(json_get(o, "remedy", json_type_object), "text"));
+        r->cause = host_cause_from_remedy(json_str(json_get(o, "remedy", json_type_object), "text"));
         for (size_t i = 0; blocked && i < json_object_array_length(blocked) && r->n_blocked_by < RESULT_MAX_BLOCKERS; i++) {
                 const char *id = static_id(table, json_object_get_string(json_object_array_get_idx(blocked, i)));
                 if (id)

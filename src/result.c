@@ -367,7 +367,7 @@ void result_conclude(CapResult *r, const char *self_id) {
                     group_only_blocked(r, c->group))
                         add_blocker(r, c->blocked_by, self_id);
         }
-        r->cause = MODULE_CAUSE_UNKNOWN;
+        r->cause = HOST_CAUSE_UNKNOWN;
         /* An available capability's refusals are all optional variants: they name no errno for it. */
         if (reason && r->verdict != VERDICT_AVAILABLE) {
                 r->err = reason->err;
@@ -386,7 +386,7 @@ void result_set_unknown(CapResult *r, int err, const char *fmt, ...) {
         r->err = err;
         r->extack[0] = '\0';
         r->n_blocked_by = 0;
-        r->cause = MODULE_CAUSE_UNKNOWN;
+        r->cause = HOST_CAUSE_UNKNOWN;
         va_start(ap, fmt);
         vsnprintf(r->evidence, sizeof(r->evidence), fmt, ap);
         va_end(ap);

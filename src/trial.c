@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "macro.h"
-#include "module-cause.h"
+#include "host-cause.h"
 #include "trial.h"
 
 const TrialFamily trial_families[2] = {

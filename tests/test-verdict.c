@@ -204,14 +204,14 @@ static void test_cause_follows_reason(void **state) {
         CapResult r = {};
 
         add(&r, "ESP IPv4", CHECK_REFUSED, EPROTONOSUPPORT, "proto.esp");
-        r.checks[0].cause = MODULE_CAUSE_DISABLED;
+        r.checks[0].cause = HOST_CAUSE_DISABLED;
         add(&r, "ESP IPv6", CHECK_ACCEPTED, 0, NULL);
         result_conclude(&r, "proto.esp");
         assert_int_equal(r.verdict, VERDICT_PARTIAL);
-        assert_int_equal(r.cause, MODULE_CAUSE_DISABLED);
+        assert_int_equal(r.cause, HOST_CAUSE_DISABLED);
         r.checks[0] = r.checks[1];
         result_conclude(&r, "proto.esp");
-        assert_int_equal(r.cause, MODULE_CAUSE_UNKNOWN);
+        assert_int_equal(r.cause, HOST_CAUSE_UNKNOWN);
 }
 
 static void test_privilege_is_unknown_not_unavailable(void **state) {

@@ -7,28 +7,32 @@
 #include <sys/utsname.h>
 
 #include "macro.h"
-#include "module-cause.h"
+#include "host-cause.h"
 
-static const char *const remedies[_MODULE_CAUSE_MAX] = {
-        [MODULE_CAUSE_DISABLED] = "Loading modules is switched off until reboot (kernel.modules_disabled=1): boot "
+static const char *const remedies[_HOST_CAUSE_MAX] = {
+        [HOST_CAUSE_DISABLED] = "Loading modules is switched off until reboot (kernel.modules_disabled=1): boot "
                                   "without it, or load the module before it is set, or build it in.",
-        [MODULE_CAUSE_NO_MODPROBE] = "The kernel cannot autoload modules: set kernel.modprobe back to the modprobe "
+        [HOST_CAUSE_NO_MODPROBE] = "The kernel cannot autoload modules: set kernel.modprobe back to the modprobe "
                                      "program (/sbin/modprobe), or load the module by hand.",
-        [MODULE_CAUSE_BLACKLISTED] = "Remove the blacklist line for the module from modprobe.d (it stops the "
+        [HOST_CAUSE_BLACKLISTED] = "Remove the blacklist line for the module from modprobe.d (it stops the "
                                      "kernel's autoload by alias), or load the module by hand.",
-        [MODULE_CAUSE_INSTALL] = "Remove the install line for the module from modprobe.d: it replaces loading the "
+        [HOST_CAUSE_DISABLE_XFRM] = "Set net.ipv4.conf.all.disable_xfrm and net.ipv4.conf.default.disable_xfrm "
+                                    "to 0: with 1, IPv4 packets bypass IPsec policy on output.",
+        [HOST_CAUSE_DISABLE_POLICY] = "Set net.ipv4.conf.all.disable_policy and net.ipv4.conf.default.disable_policy "
+                                      "to 0: with 1, inbound IPv4 packets are not checked against IPsec policy.",
+        [HOST_CAUSE_INSTALL] = "Remove the install line for the module from modprobe.d: it replaces loading the "
                                  "module with another command.",
 };
 
-const char *module_cause_remedy(ModuleCause c) {
-        return c >= 0 && c < _MODULE_CAUSE_MAX ? remedies[c] : NULL;
+const char *host_cause_remedy(HostCause c) {
+        return c >= 0 && c < _HOST_CAUSE_MAX ? remedies[c] : NULL;
 }
 
-ModuleCause module_cause_from_remedy(const char *text) {
-        for (int c = 0; c < _MODULE_CAUSE_MAX; c++)
+HostCause host_cause_from_remedy(const char *text) {
+        for (int c = 0; c < _HOST_CAUSE_MAX; c++)
                 if (remedies[c] && text && strcmp(remedies[c], text) == 0)
-                        return (ModuleCause) c;
-        return MODULE_CAUSE_UNKNOWN;
+                        return (HostCause) c;
+        return HOST_CAUSE_UNKNOWN;
 }
 
 /* modprobe treats '-' and '_' in module names alike. */
@@ -86,39 +90,39 @@ static bool loaded(const char *root, const char *module) {
 }
 
 /* Scans one modprobe configuration file for "blacklist M" or "install M ...". */
-static ModuleCause scan_conf(const char *path, const char *module, char *where, size_t size) {
+static HostCause scan_conf(const char *path, const char *module, char *where, size_t size) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
         char line[512];
         unsigned n = 0;
 
         while (f && fgets(line, sizeof(line), f)) {
                 char *save = NULL, *cmd = strtok_r(line, " \t\n", &save), *name = strtok_r(NULL, " \t\n", &save);
-                ModuleCause c;
+                HostCause c;
 
                 n++;
                 if (!cmd || !name || !same_module(name, strlen(name), module))
                         continue;
                 if (strcmp(cmd, "blacklist") == 0)
-                        c = MODULE_CAUSE_BLACKLISTED;
+                        c = HOST_CAUSE_BLACKLISTED;
                 else if (strcmp(cmd, "install") == 0)
-                        c = MODULE_CAUSE_INSTALL;
+                        c = HOST_CAUSE_INSTALL;
                 else
                         continue;
                 snprintf(where, size, "%s:%u", path, n);
                 return c;
         }
-        return MODULE_CAUSE_UNKNOWN;
+        return HOST_CAUSE_UNKNOWN;
 }
 
 /* modprobe.d(5)'s directories; a later file of the same name in an earlier directory wins, which we ignore. */
-static ModuleCause scan_modprobe_d(const char *root, const char *module, char *where, size_t size) {
+static HostCause scan_modprobe_d(const char *root, const char *module, char *where, size_t size) {
         static const char *const dirs[] = { "/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d",
                                             "/lib/modprobe.d", "/usr/lib/modprobe.d" };
         char path[4096];
-        ModuleCause c;
+        HostCause c;
 
         snprintf(path, sizeof(path), "%s/etc/modprobe.conf", root);
-        if ((c = scan_conf(path, module, where, size)) != MODULE_CAUSE_UNKNOWN)
+        if ((c = scan_conf(path, module, where, size)) != HOST_CAUSE_UNKNOWN)
                 return c;
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 _cleanup_(closedirp) DIR *d = NULL;
@@ -132,40 +136,40 @@ static ModuleCause scan_modprobe_d(const char *root, const char *module, char *w
                         if (len < 6 || strcmp(de->d_name + len - 5, ".conf") != 0)
                                 continue;
                         snprintf(path, sizeof(path), "%s%s/%s", root, dirs[i], de->d_name);
-                        if ((c = scan_conf(path, module, where, size)) != MODULE_CAUSE_UNKNOWN)
+                        if ((c = scan_conf(path, module, where, size)) != HOST_CAUSE_UNKNOWN)
                                 return c;
                 }
         }
-        return MODULE_CAUSE_UNKNOWN;
+        return HOST_CAUSE_UNKNOWN;
 }
 
-ModuleCause module_cause(const char *root, const char *release, const char *module, char *ret, size_t size) {
+HostCause module_cause(const char *root, const char *release, const char *module, char *ret, size_t size) {
         char path[4096], value[256], where[4096 + 16];
         struct utsname u;
-        ModuleCause c;
+        HostCause c;
 
         ret[0] = '\0';
         if (!release) {
                 if (uname(&u) < 0)
-                        return MODULE_CAUSE_UNKNOWN;
+                        return HOST_CAUSE_UNKNOWN;
                 release = u.release;
         }
         snprintf(path, sizeof(path), "%s/lib/modules/%s/modules.builtin", root, release);
         if (loaded(root, module) || listed(path, module))
-                return MODULE_CAUSE_UNKNOWN;
+                return HOST_CAUSE_UNKNOWN;
         snprintf(path, sizeof(path), "%s/lib/modules/%s/modules.dep", root, release);
         if (!listed(path, module)) {
                 snprintf(ret, size, "%s is not built for kernel %s", module, release);
-                return MODULE_CAUSE_NOT_BUILT;
+                return HOST_CAUSE_NOT_BUILT;
         }
         snprintf(path, sizeof(path), "%s/proc/sys/kernel/modules_disabled", root);
         if (read_line_file(path, value, sizeof(value)) == 0 && strcmp(value, "1") == 0) {
                 snprintf(ret, size, "%s is not loaded: kernel.modules_disabled=1", module);
-                return MODULE_CAUSE_DISABLED;
+                return HOST_CAUSE_DISABLED;
         }
-        if ((c = scan_modprobe_d(root, module, where, sizeof(where))) != MODULE_CAUSE_UNKNOWN) {
+        if ((c = scan_modprobe_d(root, module, where, sizeof(where))) != HOST_CAUSE_UNKNOWN) {
                 snprintf(ret, size, "%s is not loaded: %s line in %s", module,
-                         c == MODULE_CAUSE_BLACKLISTED ? "blacklist" : "install", where + strlen(root));
+                         c == HOST_CAUSE_BLACKLISTED ? "blacklist" : "install", where + strlen(root));
                 return c;
         }
         snprintf(path, sizeof(path), "%s/proc/sys/kernel/modprobe", root);
@@ -176,9 +180,34 @@ ModuleCause module_cause(const char *root, const char *release, const char *modu
                 if (!value[0] || access(prog, X_OK) < 0) {
                         snprintf(ret, size, "%s is not loaded: kernel.modprobe=%s is not a program", module,
                                  value[0] ? value : "(empty)");
-                        return MODULE_CAUSE_NO_MODPROBE;
+                        return HOST_CAUSE_NO_MODPROBE;
                 }
         }
         snprintf(ret, size, "%s is built but did not load", module);
-        return MODULE_CAUSE_UNKNOWN;
+        return HOST_CAUSE_UNKNOWN;
+}
+
+HostCause host_cause_ipv4_bypass(const char *root, char *ret, size_t size) {
+        static const struct {
+                const char *setting;
+                HostCause cause;
+        } settings[] = {
+                { "disable_xfrm", HOST_CAUSE_DISABLE_XFRM },
+                { "disable_policy", HOST_CAUSE_DISABLE_POLICY },
+        };
+        static const char *const devices[] = { "all", "default" };
+
+        ret[0] = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(settings); i++)
+                for (size_t d = 0; d < ELEMENTSOF(devices); d++) {
+                        char path[4096], value[32];
+
+                        snprintf(path, sizeof(path), "%s/proc/sys/net/ipv4/conf/%s/%s", root, devices[d],
+                                 settings[i].setting);
+                        if (read_line_file(path, value, sizeof(value)) == 0 && strcmp(value, "0") != 0) {
+                                snprintf(ret, size, "net.ipv4.conf.%s.%s=%s", devices[d], settings[i].setting, value);
+                                return settings[i].cause;
+                        }
+                }
+        return HOST_CAUSE_UNKNOWN;
 }

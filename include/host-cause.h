@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+
+/*
+ * Host settings that explain a kernel's refusal. Why a piece of the kernel
+ * that is missing at run time is missing: the
+ * kernel answers "no such transform" (EPROTONOSUPPORT) alike whether the
+ * module was never built, is blacklisted, or could not be loaded because
+ * loading is switched off; the remedy differs. Never a capability verdict:
+ * only the explanation of a refusal the kernel already gave.
+ */
+typedef enum HostCause {
+        HOST_CAUSE_UNKNOWN,     /* loaded or built in, or nothing on the host explains it */
+        HOST_CAUSE_NOT_BUILT,   /* neither built in nor among this kernel's modules */
+        HOST_CAUSE_DISABLED,    /* kernel.modules_disabled=1 */
+        HOST_CAUSE_NO_MODPROBE, /* kernel.modprobe names no program: no autoload */
+        HOST_CAUSE_BLACKLISTED, /* a modprobe.d blacklist line (autoload goes through aliases) */
+        HOST_CAUSE_INSTALL,     /* a modprobe.d install line runs something else */
+        HOST_CAUSE_DISABLE_XFRM,   /* net.ipv4.conf.{all,default}.disable_xfrm=1: IPv4 leaves unprotected */
+        HOST_CAUSE_DISABLE_POLICY, /* net.ipv4.conf.{all,default}.disable_policy=1: IPv4 arrives unchecked */
+        _HOST_CAUSE_MAX,
+} HostCause;
+
+/*
+ * Looks for why module (as named in modules.dep, "esp4") is not loaded and
+ * writes one sentence naming the setting and its value into ret ("esp4 is
+ * not loaded: kernel.modules_disabled=1"). root is "" for the real system
+ * (tests pass a directory holding proc/, lib/modules/ and etc/modprobe.d/);
+ * release NULL means the running kernel's. Returns the cause (>= 0).
+ */
+HostCause module_cause(const char *root, const char *release, const char *module, char *ret, size_t size);
+
+/*
+ * The IPv4 device settings that make XFRM skip packets (new namespaces
+ * inherit them from the host's). Writes the first one that is set into ret
+ * ("net.ipv4.conf.all.disable_xfrm=1"), read from root's proc/sys/net
+ * (the caller's namespace), and returns its cause; HOST_CAUSE_UNKNOWN if none.
+ */
+HostCause host_cause_ipv4_bypass(const char *root, char *ret, size_t size);
+
+/* What an operator does about a run-time cause (a static string), NULL for the others. */
+const char *host_cause_remedy(HostCause c);
+/* The cause whose remedy is text, for reports read back; HOST_CAUSE_UNKNOWN if none. */
+HostCause host_cause_from_remedy(const char *text);

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The host's explanation of a missing module, on a fake root tree. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "macro.h"
+#include "host-cause.h"
+
+#define REL "6.1.0-test"
+
+static char root[] = "/tmp/ipsec-audit-modcause.XXXXXX";
+
+static void put(const char *rel, const char *text) {
+        char path[512], dir[600];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", root, rel);
+        snprintf(dir, sizeof(dir), "mkdir -p \"$(dirname '%s')\"", path);
+        assert_int_equal(system(dir), 0);
+        f = fopen(path, "we");
+        assert_non_null(f);
+        fputs(text, f);
+        fclose(f);
+}
+
+static int setup(void **state) {
+        assert_non_null(mkdtemp(root));
+        put("proc/modules", "xfrm_user 53248 0 - Live 0x0\n");
+        put("proc/sys/kernel/modules_disabled", "0\n");
+        put("proc/sys/kernel/modprobe", "/sbin/modprobe\n");
+        char modprobe[sizeof(root) + 16];
+
+        put("sbin/modprobe", "");
+        snprintf(modprobe, sizeof(modprobe), "%s/sbin/modprobe", root);
+        assert_int_equal(chmod(modprobe, 0755), 0);
+        put("lib/modules/" REL "/modules.builtin", "kernel/crypto/gcm.ko\n");
+        put("lib/modules/" REL "/modules.dep", "kernel/net/ipv4/esp4.ko.xz:\nkernel/net/ipv6/esp6.ko: kernel/x.ko\n"
+                                               "kernel/net/key/af_key.ko:\n");
+        return 0;
+}
+
+static int teardown(void **state) {
+        char cmd[600];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+        return system(cmd);
+}
+
+static void test_loaded_or_builtin_explain_nothing(void **state) {
+        char why[160];
+
+        assert_int_equal(module_cause(root, REL, "xfrm_user", why, sizeof(why)), HOST_CAUSE_UNKNOWN);
+        assert_string_equal(why, "");
+        assert_int_equal(module_cause(root, REL, "gcm", why, sizeof(why)), HOST_CAUSE_UNKNOWN);
+        assert_string_equal(why, "");
+}
+
+static void test_not_built(void **state) {
+        char why[160];
+
+        assert_int_equal(module_cause(root, REL, "ah4", why, sizeof(why)), HOST_CAUSE_NOT_BUILT);
+        assert_string_equal(why, "ah4 is not built for kernel " REL);
+        assert_null(host_cause_remedy(HOST_CAUSE_NOT_BUILT));
+}
+
+static void test_blacklist_and_install(void **state) {
+        char why[160];
+
+        put("etc/modprobe.d/local.conf", "# comment\nblacklist esp4\ninstall esp6 /bin/false\n");
+        assert_int_equal(module_cause(root, REL, "esp4", why, sizeof(why)), HOST_CAUSE_BLACKLISTED);
+        assert_string_equal(why, "esp4 is not loaded: blacklist line in /etc/modprobe.d/local.conf:2");
+        assert_int_equal(module_cause(root, REL, "esp6", why, sizeof(why)), HOST_CAUSE_INSTALL);
+        /* '-' and '_' are one character to modprobe. */
+        assert_int_equal(module_cause(root, REL, "af-key", why, sizeof(why)), HOST_CAUSE_UNKNOWN);
+        assert_string_equal(why, "af-key is built but did not load");
+}
+
+static void test_modules_disabled_first(void **state) {
+        char why[160];
+
+        put("proc/sys/kernel/modules_disabled", "1\n");
+        assert_int_equal(module_cause(root, REL, "esp4", why, sizeof(why)), HOST_CAUSE_DISABLED);
+        assert_string_equal(why, "esp4 is not loaded: kernel.modules_disabled=1");
+        assert_int_equal(host_cause_from_remedy(host_cause_remedy(HOST_CAUSE_DISABLED)), HOST_CAUSE_DISABLED);
+        put("proc/sys/kernel/modules_disabled", "0\n");
+}
+
+static void test_no_modprobe(void **state) {
+        char why[160];
+
+        put("proc/sys/kernel/modprobe", "/nonexistent/modprobe\n");
+        assert_int_equal(module_cause(root, REL, "af_key", why, sizeof(why)), HOST_CAUSE_NO_MODPROBE);
+        assert_string_equal(why, "af_key is not loaded: kernel.modprobe=/nonexistent/modprobe is not a program");
+}
+
+/* New namespaces inherit the host's IPv4 device settings: all first, then default. */
+static void test_ipv4_bypass(void **state) {
+        char why[64];
+
+        put("proc/sys/net/ipv4/conf/all/disable_xfrm", "0\n");
+        put("proc/sys/net/ipv4/conf/default/disable_xfrm", "0\n");
+        put("proc/sys/net/ipv4/conf/all/disable_policy", "0\n");
+        put("proc/sys/net/ipv4/conf/default/disable_policy", "0\n");
+        assert_int_equal(host_cause_ipv4_bypass(root, why, sizeof(why)), HOST_CAUSE_UNKNOWN);
+        assert_string_equal(why, "");
+        put("proc/sys/net/ipv4/conf/default/disable_policy", "1\n");
+        assert_int_equal(host_cause_ipv4_bypass(root, why, sizeof(why)), HOST_CAUSE_DISABLE_POLICY);
+        assert_string_equal(why, "net.ipv4.conf.default.disable_policy=1");
+        put("proc/sys/net/ipv4/conf/all/disable_xfrm", "1\n");
+        assert_int_equal(host_cause_ipv4_bypass(root, why, sizeof(why)), HOST_CAUSE_DISABLE_XFRM);
+        assert_string_equal(why, "net.ipv4.conf.all.disable_xfrm=1");
+        assert_non_null(host_cause_remedy(HOST_CAUSE_DISABLE_XFRM));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_loaded_or_builtin_explain_nothing),
+                cmocka_unit_test(test_not_built),
+                cmocka_unit_test(test_blacklist_and_install),
+                cmocka_unit_test(test_modules_disabled_first),
+                cmocka_unit_test(test_no_modprobe),
+                cmocka_unit_test(test_ipv4_bypass),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
