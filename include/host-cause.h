@@ -20,6 +20,7 @@ typedef enum HostCause {
         HOST_CAUSE_INSTALL,     /* a modprobe.d install line runs something else */
         HOST_CAUSE_DISABLE_XFRM,   /* net.ipv4.conf.{all,default}.disable_xfrm=1: IPv4 leaves unprotected */
         HOST_CAUSE_DISABLE_POLICY, /* net.ipv4.conf.{all,default}.disable_policy=1: IPv4 arrives unchecked */
+        HOST_CAUSE_LSM,            /* EACCES: a Linux security module's policy refused the request */
         _HOST_CAUSE_MAX,
 } HostCause;
 
@@ -39,6 +40,14 @@ HostCause module_cause(const char *root, const char *release, const char *module
  * (the caller's namespace), and returns its cause; HOST_CAUSE_UNKNOWN if none.
  */
 HostCause host_cause_ipv4_bypass(const char *root, char *ret, size_t size);
+
+/*
+ * EACCES to a privileged XFRM request comes from a Linux security module
+ * (capabilities would give EPERM): names the active ones from root's
+ * sys/kernel/security/lsm ("refused by a security module: lockdown,
+ * capability, selinux"). Returns HOST_CAUSE_LSM.
+ */
+HostCause host_cause_lsm(const char *root, char *ret, size_t size);
 
 /* What an operator does about a run-time cause (a static string), NULL for the others. */
 const char *host_cause_remedy(HostCause c);

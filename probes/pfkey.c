@@ -93,9 +93,11 @@ static int run(const ProbeContext *ctx, CapResult *res) {
         c = ADD_CHECK(res, "PF_KEY", "PF_KEY_V2 socket");
         fd = socket(PF_KEY, SOCK_RAW | SOCK_CLOEXEC, PF_KEY_V2);
         if (fd < 0) {
-                /* EAFNOSUPPORT: af_key is not in this kernel. */
+                /* EAFNOSUPPORT: af_key is not in this kernel; the host may say why. */
                 c->outcome = CHECK_REFUSED;
                 c->err = errno;
+                if (c->err == EAFNOSUPPORT)
+                        trial_explain_module(c, "af_key");
                 return 0;
         }
         c->outcome = CHECK_ACCEPTED;

@@ -693,19 +693,17 @@ int datapath_check(Datapath *dp, const DpFlow *flow, const DpExpect *e, Check *c
                         errno_name(t.lost_err) ?: "error");
         else if (!t.delivered)
                 MISSING("%spayload not delivered", len ? "; " : "");
-        /* Clear IPv4 where IPsec was configured: a host setting the namespaces inherited may be why. */
-        if (len && protect && flow->family->family == AF_INET) {
-                char setting[64];
-
-                c->cause = host_cause_ipv4_bypass("", setting, sizeof(setting));
-                if (c->cause != HOST_CAUSE_UNKNOWN)
-                        MISSING("; %s", setting);
-        }
 #undef MISSING
 
         if (len) {
+                char setting[64];
+
                 c->outcome = CHECK_ALTERED;
                 STRSCPY(c->note, missing);
+                /* Clear IPv4 where IPsec was configured: a host setting the namespaces inherited may be why. */
+                if (protect && flow->family->family == AF_INET &&
+                    (c->cause = host_cause_ipv4_bypass("", setting, sizeof(setting))) != HOST_CAUSE_UNKNOWN)
+                        snprintf(c->note, sizeof(c->note), "%s: %s", setting, missing);
         } else
                 c->outcome = CHECK_ACCEPTED;
         return 0;

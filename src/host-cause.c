@@ -20,6 +20,8 @@ static const char *const remedies[_HOST_CAUSE_MAX] = {
                                     "to 0: with 1, IPv4 packets bypass IPsec policy on output.",
         [HOST_CAUSE_DISABLE_POLICY] = "Set net.ipv4.conf.all.disable_policy and net.ipv4.conf.default.disable_policy "
                                       "to 0: with 1, inbound IPv4 packets are not checked against IPsec policy.",
+        [HOST_CAUSE_LSM] = "A security module's policy (SELinux, AppArmor, ...) refused the XFRM request: allow it "
+                           "for the key manager's domain, or audit from an unconfined one.",
         [HOST_CAUSE_INSTALL] = "Remove the install line for the module from modprobe.d: it replaces loading the "
                                  "module with another command.",
 };
@@ -210,4 +212,15 @@ HostCause host_cause_ipv4_bypass(const char *root, char *ret, size_t size) {
                         }
                 }
         return HOST_CAUSE_UNKNOWN;
+}
+
+HostCause host_cause_lsm(const char *root, char *ret, size_t size) {
+        char path[4096], lsm[200];
+
+        snprintf(path, sizeof(path), "%s/sys/kernel/security/lsm", root);
+        if (read_line_file(path, lsm, sizeof(lsm)) == 0 && lsm[0])
+                snprintf(ret, size, "refused by a security module (active: %s)", lsm);
+        else
+                snprintf(ret, size, "refused by a security module");
+        return HOST_CAUSE_LSM;
 }

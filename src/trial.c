@@ -231,6 +231,8 @@ int trial_record_answer(Check *c, int r, const XfrmAnswer *ans, const char *stag
         c->outcome = CHECK_REFUSED;
         c->err = ans->err;
         STRSCPY(c->extack, ans->extack);
+        if (c->err == EACCES)
+                c->cause = host_cause_lsm("", c->note, sizeof(c->note));
         return 0;
 }
 

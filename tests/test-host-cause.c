@@ -120,6 +120,16 @@ static void test_ipv4_bypass(void **state) {
         assert_non_null(host_cause_remedy(HOST_CAUSE_DISABLE_XFRM));
 }
 
+static void test_lsm(void **state) {
+        char why[128];
+
+        assert_int_equal(host_cause_lsm(root, why, sizeof(why)), HOST_CAUSE_LSM);
+        assert_string_equal(why, "refused by a security module");
+        put("sys/kernel/security/lsm", "lockdown,capability,selinux");
+        assert_int_equal(host_cause_lsm(root, why, sizeof(why)), HOST_CAUSE_LSM);
+        assert_string_equal(why, "refused by a security module (active: lockdown,capability,selinux)");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_loaded_or_builtin_explain_nothing),
@@ -128,6 +138,7 @@ int main(void) {
                 cmocka_unit_test(test_modules_disabled_first),
                 cmocka_unit_test(test_no_modprobe),
                 cmocka_unit_test(test_ipv4_bypass),
+                cmocka_unit_test(test_lsm),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

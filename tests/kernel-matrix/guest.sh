@@ -20,20 +20,38 @@ oracle() {
         fi
 }
 
+# ESP as the audit judges it: with whichever suite the kernel has (AES-CBC with
+# HMAC-SHA2-256, else AES-GCM), so that a missing crypto template is not
+# taken for a missing transform.
+AEAD="aead rfc4106(gcm(aes)) 0x00112233445566778899aabbccddeeff01020304 128"
+oracle_esp() {
+        name=$1
+        shift
+        if unshare -n "$IP" "$@" $ENC $AUTH >/dev/null 2>&1; then
+                echo "oracle $name ok"
+        else
+                oracle "$name" "$@" $AEAD
+        fi
+}
+
 echo "release $(uname -r)"
 "$AUDIT" --json >/tmp/report.json 2>/tmp/audit.err
 echo "audit-exit $?"
-oracle esp4 xfrm state add $V4 proto esp spi 0x100 mode transport $ENC $AUTH
-oracle esp6 xfrm state add $V6 proto esp spi 0x100 mode transport $ENC $AUTH
+oracle_esp esp4 xfrm state add $V4 proto esp spi 0x100 mode transport
+oracle_esp esp6 xfrm state add $V6 proto esp spi 0x100 mode transport
+oracle cbc4 xfrm state add $V4 proto esp spi 0x100 mode transport $ENC $AUTH
+oracle cbc6 xfrm state add $V6 proto esp spi 0x100 mode transport $ENC $AUTH
+oracle gcm4 xfrm state add $V4 proto esp spi 0x100 mode transport $AEAD
+oracle gcm6 xfrm state add $V6 proto esp spi 0x100 mode transport $AEAD
 oracle ah4 xfrm state add $V4 proto ah spi 0x100 mode transport $AUTH
 oracle ah6 xfrm state add $V6 proto ah spi 0x100 mode transport $AUTH
 oracle comp4 xfrm state add $V4 proto comp spi 0x100 mode transport comp deflate
 oracle comp6 xfrm state add $V6 proto comp spi 0x100 mode transport comp deflate
-oracle tunnel4 xfrm state add $V4 proto esp spi 0x100 mode tunnel $ENC $AUTH
-oracle beet4 xfrm state add $V4 proto esp spi 0x100 mode beet $ENC $AUTH
-oracle natt4 xfrm state add $V4 proto esp spi 0x100 mode tunnel $ENC $AUTH encap espinudp 4500 4500 0.0.0.0
-oracle mcast4 xfrm state add src 192.0.2.1 dst 239.1.1.1 proto esp spi 0x100 mode transport $ENC $AUTH
-oracle esn4 xfrm state add $V4 proto esp spi 0x100 mode transport $ENC $AUTH replay-window 32 flag esn
+oracle_esp tunnel4 xfrm state add $V4 proto esp spi 0x100 mode tunnel
+oracle_esp beet4 xfrm state add $V4 proto esp spi 0x100 mode beet
+oracle_esp natt4 xfrm state add $V4 proto esp spi 0x100 mode tunnel encap espinudp 4500 4500 0.0.0.0
+oracle_esp mcast4 xfrm state add src 192.0.2.1 dst 239.1.1.1 proto esp spi 0x100 mode transport
+oracle_esp esn4 xfrm state add $V4 proto esp spi 0x100 mode transport replay-window 32 flag esn
 oracle ports4 xfrm policy add src 192.0.2.1/32 dst 192.0.2.2/32 proto 6 dport 179 dir out tmpl proto esp mode transport
 oracle nested4 xfrm policy add $V4 dir out tmpl proto esp mode transport tmpl src 198.51.100.1 dst 198.51.100.2 proto esp mode tunnel
 oracle xfrmi link add ipsec7 type xfrm dev lo if_id 7
