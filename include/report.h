@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "audit.h"
+#include "catalogue.h"
 
 #define REPORT_SCHEMA "ipsec-audit/report/v1"
 
@@ -24,6 +25,12 @@ int report_json_capability(const Probe *p, const CapResult *r, json_object **ret
 int report_json_inventory(const Inventory *inv, json_object **ret);
 void report_text_inventory(const Inventory *inv, FILE *f);
 void report_inventory_from_json(json_object *o, Inventory *inv);
+
+/* A catalogue entry's remedy: as an object (text, impact, kernel_config, modules), and as indented text. */
+int report_json_remedy(const CatalogueEntry *e, json_object **ret);
+void report_text_remedy(FILE *f, const char *indent, const CatalogueEntry *e);
+/* Word-wraps text at the report's width, every line indented. */
+void report_text_wrapped(FILE *f, const char *indent, const char *text);
 
 /* The human report: RFC sections in order, a line per capability, remedies, Section 4. */
 int report_text(const Audit *a, FILE *f, bool colour);

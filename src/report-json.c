@@ -77,7 +77,7 @@ static int detail_json(const Detail *d, json_object **ret) {
         return 0;
 }
 
-static int remedy_json(const CatalogueEntry *e, json_object **ret) {
+int report_json_remedy(const CatalogueEntry *e, json_object **ret) {
         _cleanup_(json_object_putp) json_object *o = json_object_new_object();
         int r;
 
@@ -127,7 +127,7 @@ int report_json_capability(const Probe *p, const CapResult *res, json_object **r
 
         if (e && res->verdict != VERDICT_AVAILABLE) {
                 json_object *remedy = NULL;
-                if ((r = remedy_json(e, &remedy)) < 0 || (r = json_add(o, "remedy", remedy)) < 0)
+                if ((r = report_json_remedy(e, &remedy)) < 0 || (r = json_add(o, "remedy", remedy)) < 0)
                         return r;
         }
         *ret = TAKE_PTR(o);
