@@ -180,14 +180,16 @@ static int add_copy(json_object *o, const char *key, json_object *from) {
         return json_add(o, key, json_object_get(v));
 }
 
-static int add_met(json_object *o, ProfileOutcome met) {
-        return json_add(o, "met", met == PROFILE_UNDECIDED ? json_object_new_null()
-                                                           : json_object_new_boolean(met == PROFILE_SATISFIED));
-}
-
 /* json-c's NULL is a valid "null" value, so json_add's NULL-means-ENOMEM check cannot apply to it. */
 static int add_null(json_object *o, const char *key) {
         return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
+}
+
+/* met: true, false, or null when it could not be judged. */
+static int add_met(json_object *o, ProfileOutcome met) {
+        if (met == PROFILE_UNDECIDED)
+                return add_null(o, "met");
+        return json_add(o, "met", json_object_new_boolean(met == PROFILE_SATISFIED));
 }
 
 static int eval_single(json_object *req, json_object *report, ProfileOutcome *ret_met, json_object **ret) {

@@ -442,13 +442,10 @@ int profile_parse(const char *text, size_t len, const char *path, Profile **ret,
         if (jerr == json_tokener_continue || (!root && jerr == json_tokener_success))
                 return syntax_error(text, len, err, "unexpected end of file");
         if (jerr != json_tokener_success)
-                return syntax_error(text, end > 0 ? end - 1 : 0, err,
+                return syntax_error(text, end, err,
                                     jerr == json_tokener_error_depth
                                             ? "nested deeper than a profile can be"
                                             : json_tokener_error_desc(jerr));
-        for (size_t i = end; i < len; i++)
-                if (!strchr(" \t\r\n", text[i]))
-                        return syntax_error(text, i, err, "trailing content after the profile");
         if ((r = check_profile(root, err)) < 0)
                 return r;
 
