@@ -116,6 +116,7 @@ while read -r cfg omit append; do
         #   available-groups ID GROUPS    its variants with every check accepted
         #   level ID LEVEL                how the verdict was reached
         #   loads MODULE / not-loads MODULE   modules_loaded_by_audit
+        #   profile NAME OUTCOME          ipsec-audit check --profile NAME on this report
         while read -r key want regex; do
                 case $key in '' | '#'*) continue ;; esac
                 case $key in
@@ -136,6 +137,11 @@ while read -r cfg omit append; do
                         got=$(jq -r --arg id "$want" '.capabilities[] | select(.id == $id) | .details.checks
                                 | group_by(.group) | map(select(all(.outcome == "accepted")) | .[0].group) | sort | join(",")' "$report")
                         is "$cfg: $want available variants" "$got" "$regex"
+                        ;;
+                profile)
+                        got=$(IPSEC_AUDIT_PROFILE_PATH="$here/../../profiles" "$IPSEC_AUDIT" check --profile "$want" \
+                                --report "$report" --json | jq -r .outcome)
+                        is "$cfg: profile $want" "$got" "$regex"
                         ;;
                 not-loads)
                         got=$(jq -r --arg m "$want" '[.modules_loaded_by_audit[] | select(. == $m)] | length' "$report")
