@@ -139,6 +139,11 @@ check_run help --help
 is "check --help exits 0" "$(rc help)" 0
 check "check --help documents exit status 3" grep -q "^  3  cannot decide" "$work/help.out"
 
+# The complete example of ipsec-audit-profile(5) is a valid profile that the full kernel satisfies.
+sed -n '/^\.SH EXAMPLE$/,/^\.fi$/p' "$srcdir/man/ipsec-audit-profile.5" | sed -n '/^{$/,/^}$/p' >"$work/example.json"
+check_run example --profile "$work/example.json" --report "$full" --json
+is "the man page's example profile is satisfied on the full kernel" "$(rc example) $(jqr example .outcome)" "0 satisfied"
+
 # The fuzz driver survives the built-in profiles and every malformed file above.
 fuzz=${ABS_TOP_BUILDDIR:-$(dirname "$IPSEC_AUDIT")}/tests/fuzz-profile
 if [ -x "$fuzz" ]; then
