@@ -42,4 +42,7 @@ int report_text(const Audit *a, FILE *f, bool colour);
  * document that is not a report. Free with report_loaded_free().
  */
 int report_from_json(json_object *root, const Probe *const *table, Audit **ret);
+
+/* The capability object of a JSON report with this id; NULL when it has none. */
+json_object *report_json_find(json_object *report, const char *id);
 void report_loaded_free(Audit *a);

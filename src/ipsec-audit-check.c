@@ -72,7 +72,7 @@ static int parse_check_args(int argc, char **argv, CheckArgs *args) {
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        int c;
+        int c, r;
 
         while ((c = getopt_long(argc, argv, "p:r:jh", options, NULL)) >= 0) {
                 switch (c) {
@@ -87,9 +87,8 @@ static int parse_check_args(int argc, char **argv, CheckArgs *args) {
                         args->report = optarg;
                         break;
                 case ARG_BUS:
-                        if (optarg && !*optarg)
-                                return usage_error("empty --bus");
-                        args->bus = optarg ?: "system";
+                        if ((r = parse_bus(optarg, &args->bus)) < 0)
+                                return r;
                         break;
                 case 'j':
                         args->json = true;

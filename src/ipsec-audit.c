@@ -142,9 +142,8 @@ static int parse_args(int argc, char **argv, Args *args) {
                         break;
                 }
                 case ARG_BUS:
-                        if (optarg && !*optarg)
-                                return usage_error("empty --bus");
-                        args->bus = optarg ?: "system";
+                        if ((r = parse_bus(optarg, &args->bus)) < 0)
+                                return r;
                         break;
                 case 'q':
                         args->quiet = true;

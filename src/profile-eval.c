@@ -30,18 +30,6 @@ static ProfileOutcome worse(ProfileOutcome a, ProfileOutcome b) {
         return a == PROFILE_UNDECIDED || b == PROFILE_UNDECIDED ? PROFILE_UNDECIDED : PROFILE_SATISFIED;
 }
 
-static json_object *find_capability(json_object *report, const char *id) {
-        json_object *caps = json_get(report, "capabilities", json_type_array);
-
-        for (size_t i = 0; caps && i < json_object_array_length(caps); i++) {
-                json_object *cap = json_object_array_get_idx(caps, i);
-                const char *cid = json_str(cap, "id");
-                if (cid && strcmp(cid, id) == 0)
-                        return cap;
-        }
-        return NULL;
-}
-
 /* words at the start of group, ending there or at a space ("AH" is not "AH in ESP"'s only word). */
 static bool starts_with_words(const char *group, const char *words) {
         size_t n = strlen(words);
@@ -195,7 +183,7 @@ static int add_met(json_object *o, ProfileOutcome met) {
 static int eval_single(json_object *req, json_object *report, ProfileOutcome *ret_met, json_object **ret) {
         _cleanup_(json_object_putp) json_object *o = json_object_new_object();
         const char *id = json_str(req, "capability"), *verdict_s = json_str(req, "verdict");
-        json_object *cap = find_capability(report, id), *variant = json_get(req, "variant", json_type_object);
+        json_object *cap = report_json_find(report, id), *variant = json_get(req, "variant", json_type_object);
         json_object *algorithms = json_get(variant, "algorithms", json_type_array);
         Verdict need = VERDICT_AVAILABLE, got = VERDICT_UNKNOWN;
         ProfileOutcome met;

@@ -147,7 +147,7 @@ check "gdbus CheckProfile(ospfv3) returns (b, result)" grep -Eq "^\((true|false)
         "$work/gdbus-profile.out"
 for bad in "no-such-profile:Unknown profile 'no-such-profile'" \
         "../../etc/passwd:Invalid profile name '../../etc/passwd'" \
-        "broken:Malformed profile: $work/profiles/broken.json:2:20:"; do
+        "broken:Malformed profile: $work/profiles/broken.json:2:21: unexpected character"; do
         gdbus call --address "$addr" --dest "$NAME" --object-path "$OPATH" --method "$IFACE.CheckProfile" "${bad%%:*}" \
                 >"$work/badprofile.out" 2>&1
         check "CheckProfile(${bad%%:*}) is InvalidArgs: ${bad#*:}" \

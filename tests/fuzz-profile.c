@@ -5,8 +5,8 @@
  *   clang -fsanitize=fuzzer,address -DFUZZ_LIBFUZZER -include config.h -Iinclude -Isrc \
  *         -DPROFILE_LOCAL_DIR='""' -DPROFILE_DATA_DIR='""' tests/fuzz-profile.c \
  *         src/profile*.c src/report-*.c src/json-util.c src/catalogue.c src/util.c ... -ljson-c
- * Without it, a standalone driver: fuzz-profile FILE... parses each file
- * (run it under valgrind or ASan over a corpus such as profiles/).
+ * Without it, linked with tests/fuzz-driver.c: fuzz-profile FILE... parses
+ * each file (run it under valgrind or ASan over a corpus such as profiles/).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -50,24 +50,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
 }
 
-#ifndef FUZZ_LIBFUZZER
-int main(int argc, char **argv) {
-        static uint8_t buf[PROFILE_MAX_BYTES + 1];
-        int failed = 0;
-
-        for (int i = 1; i < argc; i++) {
-                FILE *f = fopen(argv[i], "rbe");
-                size_t n;
-
-                if (!f) {
-                        perror(argv[i]);
-                        failed = 1;
-                        continue;
-                }
-                n = fread(buf, 1, sizeof(buf), f);
-                fclose(f);
-                LLVMFuzzerTestOneInput(buf, n);
-        }
-        return failed;
-}
-#endif

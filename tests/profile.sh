@@ -40,7 +40,7 @@ for report in "$srcdir"/tests/fixtures/reports/*.json; do
                 is "$cfg: $name text says the same" "$(grep '^Result: ' "$work/$cfg-$name-text.out")" \
                         "Result: $(echo "$want" | tr _ ' ')"
         done <"$expect"
-        is "$cfg: expect/$cfg names every built-in profile" "$(echo $seen | tr ' ' '\n' | sort | xargs)" "$builtins"
+        is "$cfg: expect/$cfg names every built-in profile" "$(echo "$seen" | xargs -n1 | sort | xargs)" "$builtins"
 done
 check "the fixtures cover the kernel matrix's configurations" [ "$n_fixtures" -ge 4 ]
 
