@@ -17,7 +17,6 @@
 #include "auditd.h"
 #include "macro.h"
 #include "report.h"
-#include "report.h"
 
 static const char *obj_str(json_object *o, const char *key) {
         json_object *v;
