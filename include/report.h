@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "audit.h"
+#include "catalogue.h"
 
 #define REPORT_SCHEMA "ipsec-audit/report/v1"
 
@@ -25,6 +26,12 @@ int report_json_inventory(const Inventory *inv, json_object **ret);
 void report_text_inventory(const Inventory *inv, FILE *f);
 void report_inventory_from_json(json_object *o, Inventory *inv);
 
+/* A remedy (remedy_for()): as an object (text, impact, kernel_config, modules), and as indented text. */
+int report_json_remedy(const Remedy *m, json_object **ret);
+void report_text_remedy(FILE *f, const char *indent, const Remedy *m);
+/* Word-wraps text at the report's width, every line indented. */
+void report_text_wrapped(FILE *f, const char *indent, const char *text);
+
 /* The human report: RFC sections in order, a line per capability, remedies, Section 4. */
 int report_text(const Audit *a, FILE *f, bool colour);
 
@@ -35,4 +42,7 @@ int report_text(const Audit *a, FILE *f, bool colour);
  * document that is not a report. Free with report_loaded_free().
  */
 int report_from_json(json_object *root, const Probe *const *table, Audit **ret);
+
+/* The capability object of a JSON report with this id; NULL when it has none. */
+json_object *report_json_find(json_object *report, const char *id);
 void report_loaded_free(Audit *a);

@@ -7,6 +7,8 @@
 #include "auditd.h"
 #include "config.h"
 #include "macro.h"
+#include "profile.h"
+#include "report.h"
 
 static const char *cap_str(json_object *cap, const char *key) {
         json_object *v;
@@ -54,6 +56,50 @@ static int reply_capability(Context *c, sd_bus_message *m) {
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/*
+ * Only names, never paths: the daemon reads profiles from its own search path,
+ * not whatever file a caller names. InvalidArgs for a name it cannot use.
+ */
+static int load_named_profile(const char *name, Profile **ret, sd_bus_error *error) {
+        ProfileError err;
+        char line[1024];
+        int r;
+
+        if (!profile_name_valid(name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid profile name '%s' (letters, digits, '.', '_', '-')", name);
+        r = profile_load(name, ret, &err);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown profile '%s'", name);
+        if (r == -EINVAL) {
+                profile_error_format(&err, line, sizeof(line));
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Malformed profile: %s", line);
+        }
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Cannot read profile '%s': %m", name);
+        return 0;
+}
+
+static int reply_check_profile(Context *c, sd_bus_message *m) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(profile_freep) Profile *p = NULL;
+        _cleanup_(json_object_putp) json_object *result = NULL;
+        ProfileOutcome outcome;
+        const char *name, *text;
+        int r;
+
+        if ((r = sd_bus_message_rewind(m, true)) < 0 || (r = sd_bus_message_read(m, "s", &name)) < 0)
+                return r;
+        /* Read again: the file may have changed while the call waited for the first audit. */
+        if (load_named_profile(name, &p, &error) < 0)
+                return sd_bus_reply_method_error(m, &error);
+        if ((r = profile_evaluate(p, c->report, &outcome, &result)) < 0)
+                return r;
+        if (!(text = json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)))
+                return -ENOMEM;
+        return sd_bus_reply_method_return(m, "bs", outcome == PROFILE_SATISFIED, text);
+}
+
 /* Answers a call from the cache: directly, or once the audit it waited for has finished. */
 int bus_reply_from_cache(Context *c, sd_bus_message *m) {
         const char *member = sd_bus_message_get_member(m);
@@ -65,6 +111,8 @@ int bus_reply_from_cache(Context *c, sd_bus_message *m) {
                 r = reply_capabilities(c, m);
         else if (strcmp(member, "GetCapability") == 0)
                 r = reply_capability(c, m);
+        else if (strcmp(member, "CheckProfile") == 0)
+                r = reply_check_profile(c, m);
         else
                 r = sd_bus_reply_method_return(m, "s", c->report_text);
         if (r < 0)
@@ -105,6 +153,17 @@ static int method_get_capability(sd_bus_message *m, void *userdata, sd_bus_error
         if (c->report_text && !cache_capability(c, id))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown capability '%s'", id);
         return reply_or_wait(c, m, error);
+}
+
+/* A bad name is refused at once; a good one is evaluated on the cached report. */
+static int method_check_profile(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(profile_freep) Profile *p = NULL;
+        const char *name;
+        int r;
+
+        if ((r = sd_bus_message_read(m, "s", &name)) < 0 || (r = load_named_profile(name, &p, error)) < 0)
+                return r;
+        return reply_or_wait(userdata, m, error);
 }
 
 /* uid 0 or CAP_NET_ADMIN, from the sender's credentials as the bus reports them. */
@@ -188,6 +247,8 @@ static const sd_bus_vtable auditor_vtable[] = {
                                 method_get_capabilities, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetCapability", SD_BUS_ARGS("s", id), SD_BUS_RESULT("(sssss)", capability),
                                 method_get_capability, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CheckProfile", SD_BUS_ARGS("s", name), SD_BUS_RESULT("b", satisfied, "s", result_json),
+                                method_check_profile, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Refresh", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", report), method_refresh,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
 

@@ -117,15 +117,7 @@ json_object *cache_capabilities(const Context *c) {
 }
 
 json_object *cache_capability(const Context *c, const char *id) {
-        json_object *caps = cache_capabilities(c);
-
-        for (size_t i = 0; caps && i < json_object_array_length(caps); i++) {
-                json_object *cap = json_object_array_get_idx(caps, i);
-                const char *cid = obj_str(cap, "id");
-                if (cid && strcmp(cid, id) == 0)
-                        return cap;
-        }
-        return NULL;
+        return report_json_find(c->report, id);
 }
 
 bool cache_report_lists_module(const Context *c, const char *module) {

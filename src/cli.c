@@ -28,3 +28,10 @@ int parse_seconds(const char *name, const char *s, unsigned long min, unsigned l
         *ret = v;
         return 0;
 }
+
+int parse_bus(const char *arg, const char **ret) {
+        if (arg && !*arg)
+                return usage_error("empty --bus");
+        *ret = arg ?: "system";
+        return 0;
+}

@@ -8,3 +8,6 @@ int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Parses --NAME=SECONDS within [min, max]; a usage error otherwise. */
 int parse_seconds(const char *name, const char *s, unsigned long min, unsigned long max, unsigned long *ret);
+
+/* --bus[=BUS] of ipsec-audit: "system" without a value; a usage error for an empty one. */
+int parse_bus(const char *arg, const char **ret);

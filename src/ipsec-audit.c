@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "ipsec-audit.h"
 #include "config.h"
 #include "macro.h"
 #include "report.h"
@@ -38,6 +39,8 @@ typedef struct Args {
 
 static void help(void) {
         printf("Usage: %s [OPTION]...\n"
+               "       %s check --profile=NAME|FILE [--report=FILE | --bus[=BUS]] [--json]\n"
+               "       %s check --list-profiles\n"
                "Measure which IPsec capabilities this host's kernel really has, by the\n"
                "sections of RFC 5406, and print the availability report.\n"
                "\n"
@@ -68,7 +71,10 @@ static void help(void) {
                "  2  invalid command line\n"
                "  3  the audit completed but some capabilities are unknown (no privilege\n"
                "     to create a network namespace, --passive, or unexpected kernel answers)\n"
-               "  4  the report could not be written\n",
+               "  4  the report could not be written\n"
+               "\n"
+               "'%s check --help' describes the check subcommand and its exit status.\n",
+               program_invocation_short_name, program_invocation_short_name, program_invocation_short_name,
                program_invocation_short_name);
 }
 
@@ -136,9 +142,8 @@ static int parse_args(int argc, char **argv, Args *args) {
                         break;
                 }
                 case ARG_BUS:
-                        if (optarg && !*optarg)
-                                return usage_error("empty --bus");
-                        args->bus = optarg ?: "system";
+                        if ((r = parse_bus(optarg, &args->bus)) < 0)
+                                return r;
                         break;
                 case 'q':
                         args->quiet = true;
@@ -248,12 +253,12 @@ static int bus_open(const char *address, sd_bus **ret) {
         return 0;
 }
 
-/* ipsec-auditd's cached report (GetReport), rebuilt as an Audit for the one renderer. */
-static int bus_report(const char *address, Audit **ret) {
+/* ipsec-auditd's cached report (GetReport), as the JSON tree it sent. */
+int bus_report_json(const char *address, json_object **ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(json_object_putp) json_object *root = NULL;
+        json_object *root;
         const char *text;
         int r;
 
@@ -271,8 +276,22 @@ static int bus_report(const char *address, Audit **ret) {
                         error.message ?: strerror(-r));
                 return r;
         }
-        root = json_tokener_parse(text);
-        r = root ? report_from_json(root, probe_table, ret) : -EBADMSG;
+        if (!(root = json_tokener_parse(text))) {
+                fprintf(stderr, "%s: ipsec-auditd sent something that is not JSON\n", program_invocation_short_name);
+                return -EBADMSG;
+        }
+        *ret = root;
+        return 0;
+}
+
+/* The daemon's report, rebuilt as an Audit for the one renderer. */
+static int bus_report(const char *address, Audit **ret) {
+        _cleanup_(json_object_putp) json_object *root = NULL;
+        int r;
+
+        if ((r = bus_report_json(address, &root)) < 0)
+                return r;
+        r = report_from_json(root, probe_table, ret);
         if (r < 0)
                 fprintf(stderr, "%s: ipsec-auditd sent something that is not a report: %s\n",
                         program_invocation_short_name, strerror(-r));
@@ -286,6 +305,8 @@ int main(int argc, char **argv) {
         size_t unknown;
         int r;
 
+        if (argc > 1 && strcmp(argv[1], "check") == 0)
+                return check_main(argc - 1, argv + 1);
         r = parse_args(argc, argv, &args);
         if (r <= 0)
                 return r < 0 ? EXIT_USAGE : EXIT_COMPLETE;

@@ -78,7 +78,7 @@ static int detail_json(const Detail *d, json_object **ret) {
         return 0;
 }
 
-static int remedy_json(const Remedy *m, json_object **ret) {
+int report_json_remedy(const Remedy *m, json_object **ret) {
         _cleanup_(json_object_putp) json_object *o = json_object_new_object();
         int r;
 
@@ -129,7 +129,7 @@ int report_json_capability(const Probe *p, const CapResult *res, json_object **r
 
         if (res->verdict != VERDICT_AVAILABLE && remedy_for(p->id, res, &m) >= 0) {
                 json_object *remedy = NULL;
-                if ((r = remedy_json(&m, &remedy)) < 0 || (r = json_add(o, "remedy", remedy)) < 0)
+                if ((r = report_json_remedy(&m, &remedy)) < 0 || (r = json_add(o, "remedy", remedy)) < 0)
                         return r;
         }
         *ret = TAKE_PTR(o);

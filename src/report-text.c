@@ -60,7 +60,7 @@ static bool in_section(const Probe *p, const char *number) {
 }
 
 /* Word-wraps text at WIDTH, every line indented. */
-static void print_wrapped(FILE *f, const char *indent, const char *text) {
+void report_text_wrapped(FILE *f, const char *indent, const char *text) {
         size_t col = 0, ind = strlen(indent);
 
         while (*text) {
@@ -86,7 +86,7 @@ static void print_wrapped(FILE *f, const char *indent, const char *text) {
                 fputc('\n', f);
 }
 
-static void print_list(FILE *f, const char *label, const char *const *list) {
+static void print_list(FILE *f, const char *indent, const char *label, const char *const *list) {
         char line[512];
         size_t len = 0;
 
@@ -95,7 +95,16 @@ static void print_list(FILE *f, const char *label, const char *const *list) {
         strbuf_appendf(line, sizeof(line), &len, "%s", label);
         for (size_t i = 0; list[i]; i++)
                 strbuf_appendf(line, sizeof(line), &len, "%s %s", i ? "," : "", list[i]);
-        print_wrapped(f, "      ", line);
+        report_text_wrapped(f, indent, line);
+}
+
+void report_text_remedy(FILE *f, const char *indent, const Remedy *m) {
+        char remedy[sizeof(m->text) + 16];
+
+        snprintf(remedy, sizeof(remedy), "remedy: %s", m->text);
+        report_text_wrapped(f, indent, remedy);
+        print_list(f, indent, "kernel config:", m->kernel_config);
+        print_list(f, indent, "modules:", m->modules);
 }
 
 static void print_capability(FILE *f, const Probe *p, const CapResult *r, bool colour) {
@@ -103,11 +112,11 @@ static void print_capability(FILE *f, const Probe *p, const CapResult *r, bool c
 
         fprintf(f, "  %s%s%s %-22s %s%s%s (%s)\n", on(colour, r->verdict), styles[r->verdict].mark, off(colour),
                 p->id, on(colour, r->verdict), verdict_to_string(r->verdict), off(colour), level_to_string(r->level));
-        print_wrapped(f, "      ", r->evidence);
+        report_text_wrapped(f, "      ", r->evidence);
         for (unsigned i = 0; i < r->n_details; i++) {
                 char line[RESULT_DETAIL_VALUE + 40];
                 snprintf(line, sizeof(line), "%s: %s", r->details[i].key, r->details[i].value);
-                print_wrapped(f, "      ", line);
+                report_text_wrapped(f, "      ", line);
         }
         if (r->n_blocked_by > 0) {
                 fprintf(f, "      blocked by:");
@@ -115,13 +124,8 @@ static void print_capability(FILE *f, const Probe *p, const CapResult *r, bool c
                         fprintf(f, "%s %s", i ? "," : "", r->blocked_by[i]);
                 fputc('\n', f);
         }
-        if (r->verdict != VERDICT_AVAILABLE && remedy_for(p->id, r, &m) >= 0) {
-                char remedy[sizeof(m.text) + 16];
-                snprintf(remedy, sizeof(remedy), "remedy: %s", m.text);
-                print_wrapped(f, "      ", remedy);
-                print_list(f, "kernel config:", m.kernel_config);
-                print_list(f, "modules:", m.modules);
-        }
+        if (r->verdict != VERDICT_AVAILABLE && remedy_for(p->id, r, &m) >= 0)
+                report_text_remedy(f, "      ", &m);
 }
 
 static void print_section4(FILE *f, const Audit *a, bool colour) {
@@ -143,7 +147,7 @@ static void print_section4(FILE *f, const Audit *a, bool colour) {
                 fprintf(f, "  %s%s%s %-22s %s\n", on(colour, rows[i].v), styles[rows[i].v].mark, off(colour),
                         rows[i].label, verdict_to_string(rows[i].v));
         fputc('\n', f);
-        print_wrapped(f, "  ", s.summary);
+        report_text_wrapped(f, "  ", s.summary);
 }
 
 static void print_header(FILE *f, const Audit *a) {

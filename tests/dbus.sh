@@ -15,6 +15,10 @@ done
 [ "$(id -u)" -eq 0 ] || skip_all "needs root: Refresh is for uid 0, and a 'nobody' client needs setpriv"
 
 NAME=net.ipsecaudit.Auditor1
+# CheckProfile reads the profiles of this source tree, and one malformed profile of the test's own.
+mkdir -p "$work/profiles"
+printf '{ "schema": "ipsec-audit/profile/v1",\n  "requirements": [ }\n' >"$work/profiles/broken.json"
+export IPSEC_AUDIT_PROFILE_PATH="$ABS_TOP_SRCDIR/profiles:$work/profiles"
 OPATH=/net/ipsecaudit/Auditor1
 IFACE=net.ipsecaudit.Auditor1
 
@@ -128,16 +132,39 @@ is "an unknown id fails" $? 1
 check "an unknown id is InvalidArgs naming the id" \
         grep -q "org.freedesktop.DBus.Error.InvalidArgs: Unknown capability 'no.such'" "$work/badid.out"
 
+# --- CheckProfile: the CLI's answer, from the cached report ----------------------
+breport GetReport >"$work/report-now.json"
+bctl --json=short call "$NAME" "$OPATH" "$IFACE" CheckProfile s bgp >"$work/checkprofile.json"
+"$IPSEC_AUDIT" check --profile bgp --report "$work/report-now.json" --json >"$work/check-cli.json"
+is "busctl CheckProfile(bgp): satisfied is the CLI's on the same report" \
+        "$(jq -r '.data[0]' "$work/checkprofile.json")" "$(jq -r .satisfied "$work/check-cli.json")"
+is "busctl CheckProfile(bgp): every requirement as the CLI judged it" \
+        "$(jq -r '.data[1]' "$work/checkprofile.json" | jq -c '[.schema, .outcome, [.requirements[] | [.capability, .met, .why]]]')" \
+        "$(jq -c '[.schema, .outcome, [.requirements[] | [.capability, .met, .why]]]' "$work/check-cli.json")"
+gdbus call --address "$addr" --dest "$NAME" --object-path "$OPATH" --method "$IFACE.CheckProfile" ospfv3 \
+        >"$work/gdbus-profile.out" 2>&1
+check "gdbus CheckProfile(ospfv3) returns (b, result)" grep -Eq "^\((true|false), .*ipsec-audit/profile-result/v1" \
+        "$work/gdbus-profile.out"
+for bad in "no-such-profile:Unknown profile 'no-such-profile'" \
+        "../../etc/passwd:Invalid profile name '../../etc/passwd'" \
+        "broken:Malformed profile: $work/profiles/broken.json:2:21: unexpected character"; do
+        gdbus call --address "$addr" --dest "$NAME" --object-path "$OPATH" --method "$IFACE.CheckProfile" "${bad%%:*}" \
+                >"$work/badprofile.out" 2>&1
+        check "CheckProfile(${bad%%:*}) is InvalidArgs: ${bad#*:}" \
+                grep -qF "org.freedesktop.DBus.Error.InvalidArgs: ${bad#*:}" "$work/badprofile.out"
+done
+
 # --- introspection -------------------------------------------------------------
 bctl introspect "$NAME" "$OPATH" "$IFACE" >"$work/introspect.out"
-for member in .GetReport .GetCapabilities .GetCapability .Refresh .Version .KernelRelease .Section4Verdict \
+for member in .GetReport .GetCapabilities .GetCapability .CheckProfile .Refresh .Version .KernelRelease .Section4Verdict \
         .LastRefreshUSec .AuditDurationUSec .ReportChanged; do
         check "busctl introspect shows $member" grep -q "^$member " "$work/introspect.out"
 done
 check "busctl: Section4Verdict emits changes" grep -q "^.Section4Verdict .*emits-change" "$work/introspect.out"
 gdbus introspect --address "$addr" --dest "$NAME" --object-path "$OPATH" >"$work/gintrospect.out"
 for sig in "GetReport(out s report);" "GetCapabilities(out a(sssss) capabilities);" "GetCapability(in  s id," \
-        "out (sssss) capability);" "Refresh(out s report);" "ReportChanged(s section4_verdict);"; do
+        "out (sssss) capability);" "Refresh(out s report);" "ReportChanged(s section4_verdict);" \
+        "CheckProfile(in  s name," "out b satisfied," "out s result_json);"; do
         check "gdbus introspect shows $sig" grep -qF "$sig" "$work/gintrospect.out"
 done
 
@@ -417,6 +444,9 @@ if [ -n "$saddr" ]; then
         is "policy: nobody may call GetCapability" \
                 "$(as_nobody busctl --address="$saddr" --json=short call "$NAME" "$OPATH" "$IFACE" GetCapability s proto.esp | jq -r '.data[0][0]')" \
                 proto.esp
+        is "policy: nobody may call CheckProfile" \
+                "$(as_nobody busctl --address="$saddr" --json=short call "$NAME" "$OPATH" "$IFACE" CheckProfile s l2tp | jq -r '.data[1]' | jq -r .profile)" \
+                l2tp
         is "policy: nobody may read properties" \
                 "$(as_nobody busctl --address="$saddr" get-property "$NAME" "$OPATH" "$IFACE" Version)" \
                 "s \"$(jq -r .tool.version "$work/report.json")\""

@@ -3,8 +3,8 @@
  * Fuzz target for the PF_KEY parser. With clang:
  *   clang -fsanitize=fuzzer,address -DFUZZ_LIBFUZZER -include config.h -Iinclude \
  *         tests/fuzz-pfkey.c src/pfkey-parse.c src/util.c -o fuzz-pfkey
- * Without it, a standalone driver: fuzz-pfkey FILE... parses each file
- * (run it under valgrind or ASan over a corpus such as tests/fixtures).
+ * Without it, linked with tests/fuzz-driver.c: fuzz-pfkey FILE... parses each
+ * file (run it under valgrind or ASan over a corpus such as tests/fixtures).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -29,24 +29,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
 }
 
-#ifndef FUZZ_LIBFUZZER
-int main(int argc, char **argv) {
-        static uint8_t buf[1 << 16];
-        int failed = 0;
-
-        for (int i = 1; i < argc; i++) {
-                FILE *f = fopen(argv[i], "rbe");
-                size_t n;
-
-                if (!f) {
-                        perror(argv[i]);
-                        failed = 1;
-                        continue;
-                }
-                n = fread(buf, 1, sizeof(buf), f);
-                fclose(f);
-                LLVMFuzzerTestOneInput(buf, n);
-        }
-        return failed;
-}
-#endif

@@ -126,6 +126,7 @@ while read -r cfg omit append; do
         #   template-missing ID NAMES     crypto templates it names as missing
         #   remedy ID REGEX               its remedy text follows the cause
         #   loads MODULE / not-loads MODULE   modules_loaded_by_audit
+        #   profile NAME OUTCOME          ipsec-audit check --profile NAME on this report
         while read -r key want regex; do
                 case $key in '' | '#'*) continue ;; esac
                 case $key in
@@ -154,6 +155,11 @@ while read -r cfg omit append; do
                 remedy)
                         got=$(jq -r --arg id "$want" '.capabilities[] | select(.id == $id) | .remedy.text // ""' "$report")
                         check "$cfg: $want remedy mentions $regex (got: $got)" eval 'echo "$got" | grep -q -- "$regex"'
+                        ;;
+                profile)
+                        got=$(IPSEC_AUDIT_PROFILE_PATH="$here/../../profiles" "$IPSEC_AUDIT" check --profile "$want" \
+                                --report "$report" --json | jq -r .outcome)
+                        is "$cfg: profile $want" "$got" "$regex"
                         ;;
                 not-loads)
                         got=$(jq -r --arg m "$want" '[.modules_loaded_by_audit[] | select(. == $m)] | length' "$report")
