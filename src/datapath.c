@@ -288,6 +288,13 @@ int datapath_add_policy(Datapath *dp, DpSide side, const XfrmPolicy *p, Check *c
                       p->n_tmpl > 0 ? p->tmpl[0].proto : 0);
 }
 
+int datapath_del_policy(Datapath *dp, DpSide side, const XfrmPolicy *p) {
+        XfrmAnswer ans = {};
+        int r = xfrm_policy_del(dp->xfrm[side], p, &ans);
+
+        return r < 0 ? r : -ans.err;
+}
+
 int datapath_protect(Datapath *dp, const XfrmSa *sas, size_t n_sas, const XfrmPolicy *out, unsigned flags, Check *c) {
         bool both = !(flags & DP_ONE_WAY);
         XfrmPolicy back = reverse_policy(out), in_b = with_dir(*out, XFRM_POLICY_IN),
