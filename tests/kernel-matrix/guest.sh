@@ -1,8 +1,10 @@
 # Runs inside the guest (busybox sh, as root): the audit first (so that its
 # report lists the modules it loaded), then iproute2, each command in a fresh
-# network namespace, as the independent oracle. Output, on the data port: the
-# audit's exit status, "oracle NAME ok|refused MESSAGE" lines, then the
-# audit's stderr and JSON report between markers.
+# network namespace, as the independent oracle, then the audit twice more in
+# the same boot. Output, on the data port: the audit's exit status, "oracle
+# NAME ok|refused MESSAGE" lines, then the audit's stderr and JSON report
+# between markers, the two later reports, and the kernel log lines each audit
+# added ("--- dmesg TAG", raw: each line starts with its <priority>).
 IP=/opt/ia/bin/ip
 AUDIT=/opt/ia/bin/ipsec-audit
 ENC="enc cbc(aes) 0x00112233445566778899aabbccddeeff"
@@ -20,8 +22,19 @@ oracle() {
         fi
 }
 
+# audit TAG OUT ARGS...: one audit; the kernel log lines it added go to /tmp/dmesg.TAG.
+audit() {
+        tag=$1 out=$2
+        shift 2
+        dmesg -r >/tmp/dmesg.before
+        "$AUDIT" "$@" >"$out" 2>/tmp/audit.$tag.err
+        status=$?
+        dmesg -r | tail -n +$(($(wc -l </tmp/dmesg.before) + 1)) >/tmp/dmesg.$tag
+        return $status
+}
+
 echo "release $(uname -r)"
-"$AUDIT" --json >/tmp/report.json 2>/tmp/audit.err
+audit 1 /tmp/report.json --json
 echo "audit-exit $?"
 oracle esp4 xfrm state add $V4 proto esp spi 0x100 mode transport $ENC $AUTH
 oracle esp6 xfrm state add $V6 proto esp spi 0x100 mode transport $ENC $AUTH
@@ -39,8 +52,14 @@ oracle nested4 xfrm policy add $V4 dir out tmpl proto esp mode transport tmpl sr
 oracle xfrmi link add ipsec7 type xfrm dev lo if_id 7
 oracle vti link add vti7 type vti local 192.0.2.1 remote 192.0.2.2 key 7
 
+# Two more audits in the same boot: modules the first one loaded must not change a verdict.
+for n in 2 3; do
+        audit $n /tmp/report.$n.json --json
+        echo "audit-exit-$n $?"
+done
+
 echo "--- stderr"
-cat /tmp/audit.err
+cat /tmp/audit.1.err
 echo "--- report"
 cat /tmp/report.json
 echo "--- end"
@@ -60,7 +79,19 @@ echo "keyed-sas $keyed"
 echo "--- ip state"
 "$IP" xfrm state list
 echo "--- inventory json"
-"$AUDIT" --passive --json 2>/dev/null
+audit passive-json /tmp/inventory.json --passive --json
+cat /tmp/inventory.json
 echo "--- inventory text"
-"$AUDIT" --passive --color=never 2>&1
+audit passive-text /tmp/inventory.txt --passive --color=never
+cat /tmp/inventory.txt /tmp/audit.passive-text.err
 echo "--- inventory end"
+for n in 2 3; do
+        echo "--- report $n"
+        cat /tmp/report.$n.json
+        echo "--- end $n"
+done
+for tag in 1 2 3 passive-json passive-text; do
+        echo "--- dmesg $tag"
+        cat /tmp/dmesg.$tag
+done
+echo "--- dmesg end"
