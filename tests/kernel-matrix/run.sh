@@ -194,6 +194,10 @@ while read -r line; do
         #   available-groups ID GROUPS    its variants with every check accepted
         #   level ID LEVEL                how the verdict was reached
         #   loads MODULE / not-loads MODULE   modules_loaded_by_audit
+        #   rerun-detail ID KEY REGEX     a detail of ID in audits 2 and 3 of the boot
+        for n in 2 3; do
+                sed -n "/^--- report $n\$/,/^--- end $n\$/p" "$cfg_out.guest" | sed '1d;$d' >"$report.$n"
+        done
         while read -r key want regex; do
                 case $key in '' | '#'*) continue ;; esac
                 case $key in
@@ -214,6 +218,19 @@ while read -r line; do
                         got=$(jq -r --arg id "$want" '.capabilities[] | select(.id == $id) | .details.checks
                                 | group_by(.group) | map(select(all(.outcome == "accepted")) | .[0].group) | sort | join(",")' "$report")
                         is "$cfg: $want available variants" "$got" "$regex"
+                        ;;
+                rerun-detail)
+                        for n in 2 3; do
+                                got=$(jq -r --arg id "$want" --arg k "${regex%% *}" \
+                                        '.capabilities[] | select(.id == $id) | .details[$k] // [] | if type == "array" then join(", ") else . end' \
+                                        "$report.$n" 2>/dev/null)
+                                if echo "$got" | grep -Eq -- "${regex#* }"; then
+                                        ok 0 "$cfg: audit $n: $want detail ${regex%% *} matches /${regex#* }/"
+                                else
+                                        ok 1 "$cfg: audit $n: $want detail ${regex%% *} matches /${regex#* }/"
+                                        echo "#   got: '$got'"
+                                fi
+                        done
                         ;;
                 not-loads)
                         got=$(jq -r --arg m "$want" '[.modules_loaded_by_audit[] | select(. == $m)] | length' "$report")
@@ -265,7 +282,6 @@ while read -r line; do
 
         # The same boot, audited twice more: modules the first audit loaded change no verdict.
         for n in 2 3; do
-                sed -n "/^--- report $n\$/,/^--- end $n\$/p" "$cfg_out.guest" | sed '1d;$d' >"$report.$n"
                 is "$cfg: audit $n exit status" "$(sed -n "s/^audit-exit-$n //p" "$cfg_out.guest")" 0
                 want=$(verdicts_levels "$report") got=$(verdicts_levels "$report.$n")
                 if [ -n "$got" ] && [ "$got" = "$want" ]; then
