@@ -81,7 +81,7 @@ nested_esp() {
                 tmpl src 198.51.100.1 dst 198.51.100.2 proto esp mode tunnel reqid 0x101
         $IP netns exec na ping -c 1 -W 2 192.0.2.2 >/dev/null 2>&1
         n=$($IP -n nb -s xfrm state get $V4 proto esp spi 0x100 |
-                sed -n 's/^ *[0-9]*(bytes), \([0-9]*\)(packets).*/\1/p' | head -n 1)
+                sed -n 's/^[[:space:]]*[0-9]*(bytes), \([0-9]*\)(packets).*/\1/p' | head -n 1)
         if [ "${n:-0}" -gt 0 ]; then
                 echo "oracle $name ok"
         else

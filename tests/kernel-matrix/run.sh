@@ -4,8 +4,8 @@
 # the guest, and checks the report against ./expect/NAME and against what
 # iproute2 could and could not install in the same guest. The guest audits
 # three times in one boot: the later reports must repeat the first one's
-# verdicts and levels, and no audit may leave a warning, or a line naming
-# it, in the kernel log.
+# verdicts and levels, and no audit may leave an error, a warning splat or a
+# line naming it in the kernel log.
 #
 # Boots run $KERNEL_MATRIX_JOBS at a time (default 2) and are checked in the
 # order of ./configs once all have finished. KERNEL_MATRIX_ONLY="NAME ..."
