@@ -56,6 +56,9 @@ int datapath_protect(Datapath *dp, const XfrmSa *sas, size_t n_sas, const XfrmPo
 /* Installs one policy in one namespace only (a bypass policy, ...); same return convention. */
 int datapath_add_policy(Datapath *dp, DpSide side, const XfrmPolicy *p, Check *c);
 
+/* Removes a policy datapath_add_policy() installed, so that another may take its selector: 0 or -errno. */
+int datapath_del_policy(Datapath *dp, DpSide side, const XfrmPolicy *p);
+
 /* One message from A to B. */
 typedef struct DpFlow {
         const TrialFamily *family;

@@ -121,6 +121,8 @@ int xfrm_sa_add(XfrmNl *nl, const XfrmSa *sa, XfrmAnswer *ans);
 int xfrm_sa_get(XfrmNl *nl, const XfrmSa *key, XfrmSa *ret, XfrmAnswer *ans);
 int xfrm_policy_add(XfrmNl *nl, const XfrmPolicy *p, XfrmAnswer *ans);
 int xfrm_policy_get(XfrmNl *nl, const XfrmPolicy *key, XfrmPolicy *ret, XfrmAnswer *ans);
+/* Removes the policy with p's selector and direction. */
+int xfrm_policy_del(XfrmNl *nl, const XfrmPolicy *p, XfrmAnswer *ans);
 
 /* Read-only counters (XFRM_MSG_GETSADINFO / GETSPDINFO): the API probe's question. */
 int xfrm_sad_info(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans);

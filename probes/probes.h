@@ -82,6 +82,14 @@ int traffic_port_flows(CapResult *res, Datapath *dp, const TrialFamily *f, const
 int traffic_nested_flow(CapResult *res, Datapath *dp, const TrialFamily *f, const char *group, uint8_t outer,
                         uint8_t inner, uint32_t spi, uint16_t port);
 
+/*
+ * The same flow without an inbound policy for the inner packet between the two layers: *ret
+ * is true when the kernel then did not carry it (it checks nested packets against the SPD).
+ * Records no check: a fact for details, not a verdict.
+ */
+int traffic_nested_needs_policy(Datapath *dp, const TrialFamily *f, const char *group, uint8_t outer, uint8_t inner,
+                                uint32_t spi, uint16_t port, bool *ret);
+
 /* sa.multicast: UDP to the family's group through an ESP SA to the group, received by a member in B. */
 int traffic_multicast_flow(CapResult *res, Datapath *dp, const TrialFamily *f, const char *group, uint32_t spi,
                            uint16_t port);

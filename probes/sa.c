@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "probes.h"
 #include "trial.h"
@@ -46,6 +47,20 @@ static int try_bundle(const ProbeContext *ctx, CapResult *res, const TrialFamily
         return 0;
 }
 
+/*
+ * A variant carried only with an inbound policy for the inner packet between the two layers:
+ * what a loaded module changed (see traffic.c), so the details name the module when it is there.
+ */
+static int note_needs_policy(CapResult *res, const char *group) {
+        char item[64];
+        int r;
+
+        snprintf(item, sizeof(item), "%s%s", group,
+                 access("/sys/module/xfrm_interface", F_OK) == 0 ? " (xfrm_interface loaded)" : "");
+        r = result_append_detail(res, "inbound_policy_between_layers", item);
+        return r == -ENOBUFS ? 0 : r;
+}
+
 static int run_nested(const ProbeContext *ctx, CapResult *res) {
         static const struct {
                 uint8_t outer, inner;
@@ -73,6 +88,7 @@ static int run_nested(const ProbeContext *ctx, CapResult *res) {
                 for (size_t j = 0; j < ELEMENTSOF(layers); j++, spi += 0x10) {
                         const TrialFamily *f = &trial_families[i];
                         char group[32];
+                        bool needs = false;
                         int r;
 
                         snprintf(group, sizeof(group), "%s in %s %s", proto_name(layers[j].inner),
@@ -81,9 +97,14 @@ static int run_nested(const ProbeContext *ctx, CapResult *res) {
                                 continue;
                         if ((r = traffic_open(res, group, &dp)) <= 0)
                                 return r;
-                        r = traffic_nested_flow(res, dp, f, group, layers[j].outer, layers[j].inner, spi,
-                                                (uint16_t) (7100 + spi % 0x100));
-                        if (r < 0)
+                        /* First without the policy for the packet between the layers, while none selects it. */
+                        if ((r = traffic_nested_needs_policy(dp, f, group, layers[j].outer, layers[j].inner, spi + 8,
+                                                             (uint16_t) (7100 + (spi + 8) % 0x100), &needs)) < 0 ||
+                            (r = traffic_nested_flow(res, dp, f, group, layers[j].outer, layers[j].inner, spi,
+                                                     (uint16_t) (7100 + spi % 0x100))) < 0)
+                                return r;
+                        if (needs && res->checks[res->n_checks - 1].outcome == CHECK_ACCEPTED &&
+                            (r = note_needs_policy(res, group)) < 0)
                                 return r;
                 }
         return 0;

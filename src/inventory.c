@@ -439,9 +439,13 @@ int inventory_read(Inventory *inv) {
 #define REQ(t, rt, fl, fx, fn, tg) { .type = t, .reply_type = rt, .flags = fl, .fixed = fx, .count = fn, .target = tg }
                 REQ(XFRM_MSG_GETSADINFO, XFRM_MSG_NEWSADINFO, 0, sizeof(uint32_t), count_info_cb, &sadinfo),
                 REQ(XFRM_MSG_GETSPDINFO, XFRM_MSG_NEWSPDINFO, 0, sizeof(uint32_t), count_info_cb, &spdinfo),
-                REQ(XFRM_MSG_GETSA, XFRM_MSG_NEWSA, NLM_F_DUMP, sizeof(struct xfrm_usersa_info), count_sa_cb, &inv->sad),
-                REQ(XFRM_MSG_GETPOLICY, XFRM_MSG_NEWPOLICY, NLM_F_DUMP, sizeof(struct xfrm_userpolicy_info),
-                    count_policy_cb, &inv->spd),
+                /*
+                 * Dumps carry no fixed header, as iproute2's: the kernel's xfrm_dump_sa() parses the
+                 * payload from offset 0 as attributes (XFRMA_ADDRESS_FILTER, XFRMA_PROTO), so a
+                 * zeroed xfrm_usersa_info made it log "224 bytes leftover after parsing attributes".
+                 */
+                REQ(XFRM_MSG_GETSA, XFRM_MSG_NEWSA, NLM_F_DUMP, 0, count_sa_cb, &inv->sad),
+                REQ(XFRM_MSG_GETPOLICY, XFRM_MSG_NEWPOLICY, NLM_F_DUMP, 0, count_policy_cb, &inv->spd),
 #undef REQ
         };
         int *errs[] = { &inv->sad.info_err, &inv->spd.info_err, &inv->sad.err, &inv->spd.err };

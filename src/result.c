@@ -214,15 +214,47 @@ static void append_distinct(CapResult *r, size_t *len, const bool *cluster, size
 }
 
 /*
+ * Whether the variants of checks a and b (same answer) had that answer for the same list of
+ * checks: only then may one clause name them together, since a clause claims every check it
+ * names for every variant it names.
+ */
+static bool same_checks(const CapResult *r, const bool *skip, unsigned a, unsigned b) {
+        unsigned i = 0, j = 0;
+
+        for (;;) {
+                while (i < r->n_checks && (skip[i] || strcmp(r->checks[i].group, r->checks[a].group) != 0 ||
+                                           !same_answer(&r->checks[i], &r->checks[a])))
+                        i++;
+                while (j < r->n_checks && (skip[j] || strcmp(r->checks[j].group, r->checks[b].group) != 0 ||
+                                           !same_answer(&r->checks[j], &r->checks[a])))
+                        j++;
+                if (i == r->n_checks || j == r->n_checks)
+                        return i == j;
+                if (strcmp(r->checks[i].what, r->checks[j].what) != 0)
+                        return false;
+                i++, j++;
+        }
+}
+
+/*
  * One sentence: checks with the same answer form a clause naming what was
- * tried and in which variants; details.checks keeps the exact pairs.
+ * tried and in which variants; details.checks keeps the exact pairs. A
+ * variant is named once per outcome it had: the configuration checks it
+ * passed are told only when it passed them all (a bundle the kernel took
+ * beside an SA it refused is not a variant "accepted" and "refused"), and
+ * variants share a clause only when the same checks had that answer.
  */
 static void compose_evidence(CapResult *r) {
-        bool told[RESULT_MAX_CHECKS] = {};
+        bool told[RESULT_MAX_CHECKS] = {}, skip[RESULT_MAX_CHECKS] = {};
         bool first_clause = true;
         size_t len = 0;
 
         r->evidence[0] = '\0';
+        for (unsigned i = 0; i < r->n_checks; i++) {
+                const Check *c = &r->checks[i];
+                skip[i] = told[i] = !c->datapath && c->outcome == CHECK_ACCEPTED &&
+                                    group_verdict(r, c->group) != VERDICT_AVAILABLE;
+        }
         for (unsigned i = 0; i < r->n_checks; i++) {
                 const Check *c = &r->checks[i];
                 bool cluster[RESULT_MAX_CHECKS] = {};
@@ -230,7 +262,7 @@ static void compose_evidence(CapResult *r) {
                 if (told[i])
                         continue;
                 for (unsigned j = i; j < r->n_checks; j++)
-                        if (!told[j] && same_answer(c, &r->checks[j]))
+                        if (!told[j] && same_answer(c, &r->checks[j]) && same_checks(r, skip, i, j))
                                 cluster[j] = told[j] = true;
 
                 APPEND("%s%s%s ", first_clause ? "The kernel " : "; ",

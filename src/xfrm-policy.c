@@ -76,12 +76,13 @@ int xfrm_policy_build_new(void *buf, size_t size, const XfrmPolicy *p, struct nl
         return 0;
 }
 
-int xfrm_policy_build_get(void *buf, size_t size, const XfrmPolicy *p, struct nlmsghdr **ret) {
+/* GETPOLICY and DELPOLICY name a policy the same way: selector and direction. */
+static int build_by_id(void *buf, size_t size, uint16_t type, const XfrmPolicy *p, struct nlmsghdr **ret) {
         struct xfrm_userpolicy_id *id;
         struct nlmsghdr *nlh;
         int r;
 
-        r = xfrm_msg_start(buf, size, XFRM_MSG_GETPOLICY, 0, sizeof(*id), &nlh);
+        r = xfrm_msg_start(buf, size, type, 0, sizeof(*id), &nlh);
         if (r < 0)
                 return r;
         id = mnl_nlmsg_get_payload(nlh);
@@ -89,6 +90,10 @@ int xfrm_policy_build_get(void *buf, size_t size, const XfrmPolicy *p, struct nl
         id->dir = p->dir;
         *ret = nlh;
         return 0;
+}
+
+int xfrm_policy_build_get(void *buf, size_t size, const XfrmPolicy *p, struct nlmsghdr **ret) {
+        return build_by_id(buf, size, XFRM_MSG_GETPOLICY, p, ret);
 }
 
 static int policy_attr_cb(const struct nlattr *attr, void *data) {
@@ -189,6 +194,14 @@ int xfrm_policy_add(XfrmNl *nl, const XfrmPolicy *p, XfrmAnswer *ans) {
         uint8_t buf[XFRM_MSG_BUF];
         struct nlmsghdr *nlh;
         int r = xfrm_policy_build_new(buf, sizeof(buf), p, &nlh);
+
+        return r < 0 ? r : xfrm_nl_transact(nl, nlh, NULL, NULL, ans);
+}
+
+int xfrm_policy_del(XfrmNl *nl, const XfrmPolicy *p, XfrmAnswer *ans) {
+        uint8_t buf[XFRM_MSG_BUF];
+        struct nlmsghdr *nlh;
+        int r = build_by_id(buf, sizeof(buf), XFRM_MSG_DELPOLICY, p, &nlh);
 
         return r < 0 ? r : xfrm_nl_transact(nl, nlh, NULL, NULL, ans);
 }

@@ -212,4 +212,17 @@ else
         skip "audit without namespaces" "cannot create a user namespace to drop privileges in"
 fi
 
+# An audit leaves no line in the kernel log. Run under a name of its own (the kernel names the
+# process by its command), so that lines from other programs on this host are not counted.
+if dmesg >/dev/null 2>&1; then
+        ln -s "$IPSEC_AUDIT" "$work/ia-log-$$"
+        dmesg >"$work/dmesg-before"
+        "$work/ia-log-$$" --json >/dev/null 2>&1
+        dmesg >"$work/dmesg-after"
+        is "an audit leaves no line in the kernel log" \
+                "$(diff "$work/dmesg-before" "$work/dmesg-after" | grep "^>.*ia-log-$$")" ""
+else
+        skip "an audit leaves no line in the kernel log" "dmesg cannot read the kernel log here"
+fi
+
 done_testing

@@ -448,6 +448,54 @@ static void test_section4_no_api(void **state) {
         synthetic_free(a);
 }
 
+/* Occurrences of needle in haystack. */
+static unsigned count_of(const char *haystack, const char *needle) {
+        unsigned n = 0;
+
+        for (const char *p = strstr(haystack, needle); p; p = strstr(p + 1, needle))
+                n++;
+        return n;
+}
+
+static void add_nested(CapResult *r, const char *group, CheckOutcome bundle, CheckOutcome inner, CheckOutcome outer) {
+        static const char *const whats[] = { "two-template policy bundle", "inner transport SA", "outer tunnel SA" };
+        const CheckOutcome outcomes[] = { bundle, inner, outer };
+
+        for (size_t i = 0; i < ELEMENTSOF(whats); i++) {
+                Check *c = result_add_check(r, group, whats[i]);
+                assert_non_null(c);
+                c->outcome = outcomes[i];
+                c->read_back = outcomes[i] == CHECK_ACCEPTED;
+                c->err = outcomes[i] == CHECK_REFUSED ? EPROTONOSUPPORT : 0;
+        }
+}
+
+/*
+ * sa.nested without ESP (the no-esp kernel): each bundle is accepted, the ESP SAs refused. A
+ * variant is named once per outcome, and a clause names only checks that had its answer in
+ * every variant it names.
+ */
+static void test_evidence_names_each_variant_once(void **state) {
+        static const char *const groups[] = { "ESP in ESP IPv4", "AH in ESP IPv4", "AH in AH IPv4",
+                                              "ESP in ESP IPv6", "AH in ESP IPv6", "AH in AH IPv6" };
+        CapResult r = {};
+
+        for (int fam = 0; fam < 2; fam++) {
+                add_nested(&r, groups[3 * fam], CHECK_ACCEPTED, CHECK_REFUSED, CHECK_REFUSED);
+                add_nested(&r, groups[3 * fam + 1], CHECK_ACCEPTED, CHECK_ACCEPTED, CHECK_REFUSED);
+                add_nested(&r, groups[3 * fam + 2], CHECK_ACCEPTED, CHECK_ACCEPTED, CHECK_ACCEPTED);
+        }
+        result_conclude(&r, "sa.nested");
+        assert_int_equal(r.verdict, VERDICT_PARTIAL);
+        for (size_t i = 0; i < ELEMENTSOF(groups); i++)
+                assert_int_equal(count_of(r.evidence, groups[i]), 1);
+        assert_string_equal(r.evidence,
+                            "The kernel refused inner transport SA, outer tunnel SA (ESP in ESP IPv4, ESP in ESP IPv6) "
+                            "with EPROTONOSUPPORT; refused outer tunnel SA (AH in ESP IPv4, AH in ESP IPv6) with "
+                            "EPROTONOSUPPORT; accepted and read back two-template policy bundle, inner transport SA, "
+                            "outer tunnel SA (AH in AH IPv4, AH in AH IPv6).");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_all_groups_accepted),
@@ -476,6 +524,7 @@ int main(void) {
                 cmocka_unit_test(test_section4_unmeasured),
                 cmocka_unit_test(test_section4_no_api),
                 cmocka_unit_test(test_section4_pfkey_never_decides),
+                cmocka_unit_test(test_evidence_names_each_variant_once),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

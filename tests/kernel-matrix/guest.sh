@@ -1,8 +1,10 @@
 # Runs inside the guest (busybox sh, as root): the audit first (so that its
 # report lists the modules it loaded), then iproute2, each command in a fresh
-# network namespace, as the independent oracle. Output, on the data port: the
-# audit's exit status, "oracle NAME ok|refused MESSAGE" lines, then the
-# audit's stderr and JSON report between markers.
+# network namespace, as the independent oracle, then the audit twice more in
+# the same boot. Output, on the data port: the audit's exit status, "oracle
+# NAME ok|refused MESSAGE" lines, then the audit's stderr and JSON report
+# between markers, the two later reports, and the kernel log lines each audit
+# added ("--- dmesg TAG", raw: each line starts with its <priority>).
 IP=/opt/ia/bin/ip
 AUDIT=/opt/ia/bin/ipsec-audit
 ENC="enc cbc(aes) 0x00112233445566778899aabbccddeeff"
@@ -34,8 +36,19 @@ oracle_esp() {
         fi
 }
 
+# audit TAG OUT ARGS...: one audit; the kernel log lines it added go to /tmp/dmesg.TAG.
+audit() {
+        tag=$1 out=$2
+        shift 2
+        dmesg -r >/tmp/dmesg.before
+        "$AUDIT" "$@" >"$out" 2>/tmp/audit.$tag.err
+        status=$?
+        dmesg -r | tail -n +$(($(wc -l </tmp/dmesg.before) + 1)) >/tmp/dmesg.$tag
+        return $status
+}
+
 echo "release $(uname -r)"
-"$AUDIT" --json >/tmp/report.json 2>/tmp/audit.err
+audit 1 /tmp/report.json --json
 echo "audit-exit $?"
 oracle_esp esp4 xfrm state add $V4 proto esp spi 0x100 mode transport
 oracle_esp esp6 xfrm state add $V6 proto esp spi 0x100 mode transport
@@ -57,8 +70,50 @@ oracle nested4 xfrm policy add $V4 dir out tmpl proto esp mode transport tmpl sr
 oracle xfrmi link add ipsec7 type xfrm dev lo if_id 7
 oracle vti link add vti7 type vti local 192.0.2.1 remote 192.0.2.2 key 7
 
+# Two more audits in the same boot: modules the first one loaded must not change a verdict.
+for n in 2 3; do
+        audit $n /tmp/report.$n.json --json
+        echo "audit-exit-$n $?"
+done
+
+# iproute2's own ESP in ESP, built as sa.nested's flow (inner transport ESP inside null-cipher
+# tunnel ESP, one way from na to nb), after the audits: by then they have loaded every module
+# they load. "oracle nested-esp-nomid ok" when nb's inner SA counted a ping without an inbound
+# policy for the ESP packet between the layers; nested-esp-mid, with one.
+nested_esp() {
+        name=$1 mid=$2 n=0
+        $IP netns add na && $IP netns add nb || { echo "oracle $name refused no namespaces"; return; }
+        $IP -n na link add va type veth peer name vb netns nb
+        $IP -n na link set va up && $IP -n nb link set vb up
+        $IP -n na addr add 192.0.2.1/24 dev va && $IP -n na addr add 198.51.100.1/24 dev va
+        $IP -n nb addr add 192.0.2.2/24 dev vb && $IP -n nb addr add 198.51.100.2/24 dev vb
+        for ns in na nb; do
+                $IP -n $ns xfrm state add $V4 proto esp spi 0x100 reqid 0x100 mode transport $ENC $AUTH
+                $IP -n $ns xfrm state add src 198.51.100.1 dst 198.51.100.2 proto esp spi 0x101 reqid 0x101 \
+                        mode tunnel enc "ecb(cipher_null)" "" $AUTH
+        done
+        tmpl="tmpl proto esp mode transport reqid 0x100 tmpl src 198.51.100.1 dst 198.51.100.2 proto esp mode tunnel reqid 0x101"
+        $IP -n na xfrm policy add src 192.0.2.1/32 dst 192.0.2.2/32 proto 1 dir out $tmpl
+        $IP -n nb xfrm policy add src 192.0.2.1/32 dst 192.0.2.2/32 proto 1 dir in $tmpl
+        [ "$mid" = mid ] && $IP -n nb xfrm policy add src 192.0.2.1/32 dst 192.0.2.2/32 proto 50 dir in \
+                tmpl src 198.51.100.1 dst 198.51.100.2 proto esp mode tunnel reqid 0x101
+        $IP netns exec na ping -c 1 -W 2 192.0.2.2 >/dev/null 2>&1
+        n=$($IP -n nb -s xfrm state get $V4 proto esp spi 0x100 |
+                sed -n 's/^[[:space:]]*[0-9]*(bytes), \([0-9]*\)(packets).*/\1/p' | head -n 1)
+        if [ "${n:-0}" -gt 0 ]; then
+                echo "oracle $name ok"
+        else
+                echo "oracle $name refused inner SA counted no packet; $($IP netns exec nb grep -i nopols /proc/net/xfrm_stat)"
+        fi
+        $IP netns del na
+        $IP netns del nb
+}
+mkdir -p /var/run/netns
+nested_esp nested-esp-nomid nomid
+nested_esp nested-esp-mid mid
+
 echo "--- stderr"
-cat /tmp/audit.err
+cat /tmp/audit.1.err
 echo "--- report"
 cat /tmp/report.json
 echo "--- end"
@@ -78,7 +133,19 @@ echo "keyed-sas $keyed"
 echo "--- ip state"
 "$IP" xfrm state list
 echo "--- inventory json"
-"$AUDIT" --passive --json 2>/dev/null
+audit passive-json /tmp/inventory.json --passive --json
+cat /tmp/inventory.json
 echo "--- inventory text"
-"$AUDIT" --passive --color=never 2>&1
+audit passive-text /tmp/inventory.txt --passive --color=never
+cat /tmp/inventory.txt /tmp/audit.passive-text.err
 echo "--- inventory end"
+for n in 2 3; do
+        echo "--- report $n"
+        cat /tmp/report.$n.json
+        echo "--- end $n"
+done
+for tag in 1 2 3 passive-json passive-text; do
+        echo "--- dmesg $tag"
+        cat /tmp/dmesg.$tag
+done
+echo "--- dmesg end"

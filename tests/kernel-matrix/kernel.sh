@@ -1,21 +1,25 @@
 #!/bin/bash
-# Fetches Debian's current stable kernel (the package linux-image-amd64 depends
-# on) with `apt-get download`, unpacks it with `dpkg -x` into the cache, runs depmod on it and
+# Fetches Debian's current stable kernel of one flavour (the package
+# linux-image-FLAVOUR depends on: amd64, the default, or cloud-amd64, ...) with
+# `apt-get download`, unpacks it with `dpkg -x` into the cache, runs depmod on it and
 # prints the unpacked tree's path. The tree is reused between runs.
 #
-# Usage: kernel.sh CACHE_DIR
+# Usage: kernel.sh CACHE_DIR [FLAVOUR]
 # Exit status: 0 with the path on stdout; 1 with the reason on stderr.
 set -euo pipefail
 
 cache=$1
+flavour=${2:-amd64}
 mkdir -p "$cache"
 
-pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-        sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
+# linux-image-6.1.0-57-amd64, not linux-image-6.1.0-57-cloud-amd64: the ABI, then the flavour.
+versioned="linux-image-[0-9][0-9.]*-[0-9][0-9]*-$flavour"
+pkg=$(apt-cache depends "linux-image-$flavour" 2>/dev/null |
+        sed -n "s/^ *Depends: \\($versioned\\)\$/\\1/p" | head -n 1)
 if [ -z "$pkg" ]; then
         # Offline, or no apt lists: fall back to whatever was unpacked before.
-        tree=$(ls -d "$cache"/linux-image-*/ 2>/dev/null | sort -V | tail -n 1)
-        [ -n "$tree" ] || { echo "apt-cache knows no linux-image-amd64 and nothing is cached" >&2; exit 1; }
+        tree=$(ls -d "$cache"/linux-image-*/ 2>/dev/null | grep -E "/$versioned/\$" | sort -V | tail -n 1)
+        [ -n "$tree" ] || { echo "apt-cache knows no linux-image-$flavour and nothing is cached" >&2; exit 1; }
         echo "${tree%/}"
         exit 0
 fi
