@@ -103,14 +103,12 @@ wait "$reader" 2>/dev/null
 is "--output to a FIFO writes into it" "$(jq -r .schema "$work/fifo.got" 2>&1)" "ipsec-audit/report/v1"
 check "--output to a FIFO leaves it a FIFO" test -p "$work/fifo"
 
-"$IPSEC_AUDIT" --passive --json --output=/dev/stdout >"$work/devstdout.json" 2>/dev/null
-is "--output=/dev/stdout writes to standard output" "$(jq -r .schema "$work/devstdout.json" 2>&1)" "ipsec-audit/report/v1"
-
 if [ "$(id -u)" -ne 0 ] || ! unshare -m true 2>/dev/null; then
         skip "--output to devices in a private /dev" "needs root and a mount namespace"
         skip "--output through a stranger's symlink in a sticky directory" "needs root (chown)"
 else
-        # A private mount namespace with a tmpfs /dev: the host's /dev/null is never at stake.
+        # Only ever in a private mount namespace with a tmpfs /dev: a binary with the bug
+        # would replace the host's /dev/null or /dev/stdout for everyone.
         unshare -m --propagation private bash -c '
                 mount -t tmpfs tmpfs /dev && mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/full c 1 7 &&
                         ln -s /proc/self/fd/1 /dev/stdout || exit 1
