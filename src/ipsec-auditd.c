@@ -177,22 +177,16 @@ static int exit_on_idle(Context *c) {
         return r < 0 ? r : 0;
 }
 
+/*
+ * Signals keep their default action (SIGTERM stops us) through everything
+ * that may wait on the outside world: the state file, the bus connection
+ * and name. They are blocked for sd-event only once the loop is about to run.
+ */
 static int run(Context *c) {
         sigset_t mask;
         int r;
 
-        /* sd-event (libsystemd 252) needs the signals blocked before it adds them. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGHUP);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return -errno;
-
-        if ((r = sd_event_default(&c->event)) < 0 ||
-            (r = sd_event_add_signal(c->event, NULL, SIGTERM, NULL, NULL)) < 0 ||
-            (r = sd_event_add_signal(c->event, NULL, SIGINT, NULL, NULL)) < 0 ||
-            (r = sd_event_add_signal(c->event, NULL, SIGHUP, on_sighup, c)) < 0) {
+        if ((r = sd_event_default(&c->event)) < 0) {
                 log_msg("cannot set up the event loop: %s", strerror(-r));
                 return r;
         }
@@ -211,6 +205,20 @@ static int run(Context *c) {
 
         if ((r = bus_setup(c)) < 0)
                 return r;
+
+        /* sd-event (libsystemd 252) needs the signals blocked before it adds them; one sent meanwhile stays pending. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -errno;
+        if ((r = sd_event_add_signal(c->event, NULL, SIGTERM, NULL, NULL)) < 0 ||
+            (r = sd_event_add_signal(c->event, NULL, SIGINT, NULL, NULL)) < 0 ||
+            (r = sd_event_add_signal(c->event, NULL, SIGHUP, on_sighup, c)) < 0) {
+                log_msg("cannot set up the event loop: %s", strerror(-r));
+                return r;
+        }
 
         if ((r = audit_request(c)) < 0) {
                 log_msg("cannot start the first audit: %s", strerror(-r));

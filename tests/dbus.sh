@@ -284,6 +284,44 @@ is "the corrupt state file is replaced by a report" "$(breport GetReport >/dev/n
         "ipsec-audit/report/v1"
 stop_daemon
 
+# --- what a writer of the state directory may leave there (issue 12) ----------------------
+# A FIFO: opening it for reading would wait for a writer forever, before the bus name.
+rm -f "$state/report.json"
+mkfifo "$state/report.json"
+"$IPSEC_AUDITD" --bus="$addr" --state-dir="$state" 2>>"$work/auditd.log" &
+daemon_pid=$!
+check "a FIFO as the state file: the daemon still takes its name" gdbus wait --address "$addr" --timeout 10 "$NAME"
+check "the FIFO is ignored, not read" grep -q "ignoring the state file in $state: Invalid argument" "$work/auditd.log"
+kill -TERM "$daemon_pid"
+for _ in $(seq 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
+check "and SIGTERM stops it" sh -c "! kill -0 $daemon_pid 2>/dev/null"
+kill -KILL "$daemon_pid" 2>/dev/null
+wait "$daemon_pid" 2>/dev/null
+# A valid report padded to 9 MB: no report of ours is that large.
+rm -f "$state/report.json"
+{ head -c 9000000 /dev/zero | tr '\0' ' '; cat "$work/report.json"; } >"$state/report.json"
+check "with a 9 MB state file the daemon starts" start_daemon --state-dir="$state"
+check "the 9 MB state file is refused" grep -q "ignoring the state file in $state: File too large" "$work/auditd.log"
+rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$daemon_pid/status")
+check "and the daemon stays small (VmRSS $rss kB < ${RSS_LIMIT_KB:=65536})" test "${rss:-0}" -lt "$RSS_LIMIT_KB"
+stop_daemon
+# A symlink: followed, it would load (and later replace) a file outside the directory.
+rm -f "$state/report.json"
+ln -s "$work/report.json" "$state/report.json"
+check "with a symlink as the state file the daemon starts" start_daemon --state-dir="$state"
+check "the symlink is not followed" \
+        grep -q "ignoring the state file in $state: Too many levels of symbolic links" "$work/auditd.log"
+
+# GetCapability repeats a bounded, escaped part of an unknown id: never 100 kB, never raw escapes.
+long_id=$'\e[2J'$(head -c 100000 /dev/zero | tr '\0' x)
+bcall GetCapability s "$long_id" >"$work/longid.out" 2>&1
+is "a 100 kB unknown id fails" $? 1
+check "the error repeats at most 64 bytes of the id ($(wc -c <"$work/longid.out") bytes)" \
+        test "$(wc -c <"$work/longid.out")" -lt 200
+check "the error shows the id escaped" grep -qF "Unknown capability '\x1b[2Jxxxx" "$work/longid.out"
+check "the error carries no raw escape character" sh -c "! grep -q \"\$(printf '\033')\" '$work/longid.out'"
+stop_daemon
+
 # --- kernel module uevents ---------------------------------------------------------
 # A module with a uevent file can be made to announce itself again: a real kernel
 # uevent (what 'udevadm trigger --subsystem-match=module' does).
