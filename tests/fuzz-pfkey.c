@@ -1,18 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/*
- * Fuzz target for the PF_KEY parser. With clang:
- *   clang -fsanitize=fuzzer,address -DFUZZ_LIBFUZZER -include config.h -Iinclude \
- *         tests/fuzz-pfkey.c src/pfkey-parse.c src/util.c -o fuzz-pfkey
- * Without it, a standalone driver: fuzz-pfkey FILE... parses each file
- * (run it under valgrind or ASan over a corpus such as tests/fixtures).
- */
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-
+/* Fuzz target: PF_KEY replies (SADB_REGISTER and the rest) through pfkey_parse(). */
+#include "fuzz.h"
 #include "pfkey.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         PfkeyMsg m;
@@ -28,25 +17,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         return 0;
 }
-
-#ifndef FUZZ_LIBFUZZER
-int main(int argc, char **argv) {
-        static uint8_t buf[1 << 16];
-        int failed = 0;
-
-        for (int i = 1; i < argc; i++) {
-                FILE *f = fopen(argv[i], "rbe");
-                size_t n;
-
-                if (!f) {
-                        perror(argv[i]);
-                        failed = 1;
-                        continue;
-                }
-                n = fread(buf, 1, sizeof(buf), f);
-                fclose(f);
-                LLVMFuzzerTestOneInput(buf, n);
-        }
-        return failed;
-}
-#endif
