@@ -25,6 +25,7 @@
 #include <linux/xfrm.h>
 
 #include "macro.h"
+#include "netlink.h"
 #include "probes.h"
 
 #define KM_MAX_SOCKETS 16
@@ -301,6 +302,10 @@ static int diag_dump(DiagQuery *q) {
 
                 if (n <= 0) {
                         err = n < 0 ? (errno == EAGAIN ? ETIMEDOUT : errno) : EPIPE;
+                        break;
+                }
+                if (nl_check_lengths(buf, (size_t) n) < 0) {
+                        err = EBADMSG;
                         break;
                 }
                 errno = 0;

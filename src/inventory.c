@@ -11,6 +11,7 @@
 
 #include "inventory.h"
 #include "macro.h"
+#include "netlink.h"
 
 #ifndef TCP_ENCAP_ESPINTCP
 #define TCP_ENCAP_ESPINTCP 7
@@ -363,6 +364,10 @@ static int request(struct mnl_socket *nl, unsigned portid, unsigned seq, Request
                 }
                 if (n == 0) {
                         r = -EPIPE;
+                        break;
+                }
+                if (nl_check_lengths(buf, (size_t) n) < 0) {
+                        r = -EBADMSG;
                         break;
                 }
                 errno = 0;

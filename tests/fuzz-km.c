@@ -16,6 +16,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         Found found[KM_MAX_SOCKETS];
         DiagQuery q = { .protocol = IPPROTO_UDP, .found = found, .max = ELEMENTSOF(found) };
 
+        /* As diag_dump() does: lengths first. */
+        if (nl_check_lengths(data, size) < 0)
+                return 0;
         (void) mnl_cb_run(data, size, 0, 0, diag_cb, &q);
         q = (DiagQuery) { .protocol = IPPROTO_TCP, .found = found, .max = ELEMENTSOF(found) };
         (void) mnl_cb_run(data, size, 0, 0, diag_cb, &q);

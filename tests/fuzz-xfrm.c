@@ -9,6 +9,7 @@
 
 #include "fuzz.h"
 #include "inventory.h"
+#include "netlink.h"
 #include "xfrm.h"
 
 static int each_message(const struct nlmsghdr *nlh, void *data) {
@@ -29,7 +30,8 @@ static int each_message(const struct nlmsghdr *nlh, void *data) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         static Inventory inv;
 
-        /* Sequence and port 0: libmnl checks neither, as for a dump we did not number. */
-        (void) mnl_cb_run(data, size, 0, 0, each_message, &inv);
+        /* As the receive loops do: lengths first. Sequence and port 0: libmnl checks neither. */
+        if (nl_check_lengths(data, size) == 0)
+                (void) mnl_cb_run(data, size, 0, 0, each_message, &inv);
         return 0;
 }
