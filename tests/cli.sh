@@ -146,4 +146,20 @@ else
         check "and the link stays a link" test -L "$work/sticky/mine"
 fi
 
+# --- the whole audit under valgrind: the CLI and every forked probe child ---
+if ! command -v valgrind >/dev/null; then
+        skip "the audit under valgrind" "valgrind is not installed (see .ci/run)"
+elif ldd "$IPSEC_AUDIT" | grep -q libasan; then
+        skip "the audit under valgrind" "this build uses ASan, which valgrind cannot run"
+else
+        vg=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite)
+        "${vg[@]}" --log-file="$work/vg-json.%p" "$IPSEC_AUDIT" --json >"$work/vg-json.out" 2>/dev/null
+        check "valgrind: the JSON audit exits 0 or 3, not valgrind's 99" test $? -eq 0 -o $? -eq 3
+        "${vg[@]}" --log-file="$work/vg-text.%p" "$IPSEC_AUDIT" --passive >/dev/null 2>&1
+        check "valgrind: the passive text audit exits 3" test $? -eq 3
+        is "valgrind: no error and no definite leak in the CLI or any probe child ($(ls "$work"/vg-*.[0-9]* | wc -l) processes)" \
+                "$(cat "$work"/vg-*.[0-9]* | grep -c '^==[0-9]*==')" 0
+        grep -h '^==[0-9]*==' "$work"/vg-*.[0-9]* | head -n 40 | sed 's/^/# /'
+fi
+
 done_testing

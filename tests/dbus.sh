@@ -322,6 +322,30 @@ check "the error shows the id escaped" grep -qF "Unknown capability '\x1b[2Jxxxx
 check "the error carries no raw escape character" sh -c "! grep -q \"\$(printf '\033')\" '$work/longid.out'"
 stop_daemon
 
+# --- the daemon under valgrind: start, every method, an audit, SIGTERM ----------------
+if ! command -v valgrind >/dev/null; then
+        skip "ipsec-auditd under valgrind" "valgrind is not installed (see .ci/run)"
+elif ldd "$IPSEC_AUDITD" | grep -q libasan; then
+        skip "ipsec-auditd under valgrind" "this build uses ASan, which valgrind cannot run"
+else
+        valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
+                --log-file="$work/vgd.%p" "$IPSEC_AUDITD" --bus="$addr" --state-dir="$state" --refresh-limit=0 \
+                2>>"$work/auditd.log" &
+        daemon_pid=$!
+        check "valgrind: the daemon takes its name" gdbus wait --address "$addr" --timeout 60 "$NAME"
+        is "valgrind: GetReport" "$(bctl --timeout=120 --json=short call "$NAME" "$OPATH" "$IFACE" GetReport | jq -r '.data[0]' | jq -r .schema)" \
+                "ipsec-audit/report/v1"
+        check "valgrind: GetCapabilities" bctl call "$NAME" "$OPATH" "$IFACE" GetCapabilities
+        check "valgrind: GetCapability with a hostile id fails cleanly" sh -c "! busctl --address='$addr' call $NAME $OPATH $IFACE GetCapability s \"\$1\" 2>/dev/null" sh "$long_id"
+        is "valgrind: Refresh runs an audit" "$(bctl --timeout=120 --json=short call "$NAME" "$OPATH" "$IFACE" Refresh | jq -r '.data[0]' | jq -r .schema)" \
+                "ipsec-audit/report/v1"
+        stop_daemon
+        is "valgrind: SIGTERM: exit 0, not valgrind's 99" "$(cat "$work/daemon.rc")" 0
+        is "valgrind: no error and no definite leak in the daemon or its workers ($(ls "$work"/vgd.* | wc -l) processes)" \
+                "$(cat "$work"/vgd.* | grep -c '^==[0-9]*==')" 0
+        grep -h '^==[0-9]*==' "$work"/vgd.* | head -n 40 | sed 's/^/# /'
+fi
+
 # --- kernel module uevents ---------------------------------------------------------
 # A module with a uevent file can be made to announce itself again: a real kernel
 # uevent (what 'udevadm trigger --subsystem-match=module' does).
