@@ -2,6 +2,7 @@
 /* ipsec-auditd: the audit as a D-Bus service (net.ipsecaudit.Auditor1). */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -248,6 +249,14 @@ static int run(Context *c) {
 int main(int argc, char **argv) {
         Context c = { .refresh_limit_usec = 5 * USEC_PER_SEC };
         int r;
+
+        /*
+         * A caller may send a message of many megabytes (a huge capability id).
+         * glibc raises its mmap threshold to the size of every large block
+         * freed, after which such buffers come from the heap and their pages
+         * stay with us; a fixed threshold keeps them mmapped, returned on free.
+         */
+        (void) mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
         r = parse_args(argc, argv, &c);
         if (r <= 0) {

@@ -320,6 +320,17 @@ check "the error repeats at most 64 bytes of the id ($(wc -c <"$work/longid.out"
         test "$(wc -c <"$work/longid.out")" -lt 200
 check "the error shows the id escaped" grep -qF "Unknown capability '\x1b[2Jxxxx" "$work/longid.out"
 check "the error carries no raw escape character" sh -c "! grep -q \"\$(printf '\033')\" '$work/longid.out'"
+if [ -x "$ABS_TOP_BUILDDIR/bench/dbus-load-client" ]; then
+        rss_before=$(awk '/^VmRSS:/ { print $2 }' "/proc/$daemon_pid/status")
+        "$ABS_TOP_BUILDDIR/bench/dbus-load-client" "$addr" 2 20000000 >"$work/bigid.out" 2>&1
+        is "two 20 MB ids: each refused with a short InvalidArgs" "$(grep -o 'failures=[0-9]*' "$work/bigid.out")" failures=0
+        sed 's/^/# /' "$work/bigid.out"
+        rss_after=$(awk '/^VmRSS:/ { print $2 }' "/proc/$daemon_pid/status")
+        check "and the daemon gives the memory back (VmRSS $rss_before kB before, $rss_after kB after)" \
+                test "$rss_after" -lt $((rss_before + 4096))
+else
+        skip "20 MB ids" "bench/dbus-load-client was not built"
+fi
 stop_daemon
 
 # --- the daemon under valgrind: start, every method, an audit, SIGTERM ----------------
