@@ -160,8 +160,8 @@ static int net_admin_in_init_ns(int pid) {
         return ns == PROC_USER_INIT_INO && (caps >> CAP_NET_ADMIN_BIT & 1);
 }
 
-/* One line of a /proc/net socket table: returns the socket's inode through ret, 0 when the line is not one. */
-typedef int (*TableLine)(const char *line, unsigned long *ret_inode, void *userdata);
+/* One line of a /proc/net socket table: 0 to go on (also for a line it does not take), negative errno to stop. */
+typedef int (*TableLine)(const char *line, void *userdata);
 
 /* Reads a /proc/net table, header line skipped; -errno when it cannot be opened. */
 static int proc_table_each(const char *path, TableLine fn, void *userdata) {
@@ -173,8 +173,7 @@ static int proc_table_each(const char *path, TableLine fn, void *userdata) {
         if (!fgets(line, sizeof(line), f))
                 return 0;
         while (fgets(line, sizeof(line), f)) {
-                unsigned long inode;
-                int r = fn(line, &inode, userdata);
+                int r = fn(line, userdata);
                 if (r < 0)
                         return r;
         }
@@ -199,19 +198,22 @@ static int add_key_socket(KeySockets *k, unsigned long inode) {
         return 0;
 }
 
-static int netlink_key_line(const char *line, unsigned long *ret_inode, void *userdata) {
+static int netlink_key_line(const char *line, void *userdata) {
         NetlinkLine nl;
+        unsigned long inode;
 
-        if (!parse_netlink_line(line, &nl, ret_inode) || nl.eth != NETLINK_XFRM)
+        if (!parse_netlink_line(line, &nl, &inode) || nl.eth != NETLINK_XFRM)
                 return 0;
-        return add_key_socket(userdata, *ret_inode);
+        return add_key_socket(userdata, inode);
 }
 
 /* sk RefCnt Rmem Wmem User Inode (net/key/af_key.c). */
-static int pfkey_line(const char *line, unsigned long *ret_inode, void *userdata) {
-        if (sscanf(line, "%*s %*d %*u %*u %*u %lu", ret_inode) != 1)
+static int pfkey_line(const char *line, void *userdata) {
+        unsigned long inode;
+
+        if (sscanf(line, "%*s %*d %*u %*u %*u %lu", &inode) != 1)
                 return 0;
-        return add_key_socket(userdata, *ret_inode);
+        return add_key_socket(userdata, inode);
 }
 
 /*
@@ -417,11 +419,12 @@ typedef struct Subscribers {
         bool overflow;
 } Subscribers;
 
-static int acquire_line(const char *line, unsigned long *ret_inode, void *userdata) {
+static int acquire_line(const char *line, void *userdata) {
         Subscribers *s = userdata;
         NetlinkLine nl;
+        unsigned long inode;
 
-        if (!parse_netlink_line(line, &nl, ret_inode) || nl.eth != NETLINK_XFRM ||
+        if (!parse_netlink_line(line, &nl, &inode) || nl.eth != NETLINK_XFRM ||
             !(nl.groups & XFRMNLGRP_ACQUIRE_BIT))
                 return 0;
         if (s->n >= ELEMENTSOF(s->owners)) {
@@ -429,7 +432,7 @@ static int acquire_line(const char *line, unsigned long *ret_inode, void *userda
                 return 0;
         }
         s->portids[s->n] = nl.portid;
-        s->owners[s->n++] = (Owner) { .inode = *ret_inode };
+        s->owners[s->n++] = (Owner) { .inode = inode };
         return 0;
 }
 
