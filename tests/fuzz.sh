@@ -1,5 +1,5 @@
 #!/bin/bash
-# Replays every fuzz target's committed corpus (tests/fuzz/TARGET: seeds and every
+# Replays every fuzz target's committed corpus (tests/fuzz-corpus/TARGET: seeds and every
 # input that once crashed a parser), so a fixed crash stays fixed in every build;
 # under --enable-sanitizers, with ASan and UBSan watching.
 . "${TESTS_DIR:-$(dirname "$0")}/lib.sh"
@@ -7,7 +7,7 @@
 ABS_TOP_BUILDDIR=${ABS_TOP_BUILDDIR:-$(dirname "$IPSEC_AUDIT")}
 for target in pfkey xfrm sock-diag proc-net uevent frame report; do
         bin=$ABS_TOP_BUILDDIR/tests/fuzz-$target
-        corpus=$TESTS_DIR/fuzz/$target
+        corpus=$TESTS_DIR/fuzz-corpus/$target
         if [ ! -x "$bin" ]; then
                 ok 1 "fuzz-$target is built"
                 continue
