@@ -2,8 +2,12 @@
 /*
  * Load client for ipsec-auditd: N GetReport calls, one connection, each
  * reply checked to be a report. Prints "calls=N failures=N seconds=S".
- * Usage: dbus-load-client ADDRESS CALLS
+ * Usage: dbus-load-client ADDRESS CALLS [ID_BYTES]
+ * With ID_BYTES, each call is GetCapability with an unknown id that long
+ * instead, and must fail with InvalidArgs in a short message (tests/dbus.sh
+ * sends 20 MB ids: the daemon must neither echo them nor keep the memory).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +18,19 @@ int main(int argc, char **argv) {
         sd_bus *bus = NULL;
         struct timespec t0, t1;
         unsigned long calls, failures = 0;
+        size_t id_bytes = argc == 4 ? strtoul(argv[3], NULL, 10) : 0;
+        char *id = NULL;
         int r;
 
-        if (argc != 3 || (calls = strtoul(argv[2], NULL, 10)) == 0) {
-                fprintf(stderr, "usage: %s ADDRESS CALLS\n", argv[0]);
+        if (argc < 3 || argc > 4 || (calls = strtoul(argv[2], NULL, 10)) == 0 || (argc == 4 && id_bytes == 0)) {
+                fprintf(stderr, "usage: %s ADDRESS CALLS [ID_BYTES]\n", argv[0]);
                 return 2;
+        }
+        if (id_bytes) {
+                if (!(id = malloc(id_bytes + 1)))
+                        return 1;
+                memset(id, 'x', id_bytes);
+                id[id_bytes] = '\0';
         }
         if ((r = sd_bus_new(&bus)) < 0 || (r = sd_bus_set_address(bus, argv[1])) < 0 ||
             (r = sd_bus_set_bus_client(bus, 1)) < 0 || (r = sd_bus_start(bus)) < 0) {
@@ -30,13 +42,22 @@ int main(int argc, char **argv) {
                 sd_bus_error error = SD_BUS_ERROR_NULL;
                 sd_bus_message *reply = NULL;
                 const char *s = NULL;
+                bool ok;
 
-                r = sd_bus_call_method(bus, "net.ipsecaudit.Auditor1", "/net/ipsecaudit/Auditor1",
-                                       "net.ipsecaudit.Auditor1", "GetReport", &error, &reply, "");
-                if (r < 0 || sd_bus_message_read(reply, "s", &s) < 0 || !strstr(s, "\"ipsec-audit/report/v1\"")) {
-                        if (failures++ < 3)
-                                fprintf(stderr, "call %lu failed: %s\n", i, error.message ?: strerror(-r));
+                if (id) {
+                        r = sd_bus_call_method(bus, "net.ipsecaudit.Auditor1", "/net/ipsecaudit/Auditor1",
+                                               "net.ipsecaudit.Auditor1", "GetCapability", &error, &reply, "s", id);
+                        ok = r < 0 && sd_bus_error_has_name(&error, SD_BUS_ERROR_INVALID_ARGS) &&
+                             strlen(error.message) < 256;
+                } else {
+                        r = sd_bus_call_method(bus, "net.ipsecaudit.Auditor1", "/net/ipsecaudit/Auditor1",
+                                               "net.ipsecaudit.Auditor1", "GetReport", &error, &reply, "");
+                        ok = r >= 0 && sd_bus_message_read(reply, "s", &s) >= 0 &&
+                             strstr(s, "\"ipsec-audit/report/v1\"");
                 }
+                if (!ok && failures++ < 3)
+                        fprintf(stderr, "call %lu failed (%zu-byte error): %.80s\n", i,
+                                error.message ? strlen(error.message) : 0, error.message ?: strerror(-r));
                 sd_bus_error_free(&error);
                 sd_bus_message_unref(reply);
         }
@@ -44,5 +65,6 @@ int main(int argc, char **argv) {
         printf("calls=%lu failures=%lu seconds=%.3f\n", calls, failures,
                (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9);
         sd_bus_flush_close_unref(bus);
+        free(id);
         return failures ? 1 : 0;
 }

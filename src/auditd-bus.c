@@ -39,6 +39,19 @@ static int reply_capabilities(Context *c, sd_bus_message *m) {
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* Capability ids are short: more of a caller's id than this is never repeated back. */
+#define CAPABILITY_ID_ECHO 64
+
+/* InvalidArgs naming the id, bounded and escaped: the caller chose its bytes and its length. */
+static int unknown_capability(sd_bus_error *error, const char *id) {
+        _cleanup_free_ char *shown = NULL;
+        int r = strescape(id, CAPABILITY_ID_ECHO, &shown);
+
+        if (r < 0)
+                return r;
+        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown capability '%s'", shown);
+}
+
 static int reply_capability(Context *c, sd_bus_message *m) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *id;
@@ -49,8 +62,12 @@ static int reply_capability(Context *c, sd_bus_message *m) {
         if ((r = sd_bus_message_rewind(m, true)) < 0 || (r = sd_bus_message_read(m, "s", &id)) < 0)
                 return r;
         cap = cache_capability(c, id);
-        if (!cap)
-                return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS, "Unknown capability '%s'", id);
+        if (!cap) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+                r = unknown_capability(&error, id);
+                return r == -ENOMEM ? r : sd_bus_reply_method_error(m, &error);
+        }
         if ((r = sd_bus_message_new_method_return(m, &reply)) < 0 || (r = append_capability(reply, cap)) < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
@@ -151,7 +168,7 @@ static int method_get_capability(sd_bus_message *m, void *userdata, sd_bus_error
         if ((r = sd_bus_message_read(m, "s", &id)) < 0)
                 return r;
         if (c->report_text && !cache_capability(c, id))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown capability '%s'", id);
+                return unknown_capability(error, id);
         return reply_or_wait(c, m, error);
 }
 

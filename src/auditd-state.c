@@ -135,24 +135,50 @@ static int state_path(const Context *c, char **ret) {
         return asprintf(ret, "%s/%s", c->state_dir, AUDITD_STATE_FILE) < 0 ? -ENOMEM : 0;
 }
 
-/* Missing file: 0 and no cache. A file that is not a report: -EBADMSG, the caller warns. */
+/*
+ * Missing file: 0 and no cache. A file that is not a report: -EBADMSG, the
+ * caller warns. Whoever can write the state directory chooses what is there:
+ * a symlink (ELOOP), a FIFO or device (EINVAL: opened without blocking, never
+ * read) or a file too large for a report (EFBIG) is not loaded.
+ */
 int state_load(Context *c) {
         _cleanup_free_ char *path = NULL, *text = NULL;
-        _cleanup_fclose_ FILE *f = NULL;
-        size_t size = 0;
-        ssize_t n;
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        size_t len = 0;
         int r;
 
         if (!c->state_dir)
                 return 0;
         if ((r = state_path(c, &path)) < 0)
                 return r;
-        f = fopen(path, "re");
-        if (!f)
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
                 return errno == ENOENT ? 0 : -errno;
-        n = getdelim(&text, &size, '\0', f);
-        if (n < 0)
-                return feof(f) ? -EBADMSG : -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        if (st.st_size > AUDITD_STATE_MAX)
+                return -EFBIG;
+        /* One byte more than the limit: a file that grew meanwhile is still refused. */
+        text = malloc(AUDITD_STATE_MAX + 2);
+        if (!text)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n = read(fd, text + len, AUDITD_STATE_MAX + 1 - len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+                if (len > AUDITD_STATE_MAX)
+                        return -EFBIG;
+        }
+        text[len] = '\0';
         if ((r = cache_set(c, text, NULL)) < 0)
                 return r;
         return 1;

@@ -16,6 +16,8 @@
 #define AUDITD_OBJECT_PATH "/net/ipsecaudit/Auditor1"
 #define AUDITD_INTERFACE "net.ipsecaudit.Auditor1"
 #define AUDITD_STATE_FILE "report.json"
+/* A report is about 25 kB; a state file larger than this is not one we wrote. */
+#define AUDITD_STATE_MAX (1024 * 1024)
 
 #define USEC_PER_SEC UINT64_C(1000000)
 #define USEC_PER_MSEC UINT64_C(1000)

@@ -11,6 +11,7 @@
 
 #include "inventory.h"
 #include "macro.h"
+#include "netlink.h"
 
 #ifndef TCP_ENCAP_ESPINTCP
 #define TCP_ENCAP_ESPINTCP 7
@@ -170,13 +171,15 @@ static int sa_attr_cb(const struct nlattr *attr, void *data) {
 }
 
 int inventory_count_sa(InvSad *sad, const struct nlmsghdr *nlh) {
-        const struct xfrm_usersa_info *info;
+        struct xfrm_usersa_info copy;
+        const struct xfrm_usersa_info *info = &copy;
         SaAttrs a = {};
 
-        if (nlh->nlmsg_type != XFRM_MSG_NEWSA || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*info)))
+        if (nlh->nlmsg_type != XFRM_MSG_NEWSA || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(copy)))
                 return -EBADMSG;
-        info = mnl_nlmsg_get_payload(nlh);
-        if (mnl_attr_parse(nlh, sizeof(*info), sa_attr_cb, &a) < 0 || a.bad)
+        /* Netlink messages are only 4-byte aligned; the struct holds 64-bit counters. */
+        memcpy(&copy, mnl_nlmsg_get_payload(nlh), sizeof(copy));
+        if (mnl_attr_parse(nlh, sizeof(copy), sa_attr_cb, &a) < 0 || a.bad)
                 return -EBADMSG;
 
         sad->count++;
@@ -207,13 +210,15 @@ static int policy_attr_cb(const struct nlattr *attr, void *data) {
 }
 
 int inventory_count_policy(InvSpd *spd, const struct nlmsghdr *nlh) {
-        const struct xfrm_userpolicy_info *info;
+        struct xfrm_userpolicy_info pol;
+        const struct xfrm_userpolicy_info *info = &pol;
         PolicyAttrs a = {};
 
-        if (nlh->nlmsg_type != XFRM_MSG_NEWPOLICY || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*info)))
+        if (nlh->nlmsg_type != XFRM_MSG_NEWPOLICY || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(pol)))
                 return -EBADMSG;
-        info = mnl_nlmsg_get_payload(nlh);
-        if (mnl_attr_parse(nlh, sizeof(*info), policy_attr_cb, &a) < 0 || a.bad)
+        /* Netlink messages are only 4-byte aligned; the struct holds 64-bit lifetimes. */
+        memcpy(&pol, mnl_nlmsg_get_payload(nlh), sizeof(pol));
+        if (mnl_attr_parse(nlh, sizeof(pol), policy_attr_cb, &a) < 0 || a.bad)
                 return -EBADMSG;
 
         spd->count++;
@@ -359,6 +364,10 @@ static int request(struct mnl_socket *nl, unsigned portid, unsigned seq, Request
                 }
                 if (n == 0) {
                         r = -EPIPE;
+                        break;
+                }
+                if (nl_check_lengths(buf, (size_t) n) < 0) {
+                        r = -EBADMSG;
                         break;
                 }
                 errno = 0;

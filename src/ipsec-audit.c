@@ -49,7 +49,8 @@ static void help(void) {
                "\n"
                "  -j, --json              print the report as JSON (same as --format=json)\n"
                "  -f, --format=FORMAT     text (default) or json\n"
-               "  -o, --output=FILE       write the report to FILE (replaced atomically)\n"
+               "  -o, --output=FILE       write the report to FILE: a regular file is replaced\n"
+               "                          atomically, a device or FIFO is written to\n"
                "      --color=WHEN        colour the text report: auto (default), always, never\n"
                "      --passive           run no active probe: read-only checks in the host's\n"
                "                          namespace, no namespace created, no module autoloaded\n"
@@ -202,31 +203,110 @@ static int write_report_fd(const Audit *a, const Args *args, int fd) {
                 close(fd);
                 return r;
         }
-        (void) fchmod(fd, 0644);
         int r = write_report(a, args, f);
         if (r < 0)
                 return r;
-        if (fflush(f) != 0 || fsync(fd) < 0)
+        if (fflush(f) != 0)
+                return -errno;
+        /* Devices, FIFOs and sockets cannot be synced (EINVAL); their data is already delivered. */
+        if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS)
                 return -errno;
         return 0;
 }
 
-/* Writes next to the target and renames, so readers never see half a report. */
-static int write_report_file(const Audit *a, const Args *args) {
+/*
+ * A regular file is replaced through a temp file in its directory, so
+ * readers never see half a report. The temp name is short (a long basename
+ * plus a suffix would exceed NAME_MAX) and its mode is what open(2) would
+ * have given a new file under the umask.
+ */
+static int replace_file(const Audit *a, const Args *args, const char *path) {
         _cleanup_free_ char *tmp = NULL;
+        const char *slash = strrchr(path, '/');
+        mode_t mask = umask(0);
         int fd, r;
 
-        if (asprintf(&tmp, "%s.XXXXXX", args->output) < 0)
+        umask(mask);
+        if (asprintf(&tmp, "%.*s.ipsec-audit.XXXXXX", slash ? (int) (slash - path + 1) : 0, path) < 0)
                 return -ENOMEM;
         fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        r = write_report_fd(a, args, fd);
-        if (r >= 0 && rename(tmp, args->output) < 0)
+        if (fchmod(fd, 0666 & ~mask) < 0) {
+                r = -errno;
+                close(fd);
+        } else
+                r = write_report_fd(a, args, fd);
+        if (r >= 0 && rename(tmp, path) < 0)
                 r = -errno;
         if (r < 0)
                 (void) unlink(tmp);
         return r;
+}
+
+/*
+ * What fs.protected_symlinks enforces, checked here too because the sysctl
+ * may be off: a symlink in a sticky, world-writable directory is followed
+ * only when it is ours or the directory owner's.
+ */
+static int check_symlink(const char *path, const struct stat *link) {
+        _cleanup_free_ char *dir = strdup(path);
+        struct stat st;
+        char *slash;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (!slash)
+                strcpy(dir, ".");
+        else if (slash == dir)
+                slash[1] = '\0';
+        else
+                *slash = '\0';
+        if (stat(dir, &st) < 0)
+                return -errno;
+        if ((st.st_mode & (S_ISVTX | S_IWOTH)) == (S_ISVTX | S_IWOTH) && link->st_uid != geteuid() &&
+            link->st_uid != st.st_uid)
+                return -EPERM;
+        return 0;
+}
+
+/*
+ * --output: a regular file (or none yet) is replaced; anything else (a
+ * character device such as /dev/null, a FIFO, standard output by any name)
+ * is opened and written to, never replaced.
+ */
+static int write_report_file(const Audit *a, const Args *args) {
+        _cleanup_free_ char *target = NULL;
+        struct stat st, out;
+        int fd, r;
+
+        if (lstat(args->output, &st) < 0)
+                return errno == ENOENT ? replace_file(a, args, args->output) : -errno;
+        if (S_ISLNK(st.st_mode)) {
+                if ((r = check_symlink(args->output, &st)) < 0)
+                        return r;
+                if (stat(args->output, &st) < 0)
+                        return -errno;
+        }
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        /* Our own standard output under another name (/dev/stdout, /proc/self/fd/1): written, not replaced. */
+        if (fstat(STDOUT_FILENO, &out) == 0 && out.st_dev == st.st_dev && out.st_ino == st.st_ino) {
+                r = write_report(a, args, stdout);
+                return r < 0 ? r : (fflush(stdout) != 0 ? -errno : 0);
+        }
+        if (S_ISREG(st.st_mode)) {
+                /* Through a symlink, the file it names is replaced, not the link. */
+                target = realpath(args->output, NULL);
+                if (!target)
+                        return -errno;
+                return replace_file(a, args, target);
+        }
+        fd = open(args->output, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return write_report_fd(a, args, fd);
 }
 
 static void report_loaded_freep(Audit **a) {
@@ -272,8 +352,13 @@ int bus_report_json(const char *address, json_object **ret) {
         if (r >= 0)
                 r = sd_bus_message_read(reply, "s", &text);
         if (r < 0) {
+                _cleanup_free_ char *msg = NULL;
+
+                /* The daemon's words: bounded and escaped like any outside string. */
+                if (error.message && strescape(error.message, 512, &msg) < 0)
+                        return -ENOMEM;
                 fprintf(stderr, "%s: cannot get the report from ipsec-auditd: %s\n", program_invocation_short_name,
-                        error.message ?: strerror(-r));
+                        msg ?: strerror(-r));
                 return r;
         }
         if (!(root = json_tokener_parse(text))) {

@@ -2,6 +2,7 @@
 /* ipsec-auditd: the audit as a D-Bus service (net.ipsecaudit.Auditor1). */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -177,22 +178,16 @@ static int exit_on_idle(Context *c) {
         return r < 0 ? r : 0;
 }
 
+/*
+ * Signals keep their default action (SIGTERM stops us) through everything
+ * that may wait on the outside world: the state file, the bus connection
+ * and name. They are blocked for sd-event only once the loop is about to run.
+ */
 static int run(Context *c) {
         sigset_t mask;
         int r;
 
-        /* sd-event (libsystemd 252) needs the signals blocked before it adds them. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGHUP);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return -errno;
-
-        if ((r = sd_event_default(&c->event)) < 0 ||
-            (r = sd_event_add_signal(c->event, NULL, SIGTERM, NULL, NULL)) < 0 ||
-            (r = sd_event_add_signal(c->event, NULL, SIGINT, NULL, NULL)) < 0 ||
-            (r = sd_event_add_signal(c->event, NULL, SIGHUP, on_sighup, c)) < 0) {
+        if ((r = sd_event_default(&c->event)) < 0) {
                 log_msg("cannot set up the event loop: %s", strerror(-r));
                 return r;
         }
@@ -211,6 +206,20 @@ static int run(Context *c) {
 
         if ((r = bus_setup(c)) < 0)
                 return r;
+
+        /* sd-event (libsystemd 252) needs the signals blocked before it adds them; one sent meanwhile stays pending. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -errno;
+        if ((r = sd_event_add_signal(c->event, NULL, SIGTERM, NULL, NULL)) < 0 ||
+            (r = sd_event_add_signal(c->event, NULL, SIGINT, NULL, NULL)) < 0 ||
+            (r = sd_event_add_signal(c->event, NULL, SIGHUP, on_sighup, c)) < 0) {
+                log_msg("cannot set up the event loop: %s", strerror(-r));
+                return r;
+        }
 
         if ((r = audit_request(c)) < 0) {
                 log_msg("cannot start the first audit: %s", strerror(-r));
@@ -240,6 +249,14 @@ static int run(Context *c) {
 int main(int argc, char **argv) {
         Context c = { .refresh_limit_usec = 5 * USEC_PER_SEC };
         int r;
+
+        /*
+         * A caller may send a message of many megabytes (a huge capability id).
+         * glibc raises its mmap threshold to the size of every large block
+         * freed, after which such buffers come from the heap and their pages
+         * stay with us; a fixed threshold keeps them mmapped, returned on free.
+         */
+        (void) mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
         r = parse_args(argc, argv, &c);
         if (r <= 0) {

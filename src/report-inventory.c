@@ -270,9 +270,12 @@ void report_text_inventory(const Inventory *inv, FILE *f) {
                         PRINT_COUNTS(f, "mode:", sad->mode, inv_mode_name);
                         PRINT_COUNTS(f, "encapsulation:", sad->encap, inv_encap_name);
                         fprintf(f, "    %-15s", "algorithms:");
-                        for (unsigned i = 0; i < sad->n_algs; i++)
-                                fprintf(f, "%s%s %s %" PRIu64, i ? ", " : "", inv_alg_kind_name(sad->algs[i].kind),
-                                        sad->algs[i].name, sad->algs[i].sas);
+                        for (unsigned i = 0; i < sad->n_algs; i++) {
+                                /* Names come from the kernel, or from a report read back (--bus). */
+                                fprintf(f, "%s%s ", i ? ", " : "", inv_alg_kind_name(sad->algs[i].kind));
+                                fputs_escaped(f, sad->algs[i].name);
+                                fprintf(f, " %" PRIu64, sad->algs[i].sas);
+                        }
                         if (sad->algs_untold)
                                 fprintf(f, ", %" PRIu64 " more uses not listed", sad->algs_untold);
                         fprintf(f, "%s\n", sad->n_algs ? "" : "-");

@@ -59,7 +59,7 @@ static bool in_section(const Probe *p, const char *number) {
                (p->rfc5406_section[n] == '\0' || p->rfc5406_section[n] == ',');
 }
 
-/* Word-wraps text at WIDTH, every line indented. */
+/* Word-wraps text at WIDTH, every line indented; the text is escaped (evidence quotes outside strings). */
 void report_text_wrapped(FILE *f, const char *indent, const char *text) {
         size_t col = 0, ind = strlen(indent);
 
@@ -77,7 +77,7 @@ void report_text_wrapped(FILE *f, const char *indent, const char *text) {
                         fputc(' ', f);
                         col++;
                 }
-                fwrite(text, 1, word, f);
+                fwrite_escaped(f, text, word);
                 col += word;
                 text += word;
                 text += strspn(text, " ");
@@ -120,8 +120,10 @@ static void print_capability(FILE *f, const Probe *p, const CapResult *r, bool c
         }
         if (r->n_blocked_by > 0) {
                 fprintf(f, "      blocked by:");
-                for (unsigned i = 0; i < r->n_blocked_by; i++)
-                        fprintf(f, "%s %s", i ? "," : "", r->blocked_by[i]);
+                for (unsigned i = 0; i < r->n_blocked_by; i++) {
+                        fprintf(f, "%s ", i ? "," : "");
+                        fputs_escaped(f, r->blocked_by[i]);
+                }
                 fputc('\n', f);
         }
         if (r->verdict != VERDICT_AVAILABLE && remedy_for(p->id, r, &m) >= 0)
@@ -150,10 +152,21 @@ static void print_section4(FILE *f, const Audit *a, bool colour) {
         report_text_wrapped(f, "  ", s.summary);
 }
 
+/* The host's names are anyone's to set (sethostname in a user namespace, os-release): escaped. */
 static void print_header(FILE *f, const Audit *a) {
-        fprintf(f, "%s %s: IPsec availability (RFC 5406) on %s\n", PACKAGE_NAME, PACKAGE_VERSION, a->host.hostname);
-        fprintf(f, "Linux %s %s%s%s, %s, %" PRIu64 " ms\n", a->host.kernel_release, a->host.machine,
-                a->host.os_pretty_name[0] ? ", " : "", a->host.os_pretty_name, a->generated_at, a->duration_ms);
+        fprintf(f, "%s %s: IPsec availability (RFC 5406) on ", PACKAGE_NAME, PACKAGE_VERSION);
+        fputs_escaped(f, a->host.hostname);
+        fputs("\nLinux ", f);
+        fputs_escaped(f, a->host.kernel_release);
+        fputc(' ', f);
+        fputs_escaped(f, a->host.machine);
+        if (a->host.os_pretty_name[0]) {
+                fputs(", ", f);
+                fputs_escaped(f, a->host.os_pretty_name);
+        }
+        fputs(", ", f);
+        fputs_escaped(f, a->generated_at);
+        fprintf(f, ", %" PRIu64 " ms\n", a->duration_ms);
         if (a->passive)
                 fprintf(f, "Passive mode: read-only probes only, in the host's namespace.\n");
         else if (a->privilege.sandbox == SANDBOX_HOST)
@@ -164,8 +177,10 @@ static void print_header(FILE *f, const Audit *a) {
                         sandbox_kind_to_string(a->privilege.sandbox), (unsigned) a->privilege.euid);
         if (a->modules_known) {
                 fprintf(f, "Modules loaded by this audit:");
-                for (size_t i = 0; i < a->modules_loaded.n; i++)
-                        fprintf(f, "%s %s", i ? "," : "", a->modules_loaded.names[i]);
+                for (size_t i = 0; i < a->modules_loaded.n; i++) {
+                        fprintf(f, "%s ", i ? "," : "");
+                        fputs_escaped(f, a->modules_loaded.names[i]);
+                }
                 fprintf(f, "%s\n", a->modules_loaded.n ? "" : " none");
         }
 }

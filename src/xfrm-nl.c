@@ -7,6 +7,7 @@
 #include <libmnl/libmnl.h>
 
 #include "macro.h"
+#include "netlink.h"
 #include "xfrm.h"
 
 /* A kernel that has not answered in this long is reported, not waited for. */
@@ -153,6 +154,8 @@ int xfrm_nl_transact(XfrmNl *nl, struct nlmsghdr *req, XfrmReplyFn fn, void *use
                         return errno == EAGAIN ? -ETIMEDOUT : -errno;
                 if (n == 0)
                         return -EPIPE;
+                if (nl_check_lengths(buf, (size_t) n) < 0)
+                        return -EBADMSG;
                 errno = 0;
                 r = mnl_cb_run2(buf, (size_t) n, req->nlmsg_seq, nl->portid, data_cb, &t, ctl, ELEMENTSOF(ctl));
                 if (r < 0)

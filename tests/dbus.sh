@@ -311,6 +311,81 @@ is "the corrupt state file is replaced by a report" "$(breport GetReport >/dev/n
         "ipsec-audit/report/v1"
 stop_daemon
 
+# --- what a writer of the state directory may leave there (issue 12) ----------------------
+# A FIFO: opening it for reading would wait for a writer forever, before the bus name.
+rm -f "$state/report.json"
+mkfifo "$state/report.json"
+"$IPSEC_AUDITD" --bus="$addr" --state-dir="$state" 2>>"$work/auditd.log" &
+daemon_pid=$!
+check "a FIFO as the state file: the daemon still takes its name" gdbus wait --address "$addr" --timeout 10 "$NAME"
+check "the FIFO is ignored, not read" grep -q "ignoring the state file in $state: Invalid argument" "$work/auditd.log"
+kill -TERM "$daemon_pid"
+for _ in $(seq 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
+check "and SIGTERM stops it" sh -c "! kill -0 $daemon_pid 2>/dev/null"
+kill -KILL "$daemon_pid" 2>/dev/null
+wait "$daemon_pid" 2>/dev/null
+# A valid report padded to 9 MB: no report of ours is that large.
+rm -f "$state/report.json"
+{ head -c 9000000 /dev/zero | tr '\0' ' '; cat "$work/report.json"; } >"$state/report.json"
+check "with a 9 MB state file the daemon starts" start_daemon --state-dir="$state"
+check "the 9 MB state file is refused" grep -q "ignoring the state file in $state: File too large" "$work/auditd.log"
+rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$daemon_pid/status")
+check "and the daemon stays small (VmRSS $rss kB < ${RSS_LIMIT_KB:=65536})" test "${rss:-0}" -lt "$RSS_LIMIT_KB"
+stop_daemon
+# A symlink: followed, it would load (and later replace) a file outside the directory.
+rm -f "$state/report.json"
+ln -s "$work/report.json" "$state/report.json"
+# (No ASan quarantine for this daemon: it would hold the 20 MB buffers below by design.)
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
+        check "with a symlink as the state file the daemon starts" start_daemon --state-dir="$state"
+check "the symlink is not followed" \
+        grep -q "ignoring the state file in $state: Too many levels of symbolic links" "$work/auditd.log"
+
+# GetCapability repeats a bounded, escaped part of an unknown id: never 100 kB, never raw escapes.
+long_id=$'\e[2J'$(head -c 100000 /dev/zero | tr '\0' x)
+bcall GetCapability s "$long_id" >"$work/longid.out" 2>&1
+is "a 100 kB unknown id fails" $? 1
+check "the error repeats at most 64 bytes of the id ($(wc -c <"$work/longid.out") bytes)" \
+        test "$(wc -c <"$work/longid.out")" -lt 200
+check "the error shows the id escaped" grep -qF "Unknown capability '\x1b[2Jxxxx" "$work/longid.out"
+check "the error carries no raw escape character" sh -c "! grep -q \"\$(printf '\033')\" '$work/longid.out'"
+if [ -x "$ABS_TOP_BUILDDIR/bench/dbus-load-client" ]; then
+        rss_before=$(awk '/^VmRSS:/ { print $2 }' "/proc/$daemon_pid/status")
+        "$ABS_TOP_BUILDDIR/bench/dbus-load-client" "$addr" 2 20000000 >"$work/bigid.out" 2>&1
+        is "two 20 MB ids: each refused with a short InvalidArgs" "$(grep -o 'failures=[0-9]*' "$work/bigid.out")" failures=0
+        sed 's/^/# /' "$work/bigid.out"
+        rss_after=$(awk '/^VmRSS:/ { print $2 }' "/proc/$daemon_pid/status")
+        check "and the daemon gives the memory back (VmRSS $rss_before kB before, $rss_after kB after)" \
+                test "$rss_after" -lt $((rss_before + 4096))
+else
+        skip "20 MB ids" "bench/dbus-load-client was not built"
+fi
+stop_daemon
+
+# --- the daemon under valgrind: start, every method, an audit, SIGTERM ----------------
+if ! command -v valgrind >/dev/null; then
+        skip "ipsec-auditd under valgrind" "valgrind is not installed (see .ci/run)"
+elif ldd "$IPSEC_AUDITD" | grep -q libasan; then
+        skip "ipsec-auditd under valgrind" "this build uses ASan, which valgrind cannot run"
+else
+        valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
+                --log-file="$work/vgd.%p" "$IPSEC_AUDITD" --bus="$addr" --state-dir="$state" --refresh-limit=0 \
+                2>>"$work/auditd.log" &
+        daemon_pid=$!
+        check "valgrind: the daemon takes its name" gdbus wait --address "$addr" --timeout 60 "$NAME"
+        is "valgrind: GetReport" "$(bctl --timeout=120 --json=short call "$NAME" "$OPATH" "$IFACE" GetReport | jq -r '.data[0]' | jq -r .schema)" \
+                "ipsec-audit/report/v1"
+        check "valgrind: GetCapabilities" bctl call "$NAME" "$OPATH" "$IFACE" GetCapabilities
+        check "valgrind: GetCapability with a hostile id fails cleanly" sh -c "! busctl --address='$addr' call $NAME $OPATH $IFACE GetCapability s \"\$1\" 2>/dev/null" sh "$long_id"
+        is "valgrind: Refresh runs an audit" "$(bctl --timeout=120 --json=short call "$NAME" "$OPATH" "$IFACE" Refresh | jq -r '.data[0]' | jq -r .schema)" \
+                "ipsec-audit/report/v1"
+        stop_daemon
+        is "valgrind: SIGTERM: exit 0, not valgrind's 99" "$(cat "$work/daemon.rc")" 0
+        is "valgrind: no error and no definite leak in the daemon or its workers ($(ls "$work"/vgd.* | wc -l) processes)" \
+                "$(cat "$work"/vgd.* | grep -c '^==[0-9]*==')" 0
+        grep -h '^==[0-9]*==' "$work"/vgd.* | head -n 40 | sed 's/^/# /'
+fi
+
 # --- kernel module uevents ---------------------------------------------------------
 # A module with a uevent file can be made to announce itself again: a real kernel
 # uevent (what 'udevadm trigger --subsystem-match=module' does).
@@ -331,7 +406,9 @@ fi
 # The running audit may already have probed past what the caller changed. strace
 # slows every probe's unshare() by 100 ms, so an audit lasts long enough to call into.
 if command -v strace >/dev/null && strace -f -o /dev/null -e trace=unshare -e inject=unshare:delay_exit=1000 true 2>/dev/null; then
-        strace -f -o /dev/null -e trace=unshare -e inject=unshare:delay_exit=100000 \
+        # (Under --enable-sanitizers: LeakSanitizer cannot run under ptrace.)
+        ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+                strace -f -o /dev/null -e trace=unshare -e inject=unshare:delay_exit=100000 \
                 "$IPSEC_AUDITD" --bus="$addr" --refresh-limit=0 2>>"$work/auditd.log" &
         daemon_pid=$!
         gdbus wait --address "$addr" --timeout 10 "$NAME"
@@ -373,7 +450,9 @@ check "and it exits again" sh -c "! busctl --address='$addr' status '$NAME' >/de
 
 # --- load: 10,000 GetReport calls from 8 clients --------------------------------------
 if [ -x "$ABS_TOP_BUILDDIR/bench/dbus-load-client" ]; then
-        start_daemon
+        # Under --enable-sanitizers ASan's quarantine holds freed memory back from reuse
+        # (RSS would grow by design): without it, RSS growth means what it means unsanitized.
+        ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 start_daemon
         DBUS_ADDRESS=$addr DAEMON_PID=$daemon_pid CLIENT="$ABS_TOP_BUILDDIR/bench/dbus-load-client" \
                 "$SHELL" "$ABS_TOP_SRCDIR/bench/dbus-load.sh" 8 10000 >"$work/load.out" 2>&1
         is "load benchmark exits 0" $? 0

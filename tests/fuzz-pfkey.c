@@ -1,18 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/*
- * Fuzz target for the PF_KEY parser. With clang:
- *   clang -fsanitize=fuzzer,address -DFUZZ_LIBFUZZER -include config.h -Iinclude \
- *         tests/fuzz-pfkey.c src/pfkey-parse.c src/util.c -o fuzz-pfkey
- * Without it, linked with tests/fuzz-driver.c: fuzz-pfkey FILE... parses each
- * file (run it under valgrind or ASan over a corpus such as tests/fixtures).
- */
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-
+/* Fuzz target: PF_KEY replies (SADB_REGISTER and the rest) through pfkey_parse(). */
+#include "fuzz.h"
 #include "pfkey.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         PfkeyMsg m;
@@ -28,4 +17,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         return 0;
 }
-

@@ -1,22 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/*
- * Fuzz target for the profile parser and, for what it accepts, the evaluator
- * and the text renderer. With clang:
- *   clang -fsanitize=fuzzer,address -DFUZZ_LIBFUZZER -include config.h -Iinclude -Isrc \
- *         -DPROFILE_LOCAL_DIR='""' -DPROFILE_DATA_DIR='""' tests/fuzz-profile.c \
- *         src/profile*.c src/report-*.c src/json-util.c src/catalogue.c src/util.c ... -ljson-c
- * Without it, linked with tests/fuzz-driver.c: fuzz-profile FILE... parses
- * each file (run it under valgrind or ASan over a corpus such as profiles/).
- */
-#include <stdint.h>
+/* Fuzz target: profiles through the parser and, for what it accepts, the evaluator and the text renderer. */
 #include <stdio.h>
-#include <string.h>
 
+#include "fuzz.h"
 #include "macro.h"
 #include "profile.h"
 #include "report.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* One report with a capability of each kind the evaluator reads: verdict, checks, algorithms. */
 static const char sample_report[] =

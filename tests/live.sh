@@ -53,7 +53,7 @@ in_ns ike --json
 is "km.ike_daemon available with a listener" "$(cap ike km.ike_daemon .verdict)" available
 is "the listener's sockets are found, with its name and pid" \
         "$(cap ike km.ike_daemon '[.details.checks[] | .group + "=" + .what] | sort | join(",")')" \
-        "TCP 4500 IPv4=ike-listener[$lpid],UDP 4500 IPv6=ike-listener[$lpid],UDP 500 IPv4=ike-listener[$lpid]"
+        "TCP 4500 IPv4=ike-listener[$lpid] uid 0,UDP 4500 IPv6=ike-listener[$lpid] uid 0,UDP 500 IPv4=ike-listener[$lpid] uid 0"
 is "the oracle (ss) lists the same UDP sockets" \
         "$(ip netns exec "$ns" ss -Hlnu 'sport = :500 or sport = :4500' | wc -l)" 2
 check "the evidence names the process" grep -q "ike-listener\[$lpid\]" <(cap ike km.ike_daemon .evidence)
@@ -63,6 +63,36 @@ run_audit host --json
 check "the host's own namespace does not see the namespace's listener" \
         test "$(jqr host "[.capabilities[] | select(.id == \"km.ike_daemon\") | .details.checks[] | select(.what | contains(\"[$lpid]\"))] | length")" -eq 0
 kill "$lpid"; wait "$lpid" 2>/dev/null
+
+# --- anyone may bind 4500: a listener that cannot install SAs is no IKE daemon (issue 12) ---
+# Its name is hostile: it retitles and clears a terminal if printed raw.
+hostile=$'\e]0;PWNED\a\e[2J'
+cp "$LISTENER" "$work/ike-listener" && chmod 755 "$work" "$work/ike-listener"
+ip netns exec "$ns" setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+        "$work/ike-listener" --nat-t-only --name="$hostile" >"$work/nobody-listener.out" &
+npid=$!
+pids+=("$npid")
+for _ in $(seq 50); do grep -q ready "$work/nobody-listener.out" 2>/dev/null && break; sleep 0.1; done
+check "an unprivileged listener is on UDP and TCP 4500" grep -q ready "$work/nobody-listener.out"
+in_ns rogue --json
+in_ns rogue-text --color=never
+is "km.ike_daemon: a listener that cannot install SAs is not an IKE daemon" "$(cap rogue km.ike_daemon .verdict)" unavailable
+is "its sockets are listed as refused (EPERM), with owner uid 65534" \
+        "$(cap rogue km.ike_daemon '[.details.checks[] | .outcome + "/" + .errno + "/" + (.what | sub(".*\\] "; ""))] | unique | join(",")')" \
+        "refused/EPERM/uid 65534"
+check "the evidence says it is not a key manager" grep -q "Not a key manager" <(cap rogue km.ike_daemon .evidence)
+check "the text report carries no raw escape character" bash -c "! grep -q $'\e' '$work/rogue-text.out'"
+check "the text report carries no raw BEL character" bash -c "! grep -q $'\a' '$work/rogue-text.out'"
+check "the text report shows the name escaped" grep -qF '\x1b]0;PWNED\x07\x1b[2J' "$work/rogue-text.out"
+ip netns exec "$ns" "$LISTENER" --ike-only >"$work/listener2.out" &
+lpid=$!
+pids+=("$lpid")
+for _ in $(seq 50); do grep -q ready "$work/listener2.out" 2>/dev/null && break; sleep 0.1; done
+in_ns both --json
+is "beside a real daemon (root, CAP_NET_ADMIN), km.ike_daemon is available" "$(cap both km.ike_daemon .verdict)" available
+check "the evidence names the daemon and, apart, the stranger" \
+        bash -c "grep -q 'by ike-listener\[$lpid\] uid 0.*Not a key manager' <<<\"\$1\"" sh "$(cap both km.ike_daemon .evidence)"
+kill "$lpid" "$npid"; wait "$lpid" "$npid" 2>/dev/null
 
 # --- a real acquire subscriber ---
 ip netns exec "$ns" ip xfrm monitor acquire >/dev/null &

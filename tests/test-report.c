@@ -310,6 +310,45 @@ static void test_json_roundtrip(void **state) {
         synthetic_free(a);
 }
 
+/* No byte that a terminal acts on: controls other than newline, DEL, C1 controls in UTF-8. */
+static void assert_terminal_safe(const char *text) {
+        for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
+                if ((*p < 0x20 && *p != '\n') || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+                        fail_msg("control byte 0x%02x at offset %td", *p, (const char *) p - text);
+        }
+}
+
+/* Strings from outside (host names, process names in evidence, report files) reach the terminal escaped. */
+static void test_text_escapes_outside_strings(void **state) {
+        Audit *a = synthetic_audit(mixed, ELEMENTSOF(mixed)), *loaded = NULL;
+        json_object *root = NULL;
+        char *text, *again;
+
+        strcpy(a->host.hostname, "\033]0;PWNED\a\033[2J");
+        strcpy(a->host.os_pretty_name, "D\xc3\xa9" "bian \xc2\x9b" "6n \xff");
+        strcpy(a->results[0].evidence, "UDP 4500 by \033[31mcharon\r[99] uid 0, back\\slash");
+        assert_int_equal(result_set_detail(&a->results[0], "name", "\x7f\x01"), 0);
+        text = render_text(a, false);
+        assert_terminal_safe(text);
+        assert_non_null(strstr(text, "on \\x1b]0;PWNED\\x07\\x1b[2J\n"));
+        assert_non_null(strstr(text, "D\xc3\xa9" "bian \\xc2\\x9b6n \\xff")); /* valid UTF-8 kept, C1 and junk escaped */
+        assert_non_null(strstr(text, "by \\x1b[31mcharon\\x0d[99] uid 0, back\\\\slash"));
+        assert_non_null(strstr(text, "name: \\x7f\\x01"));
+
+        /* The same through a report read back (ipsec-audit --bus, a state file). */
+        assert_int_equal(report_json(a, &root), 0);
+        assert_int_equal(report_from_json(root, probe_table, &loaded), 0);
+        again = render_text(loaded, false);
+        assert_terminal_safe(again);
+        assert_string_equal(again, text);
+
+        free(text);
+        free(again);
+        json_object_put(root);
+        report_loaded_free(loaded);
+        synthetic_free(a);
+}
+
 static void test_json_not_a_report(void **state) {
         json_object *o = json_tokener_parse("{\"schema\": \"something/else\", \"capabilities\": []}");
         json_object *bad = json_tokener_parse("{\"schema\": \"ipsec-audit/report/v1\", \"capabilities\": [{\"id\": \"proto.esp\", \"verdict\": \"maybe\", \"level\": \"api\"}]}");
@@ -332,6 +371,7 @@ int main(void) {
                 cmocka_unit_test(test_text_layout),
                 cmocka_unit_test(test_json_roundtrip),
                 cmocka_unit_test(test_json_not_a_report),
+                cmocka_unit_test(test_text_escapes_outside_strings),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,10 +14,11 @@ A=$(head -n 1 /tmp/addr)
 esp() {
         "$BIN/busctl" --address="$A" call $O GetCapability s proto.esp 2>/dev/null | awk -F'"' '{ print $6 }'
 }
-# wait_esp WANT: polls until the daemon reports WANT (30 s at most), prints the last answer.
+# wait_esp WANT: polls until the daemon reports WANT (120 s at most: under TCG on a busy
+# machine a re-audit alone has taken 30 s), prints the last answer.
 wait_esp() {
         i=0
-        while [ $i -lt 30 ]; do
+        while [ $i -lt 120 ]; do
                 v=$(esp)
                 [ "$v" = "$1" ] && break
                 sleep 1

@@ -41,7 +41,8 @@ audit() {
         tag=$1 out=$2
         shift 2
         dmesg -r >/tmp/dmesg.before
-        "$AUDIT" "$@" >"$out" 2>/tmp/audit.$tag.err
+        # Probes get 60 s, not 20: under TCG on a busy machine one can take that long.
+        "$AUDIT" --timeout=60 "$@" >"$out" 2>/tmp/audit.$tag.err
         status=$?
         dmesg -r | tail -n +$(($(wc -l </tmp/dmesg.before) + 1)) >/tmp/dmesg.$tag
         return $status
