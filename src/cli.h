@@ -8,3 +8,6 @@ int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Parses --NAME=SECONDS within [min, max]; a usage error otherwise. */
 int parse_seconds(const char *name, const char *s, unsigned long min, unsigned long max, unsigned long *ret);
+
+/* ipsec-audit survey (argv[0] is "survey"): returns the exit status. */
+int survey_main(int argc, char **argv);
