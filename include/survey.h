@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "probe.h"
@@ -40,6 +41,8 @@ typedef struct SurveyReport {
         char kernel_release[128];
         char os_pretty_name[128];
         char boot_id[64];
+        uint8_t boot_uuid[16]; /* boot_id's value, when it is a UUID (has_boot_uuid) */
+        bool has_boot_uuid;
         SurveyCap caps[SURVEY_MAX_CAPS];
         unsigned n_caps;
         Verdict section4[_SECTION4_KEY_MAX];

@@ -511,6 +511,30 @@ static bool report_member(Scanner *s, const char *key, bool key_truncated, void 
         return skip_value(s);
 }
 
+/* 8-4-4-4-12 hex digits, as /proc/sys/kernel/random/boot_id has them; false for anything else. */
+static bool uuid_parse(const char *s, uint8_t out[16]) {
+        unsigned n = 0;
+        bool nonzero = false;
+
+        if (strlen(s) != 36)
+                return false;
+        for (unsigned i = 0; i < 36; i++) {
+                int h = hex(s[i]);
+
+                if (i == 8 || i == 13 || i == 18 || i == 23) {
+                        if (s[i] != '-')
+                                return false;
+                        continue;
+                }
+                if (h < 0)
+                        return false;
+                out[n / 2] = (uint8_t) (n % 2 ? out[n / 2] | h : h << 4);
+                nonzero = nonzero || h;
+                n++;
+        }
+        return nonzero;
+}
+
 int survey_report_parse(const char *buf, size_t len, SurveyReport *ret, char *reason, size_t reason_size) {
         Scanner s = { .p = buf, .end = buf + len, .start = buf };
         ReportState st = { .r = ret };
@@ -547,5 +571,6 @@ int survey_report_parse(const char *buf, size_t len, SurveyReport *ret, char *re
                 snprintf(reason, reason_size, "not a report: %s", s.shape);
                 return -EBADMSG;
         }
+        ret->has_boot_uuid = uuid_parse(ret->boot_id, ret->boot_uuid);
         return 0;
 }

@@ -80,40 +80,6 @@ int survey_format_from_string(const char *s, SurveyFormat *ret) {
         return 0;
 }
 
-static int hex_digit(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
-/* 8-4-4-4-12 hex digits, as /proc/sys/kernel/random/boot_id has them; false for anything else. */
-static bool uuid_parse(const char *s, uint8_t out[16]) {
-        unsigned n = 0;
-        bool nonzero = false;
-
-        if (strlen(s) != 36)
-                return false;
-        for (unsigned i = 0; i < 36; i++) {
-                int h = hex_digit(s[i]);
-
-                if (i == 8 || i == 13 || i == 18 || i == 23) {
-                        if (s[i] != '-')
-                                return false;
-                        continue;
-                }
-                if (h < 0)
-                        return false;
-                out[n / 2] = (uint8_t) (n % 2 ? out[n / 2] | h : h << 4);
-                nonzero = nonzero || h;
-                n++;
-        }
-        return nonzero;
-}
-
 static size_t boot_id_hash(const uint8_t id[16], size_t mask) {
         uint64_t h;
 
@@ -126,7 +92,8 @@ static size_t boot_id_hash(const uint8_t id[16], size_t mask) {
 static int boot_id_insert(BootIdSet *set, const uint8_t id[16]) {
         static const uint8_t zero[16];
 
-        if ((set->n_used + 1) * 2 > set->n_slots) {
+        /* Linear probing stays short up to 3/4 full. */
+        if ((set->n_used + 1) * 4 > set->n_slots * 3) {
                 size_t n = set->n_slots ? set->n_slots * 2 : 1024;
                 uint8_t (*slots)[16] = calloc(n, 16);
 
@@ -352,7 +319,6 @@ unsigned long survey_count(const SurveyGroup *g, size_t row, Verdict v) {
 
 int survey_add_document(Survey *s, const char *origin, const char *buf, size_t len) {
         char reason[192];
-        uint8_t id[16];
         int r;
 
         s->inputs++;
@@ -361,9 +327,9 @@ int survey_add_document(Survey *s, const char *origin, const char *buf, size_t l
                 return add_problem(s, origin, SURVEY_OTHER_SCHEMA, reason);
         if (r < 0)
                 return add_problem(s, origin, SURVEY_MALFORMED, reason);
-        if (!uuid_parse(s->report.boot_id, id))
+        if (!s->report.has_boot_uuid)
                 s->without_boot_id++;
-        else if ((r = boot_id_insert(s->boot_ids, id)) <= 0) {
+        else if ((r = boot_id_insert(s->boot_ids, s->report.boot_uuid)) <= 0) {
                 if (r < 0)
                         return r;
                 snprintf(reason, sizeof(reason), "boot_id %s was counted already", s->report.boot_id);
