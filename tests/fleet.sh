@@ -51,26 +51,11 @@ check "the audit time is now (within 5 minutes)" test "$((now - ${ts:-0}))" -lt 
 
 # --- the textfile timer and service ------------------------------------------------
 unit=$work/unit
-mkdir -p "$unit" "$work/textfile" "$work/man/man8"
+mkdir -p "$unit" "$work/textfile"
 sed "s|@bindir@|$(dirname "$IPSEC_AUDIT")|" "$ABS_TOP_SRCDIR/systemd/ipsec-audit-prometheus.service.in" \
         >"$unit/ipsec-audit-prometheus.service"
 cp "$ABS_TOP_SRCDIR/systemd/ipsec-audit-prometheus.timer" "$unit/"
-cp "$ABS_TOP_SRCDIR/man/ipsec-audit.8" "$work/man/man8/"
-if command -v systemd-analyze >/dev/null && systemd-analyze --version >/dev/null 2>&1; then
-        (cd "$unit" && MANPATH="$work/man" systemd-analyze verify ipsec-audit-prometheus.service \
-                ipsec-audit-prometheus.timer) >"$work/verify.out" 2>&1
-        is "systemd-analyze verify passes on the timer and its service" $? 0
-        sed 's/^/# /' "$work/verify.out"
-        if systemd-analyze security --offline=yes "$unit/ipsec-audit-prometheus.service" >"$work/security.out" 2>&1; then
-                diag "$(grep 'Overall exposure' "$work/security.out")"
-                check "systemd-analyze security rates the service OK or better" \
-                        grep -qE "Overall exposure level .*: [0-9.]+ (OK|SAFE)" "$work/security.out"
-        else
-                skip "systemd-analyze security" "this systemd-analyze has no --offline"
-        fi
-else
-        skip "systemd-analyze verify" "systemd-analyze is not installed or does not run here"
-fi
+verify_units ipsec-audit-prometheus.service "$unit/ipsec-audit-prometheus.service" "$unit/ipsec-audit-prometheus.timer"
 # The service's own command line, pointed at a scratch textfile directory.
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit/ipsec-audit-prometheus.service" |
         sed "s|/var/lib/prometheus/node-exporter|$work/textfile|")
@@ -119,22 +104,9 @@ if ! command -v dbus-daemon >/dev/null || ! command -v busctl >/dev/null || [ ! 
         skip "ansible: the fact returns the daemon's report" "needs dbus-daemon, busctl and ipsec-auditd"
         done_testing
 fi
-cat >"$work/bus.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>custom</type>
-  <listen>unix:path=$work/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/>
-  </policy>
-</busconfig>
-EOF
-dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile --print-address=3 3>"$work/bus-address" &
-bus_pid=$!
-for _ in $(seq 50); do [ -s "$work/bus-address" ] && break; sleep 0.1; done
-addr=$(head -n 1 "$work/bus-address")
+mkdir -p "$work/bus"
+private_bus "$work/bus"
+addr=$bus_addr
 "$IPSEC_AUDITD" --bus="$addr" 2>"$work/auditd.log" &
 daemon_pid=$!
 trap 'kill "$daemon_pid" "$bus_pid" 2>/dev/null; rm -rf "$work"' EXIT
