@@ -161,6 +161,11 @@ typedef enum SurveyFormat { SURVEY_MARKDOWN, SURVEY_CSV, SURVEY_JSON, SURVEY_HTM
 
 int survey_format_from_string(const char *s, SurveyFormat *ret);
 
+/* "N hosts counted from M inputs: ..." for the top of a survey. */
+void survey_summary(const Survey *s, char *buf, size_t size);
+/* Table i: 0 all hosts, 1... the groups; its title ("Kernel 6.1.0 (4 hosts)") in buf. */
+const SurveyGroup *survey_group_title(const Survey *s, size_t i, char *buf, size_t size);
+
 /* The tables (and, in HTML, the charts); -EIO when f cannot be written. */
 int survey_render(const Survey *s, SurveyFormat format, FILE *f);
 void survey_render_html(const Survey *s, FILE *f);

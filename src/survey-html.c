@@ -130,6 +130,7 @@ static size_t find_row(const Survey *s, const char *id) {
 
 void survey_render_html(const Survey *s, FILE *f) {
         size_t verdict_row = find_row(s, "section4.verdict");
+        char text[512];
 
         fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
               "<title>IPsec availability survey</title>\n<style>\n"
@@ -139,22 +140,21 @@ void survey_render_html(const Survey *s, FILE *f) {
               "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:2px 8px}\n"
               "td:nth-child(n+3){text-align:right}tr.derived{font-weight:bold;background:#f3f3f3}\n"
               "</style></head><body>\n<h1>IPsec availability survey</h1>\n", f);
-        fprintf(f, "<p>RFC 5406 Section 8 (i), \"Is suitable IPsec support available in likely configurations of "
-                   "the products?\", asked of %lu hosts (%lu inputs read: %lu malformed, %lu of another schema, "
-                   "%lu duplicates, %lu unreadable).</p>\n",
-                survey_counted(s), s->inputs, s->problem_counts[SURVEY_MALFORMED],
-                s->problem_counts[SURVEY_OTHER_SCHEMA], s->problem_counts[SURVEY_DUPLICATE],
-                s->problem_counts[SURVEY_UNREADABLE]);
+        survey_summary(s, text, sizeof(text));
+        fputs("<p>RFC 5406 Section 8 (i), \"Is suitable IPsec support available in likely configurations of "
+              "the products?\", asked of a population: ", f);
+        html_text(f, text);
+        fputs("</p>\n", f);
         chart_rows(s, &s->overall, "Verdicts per capability, all hosts", f);
         if (s->n_groups && verdict_row < s->n_rows)
                 chart_groups(s, verdict_row, f);
-        fprintf(f, "<h2>All hosts (%lu)</h2>\n", s->overall.hosts);
-        table(s, &s->overall, f);
-        for (size_t i = 0; i < s->n_groups; i++) {
-                fprintf(f, "<h2>%s ", s->group_by == SURVEY_GROUP_KERNEL ? "Kernel" : "OS");
-                html_text(f, s->groups[i].name);
-                fprintf(f, " (%lu hosts)</h2>\n", s->groups[i].hosts);
-                table(s, &s->groups[i], f);
+        for (size_t i = 0; i <= s->n_groups; i++) {
+                const SurveyGroup *g = survey_group_title(s, i, text, sizeof(text));
+
+                fputs("<h2>", f);
+                html_text(f, text);
+                fputs("</h2>\n", f);
+                table(s, g, f);
         }
         if (s->n_problems) {
                 fputs("<h2>Inputs not counted</h2>\n<table>\n<tr><th>input</th><th>problem</th><th>reason</th></tr>\n", f);

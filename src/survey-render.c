@@ -48,23 +48,45 @@ static void md_group(const Survey *s, const SurveyGroup *g, FILE *f) {
         }
 }
 
-static void render_markdown(const Survey *s, FILE *f) {
-        fprintf(f, "## IPsec availability survey (RFC 5406 Section 8 (i))\n\n");
-        fprintf(f, "%lu hosts counted from %lu inputs: %lu malformed, %lu of another schema, %lu duplicates, "
-                   "%lu unreadable.\n",
-                survey_counted(s), s->inputs, s->problem_counts[SURVEY_MALFORMED],
-                s->problem_counts[SURVEY_OTHER_SCHEMA], s->problem_counts[SURVEY_DUPLICATE],
-                s->problem_counts[SURVEY_UNREADABLE]);
+void survey_summary(const Survey *s, char *buf, size_t size) {
+        size_t len = 0;
+
+        buf[0] = '\0';
+        strbuf_appendf(buf, size, &len,
+                       "%lu hosts counted from %lu inputs: %lu malformed, %lu of another schema, %lu duplicates, "
+                       "%lu unreadable.",
+                       survey_counted(s), s->inputs, s->problem_counts[SURVEY_MALFORMED],
+                       s->problem_counts[SURVEY_OTHER_SCHEMA], s->problem_counts[SURVEY_DUPLICATE],
+                       s->problem_counts[SURVEY_UNREADABLE]);
         if (s->without_boot_id)
-                fprintf(f, "%lu counted reports carry no boot_id and could not be checked for duplicates.\n",
-                        s->without_boot_id);
-        fprintf(f, "\n### All hosts (%lu)\n\n", s->overall.hosts);
-        md_group(s, &s->overall, f);
-        for (size_t i = 0; i < s->n_groups; i++) {
-                fprintf(f, "\n### %s ", s->group_by == SURVEY_GROUP_KERNEL ? "Kernel" : "OS");
-                md_text(f, s->groups[i].name);
-                fprintf(f, " (%lu hosts)\n\n", s->groups[i].hosts);
-                md_group(s, &s->groups[i], f);
+                strbuf_appendf(buf, size, &len,
+                               " %lu counted reports carry no boot_id and could not be checked for duplicates.",
+                               s->without_boot_id);
+}
+
+const SurveyGroup *survey_group_title(const Survey *s, size_t i, char *buf, size_t size) {
+        const SurveyGroup *g = i == 0 ? &s->overall : &s->groups[i - 1];
+
+        if (i == 0)
+                snprintf(buf, size, "All hosts (%lu)", g->hosts);
+        else
+                snprintf(buf, size, "%s %s (%lu hosts)", s->group_by == SURVEY_GROUP_KERNEL ? "Kernel" : "OS",
+                         g->name, g->hosts);
+        return g;
+}
+
+static void render_markdown(const Survey *s, FILE *f) {
+        char text[512];
+
+        survey_summary(s, text, sizeof(text));
+        fprintf(f, "## IPsec availability survey (RFC 5406 Section 8 (i))\n\n%s\n", text);
+        for (size_t i = 0; i <= s->n_groups; i++) {
+                const SurveyGroup *g = survey_group_title(s, i, text, sizeof(text));
+
+                fputs("\n### ", f);
+                md_text(f, text);
+                fputs("\n\n", f);
+                md_group(s, g, f);
         }
         if (!s->n_problems)
                 return;
