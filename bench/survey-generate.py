@@ -3,6 +3,7 @@
 # line, made from the kernel matrix's reports (cycled), each with its own
 # host.boot_id and one of 12 kernel releases, so the survey has groups to fill.
 # Substitution into the compact JSON text keeps this fast for 100,000 reports.
+import hashlib
 import json
 import sys
 import uuid
@@ -18,5 +19,6 @@ kernels = [f"6.1.0-{k}-amd64" for k in range(20, 32)]
 out = sys.stdout
 for i in range(n):
     t = templates[i % len(templates)]
-    out.write(t.replace("@BOOT_ID@", str(uuid.UUID(int=(i + 1) * 0x9E3779B97F4A7C15 % (1 << 128), version=4)))
+    boot_id = uuid.UUID(bytes=hashlib.md5(str(i).encode()).digest(), version=4)
+    out.write(t.replace("@BOOT_ID@", str(boot_id))
                .replace("@KERNEL@", kernels[(i // len(templates)) % len(kernels)]) + "\n")

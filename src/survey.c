@@ -80,12 +80,16 @@ int survey_format_from_string(const char *s, SurveyFormat *ret) {
         return 0;
 }
 
+/* splitmix64's finalizer over both halves: boot ids made by tools, not the kernel, need not be random. */
 static size_t boot_id_hash(const uint8_t id[16], size_t mask) {
-        uint64_t h;
+        uint64_t a, b;
 
-        /* Boot ids are random: their own bits are a good hash. */
-        memcpy(&h, id, sizeof(h));
-        return (size_t) h & mask;
+        memcpy(&a, id, sizeof(a));
+        memcpy(&b, id + 8, sizeof(b));
+        a ^= b * 0x9e3779b97f4a7c15ULL;
+        a = (a ^ (a >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        a = (a ^ (a >> 27)) * 0x94d049bb133111ebULL;
+        return (size_t) (a ^ (a >> 31)) & mask;
 }
 
 /* 1 when id was new (and is now in the set), 0 when it was there already. */
