@@ -395,22 +395,25 @@ static int add_dir(Survey *s, const char *path, int dfd) {
         while ((errno = 0, de = readdir(d))) {
                 _cleanup_free_ char *child = NULL;
                 struct stat st;
+                bool link = false;
                 int fd;
 
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                         continue;
                 if (asprintf(&child, "%s/%s", path, de->d_name) < 0)
                         return -ENOMEM;
-                /* Symbolic links to directories are not followed: they could loop. */
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                /* Symbolic links are followed to files, not to directories: those could loop. */
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    ((link = S_ISLNK(st.st_mode)) && is_json_name(de->d_name) &&
+                     fstatat(dirfd(d), de->d_name, &st, 0) < 0)) {
                         if ((r = unreadable(s, child, errno)) < 0)
                                 return r;
                         continue;
                 }
-                if (S_ISDIR(st.st_mode)) {
+                if (S_ISDIR(st.st_mode) && !link) {
                         fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
                         r = fd < 0 ? unreadable(s, child, errno) : add_dir(s, child, fd);
-                } else if (is_json_name(de->d_name) && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) {
+                } else if (is_json_name(de->d_name) && S_ISREG(st.st_mode)) {
                         fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC);
                         r = fd < 0 ? unreadable(s, child, errno) : add_fd(s, child, fd);
                 } else

@@ -84,6 +84,17 @@ printf '%s\n' '{"schema":' '' "$(jq -c . "$fixtures/debian-6.1.0-56-amd64-full.j
 is "standard input: a bad line is named by its line number, blank lines are skipped" \
         "$(jq -c '[.inputs.counted, .inputs.problems[].input]' "$work/lines.out")" '[1,"-:1"]'
 
+# Symbolic links: followed to a report, listed when broken, never followed to a directory (loops).
+mkdir -p "$work/links/d"
+cp "$fixtures/debian-6.1.0-56-amd64-full.json" "$work/links/d/"
+ln -s d/debian-6.1.0-56-amd64-full.json "$work/links/link.json"
+ln -s nowhere "$work/links/broken.json"
+ln -s .. "$work/links/d/loop.json"
+ln -s .. "$work/links/d/loop"
+survey links survey --format=json "$work/links"
+is "symbolic links: one host, the linked copy a duplicate, the broken link unreadable" \
+        "$(jq -c '[.inputs.read, .inputs.counted, .inputs.duplicate, .inputs.unreadable]' "$work/links.out")" "[3,1,1,1]"
+
 # CSV: a header and one line per group and row.
 survey csv survey --format=csv "$work/in"
 is "CSV header" "$(head -n 1 "$work/csv.out")" \
