@@ -119,6 +119,11 @@ if gdbus wait --address "$addr" --timeout 20 net.ipsecaudit.Auditor1 2>/dev/null
         is "ansible: with ipsec-auditd running, the fact is the daemon's cached report" \
                 "$(jq -c '.ipsec_audit | [.generated_at, .privilege.passive]' "$work/daemon.json")" \
                 "$(jq -c '[.generated_at, .privilege.passive]' "$work/daemon-report.json")"
+        # The daemon's report as metrics, through the same renderer.
+        "$IPSEC_AUDIT" --bus="$addr" --format=prometheus >"$work/bus.prom" 2>/dev/null
+        is "--bus --format=prometheus: the daemon's Section 4 verdict" \
+                "$(grep "^ipsec_audit_section4_verdict{question=\"verdict\"" "$work/bus.prom" | awk '$NF == 1' |
+                        sed 's/.*verdict="\([a-z]*\)".*/\1/')" "$(jq -r .section4.verdict "$work/daemon-report.json")"
 else
         ok 1 "ipsec-auditd took its name on a private bus"
         sed 's/^/# /' "$work/auditd.log"
