@@ -35,6 +35,9 @@ void report_text_wrapped(FILE *f, const char *indent, const char *text);
 /* The human report: RFC sections in order, a line per capability, remedies, Section 4. */
 int report_text(const Audit *a, FILE *f, bool colour);
 
+/* The report in the Prometheus text exposition format (node_exporter's textfile collector). */
+int report_prometheus(const Audit *a, FILE *f);
+
 /*
  * The inverse of report_json(): an Audit rebuilt from a JSON report (the
  * daemon's cached one, a saved file) for report_text(). Capabilities are the

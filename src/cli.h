@@ -11,3 +11,6 @@ int parse_seconds(const char *name, const char *s, unsigned long min, unsigned l
 
 /* --bus[=BUS] of ipsec-audit: "system" without a value; a usage error for an empty one. */
 int parse_bus(const char *arg, const char **ret);
+
+/* ipsec-audit survey (argv[0] is "survey"): returns the exit status. */
+int survey_main(int argc, char **argv);

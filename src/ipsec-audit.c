@@ -25,7 +25,7 @@ enum {
         EXIT_OUTPUT = 4,
 };
 
-typedef enum Format { FORMAT_TEXT, FORMAT_JSON } Format;
+typedef enum Format { FORMAT_TEXT, FORMAT_JSON, FORMAT_PROMETHEUS } Format;
 typedef enum ColourMode { COLOUR_AUTO, COLOUR_ALWAYS, COLOUR_NEVER } ColourMode;
 
 typedef struct Args {
@@ -41,6 +41,7 @@ static void help(void) {
         printf("Usage: %s [OPTION]...\n"
                "       %s check --profile=NAME|FILE [--report=FILE | --bus[=BUS]] [--json]\n"
                "       %s check --list-profiles\n"
+               "       %s survey [OPTION]... FILE|DIR|-...   (see %s survey --help)\n"
                "Measure which IPsec capabilities this host's kernel really has, by the\n"
                "sections of RFC 5406, and print the availability report.\n"
                "\n"
@@ -48,7 +49,9 @@ static void help(void) {
                "SAD are never touched.\n"
                "\n"
                "  -j, --json              print the report as JSON (same as --format=json)\n"
-               "  -f, --format=FORMAT     text (default) or json\n"
+               "  -f, --format=FORMAT     text (default), json, or prometheus (the text\n"
+               "                          exposition format, for node_exporter's textfile\n"
+               "                          collector)\n"
                "  -o, --output=FILE       write the report to FILE: a regular file is replaced\n"
                "                          atomically, a device or FIFO is written to\n"
                "      --color=WHEN        colour the text report: auto (default), always, never\n"
@@ -76,7 +79,7 @@ static void help(void) {
                "\n"
                "'%s check --help' describes the check subcommand and its exit status.\n",
                program_invocation_short_name, program_invocation_short_name, program_invocation_short_name,
-               program_invocation_short_name);
+               program_invocation_short_name, program_invocation_short_name, program_invocation_short_name);
 }
 
 /* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL on a usage error. */
@@ -110,8 +113,10 @@ static int parse_args(int argc, char **argv, Args *args) {
                                 args->format = FORMAT_TEXT;
                         else if (strcmp(optarg, "json") == 0)
                                 args->format = FORMAT_JSON;
+                        else if (strcmp(optarg, "prometheus") == 0)
+                                args->format = FORMAT_PROMETHEUS;
                         else
-                                return usage_error("unknown format '%s' (expected text or json)", optarg);
+                                return usage_error("unknown format '%s' (expected text, json or prometheus)", optarg);
                         break;
                 case 'o':
                         if (!*optarg)
@@ -192,6 +197,8 @@ static int write_report(const Audit *a, const Args *args, FILE *f) {
                         return -EIO;
                 return 0;
         }
+        if (args->format == FORMAT_PROMETHEUS)
+                return report_prometheus(a, f);
         return report_text(a, f, want_colour(args, fileno(f)));
 }
 
@@ -392,6 +399,8 @@ int main(int argc, char **argv) {
 
         if (argc > 1 && strcmp(argv[1], "check") == 0)
                 return check_main(argc - 1, argv + 1);
+        if (argc > 1 && strcmp(argv[1], "survey") == 0)
+                return survey_main(argc - 1, argv + 1);
         r = parse_args(argc, argv, &args);
         if (r <= 0)
                 return r < 0 ? EXIT_USAGE : EXIT_COMPLETE;

@@ -194,6 +194,14 @@ while read -r line; do
                 continue
         fi
         is "$cfg: the report is from the guest's kernel" "$(jq -r .host.kernel_release "$report")" "$kver"
+        if python3 -c 'import jsonschema' 2>/dev/null; then
+                python3 "$TESTS_DIR/validate-report.py" "$ABS_TOP_SRCDIR/schema/report-v1.schema.json" "$report" \
+                        >"$cfg_out.schema" 2>&1
+                ok $? "$cfg: the report validates against schema/report-v1.schema.json"
+                grep -v '^ok ' "$cfg_out.schema" | sed 's/^/#   /'
+        else
+                skip "$cfg: the report validates against the schema" "python3-jsonschema is not installed"
+        fi
         is "$cfg: the audit ran its probes in a private namespace" "$(jq -r .privilege.sandbox "$report")" netns
 
         # What this configuration must show (expect/NAME), one line each:
