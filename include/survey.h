@@ -59,16 +59,18 @@ const char *section4_key_to_string(Section4Key k);
 int survey_report_parse(const char *buf, size_t len, SurveyReport *ret, char *reason, size_t reason_size);
 
 /*
- * A row beyond the capabilities: a Section 4 question or, once profiles
- * exist, a profile ("does this host satisfy protocol X?"). Adding a kind of
- * row is one of these and one survey_add_row_source() call.
+ * A row beyond the capabilities: a Section 4 question or a protocol profile
+ * ("does this host satisfy protocol X?"). Adding a kind of row is one of
+ * these and one survey_add_row_source() call. verdict() gets the parsed
+ * report and the document itself (len bytes, not terminated), for rows that
+ * read more than the fixed SurveyReport holds.
  */
 typedef struct SurveyRowSource {
         const char *id;    /* "section4.vpn", "profile.NAME" */
         const char *kind;  /* "section4", "profile" */
         const char *label; /* for humans: "Section 4: VPN (tunnel mode)" */
         const char *rfc5406_section;
-        Verdict (*verdict)(const SurveyReport *r, const void *userdata);
+        Verdict (*verdict)(const SurveyReport *r, const char *doc, size_t len, const void *userdata);
         const void *userdata;
 } SurveyRowSource;
 

@@ -2,12 +2,15 @@
 /* ipsec-audit survey: many hosts' reports in, the working group's table out. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "macro.h"
+#include "report.h"
+#include "profile.h"
 #include "survey.h"
 
 static void help(void) {
@@ -25,22 +28,79 @@ static void help(void) {
                "                          self-contained page with SVG charts)\n"
                "  -g, --group-by=KEY      kernel (default: host.kernel_release), os\n"
                "                          (host.os_pretty_name) or none\n"
-               "  -p, --profile=NAME      add a row for protocol profile NAME (not yet\n"
-               "                          available: profiles are not part of this build)\n"
+               "  -p, --profile=NAME|FILE add a row for a protocol profile (ipsec-audit-profile(5)):\n"
+               "                          available where a host satisfies it, unavailable where\n"
+               "                          not, unknown where it cannot be decided; repeatable\n"
                "  -h, --help              show this help and exit\n"
                "\n"
                "Exit status:\n"
                "  0  the survey was produced (whatever the inputs held)\n"
                "  1  the survey could not be made (out of memory)\n"
-               "  2  invalid command line\n"
+               "  2  invalid command line, or an unknown or malformed profile\n"
                "  4  the survey could not be written\n",
                program_invocation_short_name);
 }
 
+#define SURVEY_MAX_PROFILES 16
+
+/* A profile row: its source names point into it. */
+typedef struct ProfileRow {
+        Profile *profile;
+        char id[48], label[96];
+        SurveyRowSource source;
+} ProfileRow;
+
 typedef struct SurveyArgs {
         SurveyFormat format;
         SurveyGroupBy group_by;
+        ProfileRow profiles[SURVEY_MAX_PROFILES];
+        size_t n_profiles;
 } SurveyArgs;
+
+static void survey_args_done(SurveyArgs *a) {
+        for (size_t i = 0; i < a->n_profiles; i++)
+                profile_free(a->profiles[i].profile);
+}
+
+/* The profile evaluated on the whole report, as ipsec-audit check does: its outcome as a verdict. */
+static Verdict profile_verdict(const SurveyReport *r, const char *doc, size_t len, const void *userdata) {
+        const Profile *p = userdata;
+        _cleanup_(json_object_putp) json_object *report = NULL, *result = NULL;
+        json_tokener *tok = json_tokener_new();
+        ProfileOutcome o;
+
+        if (!tok)
+                return VERDICT_UNKNOWN;
+        report = len <= INT_MAX ? json_tokener_parse_ex(tok, doc, (int) len) : NULL;
+        json_tokener_free(tok);
+        if (!report || profile_evaluate(p, report, &o, &result) < 0)
+                return VERDICT_UNKNOWN;
+        return o == PROFILE_SATISFIED ? VERDICT_AVAILABLE : o == PROFILE_NOT_SATISFIED ? VERDICT_UNAVAILABLE :
+                                                                                        VERDICT_UNKNOWN;
+}
+
+static int add_profile(SurveyArgs *a, const char *name) {
+        ProfileRow *row;
+        ProfileError err;
+        char line[1024];
+        int r;
+
+        if (a->n_profiles >= SURVEY_MAX_PROFILES)
+                return usage_error("at most %d profiles", SURVEY_MAX_PROFILES);
+        row = &a->profiles[a->n_profiles];
+        if ((r = profile_load(name, &row->profile, &err)) < 0) {
+                profile_error_format(&err, line, sizeof(line));
+                return usage_error("%s", line);
+        }
+        a->n_profiles++;
+        snprintf(row->id, sizeof(row->id), "profile.%s", row->profile->name);
+        snprintf(row->label, sizeof(row->label), "Profile %s satisfied", row->profile->name);
+        row->source = (SurveyRowSource) {
+                .id = row->id, .kind = "profile", .label = row->label, .rfc5406_section = "8",
+                .verdict = profile_verdict, .userdata = row->profile,
+        };
+        return 0;
+}
 
 /* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL on a usage error. */
 static int parse_args(int argc, char **argv, SurveyArgs *args) {
@@ -64,8 +124,9 @@ static int parse_args(int argc, char **argv, SurveyArgs *args) {
                                 return usage_error("invalid --group-by '%s' (expected kernel, os or none)", optarg);
                         break;
                 case 'p':
-                        /* Profiles plug in as SurveyRowSources (survey.h) once they exist. */
-                        return usage_error("--profile %s: profiles are not yet available in this build", optarg);
+                        if ((c = add_profile(args, optarg)) < 0)
+                                return c;
+                        break;
                 case 'h':
                         help();
                         return 0;
@@ -86,6 +147,9 @@ static int survey_inputs(const SurveyArgs *args, char **inputs, int n, Survey **
 
         if ((r = survey_new(args->group_by, probe_table, &s)) < 0 || (r = survey_add_section4_rows(s)) < 0)
                 return r;
+        for (size_t i = 0; i < args->n_profiles; i++)
+                if ((r = survey_add_row_source(s, &args->profiles[i].source)) < 0)
+                        return r;
         for (int i = 0; i < n; i++) {
                 r = strcmp(inputs[i], "-") == 0 ? survey_add_stream(s, stdin, "-") : survey_add_path(s, inputs[i]);
                 if (r < 0)
@@ -97,7 +161,7 @@ static int survey_inputs(const SurveyArgs *args, char **inputs, int n, Survey **
 
 int survey_main(int argc, char **argv) {
         _cleanup_(survey_freep) Survey *s = NULL;
-        SurveyArgs args = {};
+        _cleanup_(survey_args_done) SurveyArgs args = {};
         int r;
 
         r = parse_args(argc, argv, &args);

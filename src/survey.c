@@ -279,7 +279,7 @@ static int capability_row(Survey *s, const SurveyCap *c, size_t hint, size_t *re
         return insert_capability_row(s, c, ret);
 }
 
-static int count_report(Survey *s, const SurveyReport *rep) {
+static int count_report(Survey *s, const SurveyReport *rep, const char *doc, size_t len) {
         SurveyGroup *g, *both[2];
         size_t rows[SURVEY_MAX_CAPS];
         int r;
@@ -298,9 +298,13 @@ static int count_report(Survey *s, const SurveyReport *rep) {
                 both[k]->hosts++;
                 for (unsigned i = 0; i < rep->n_caps; i++)
                         both[k]->counts[rows[i]][rep->caps[i].verdict]++;
-                for (size_t i = 0; i < s->n_sources; i++)
-                        both[k]->counts[s->n_capability_rows + i]
-                                       [s->sources[i]->verdict(rep, s->sources[i]->userdata)]++;
+        }
+        /* Once per report: a profile row evaluates the whole document. */
+        for (size_t i = 0; i < s->n_sources; i++) {
+                Verdict v = s->sources[i]->verdict(rep, doc, len, s->sources[i]->userdata);
+
+                for (unsigned k = 0; k < 2 && both[k]; k++)
+                        both[k]->counts[s->n_capability_rows + i][v]++;
         }
         return 0;
 }
@@ -334,7 +338,7 @@ int survey_add_document(Survey *s, const char *origin, const char *buf, size_t l
                 snprintf(reason, sizeof(reason), "boot_id %s was counted already", s->report.boot_id);
                 return add_problem(s, origin, SURVEY_DUPLICATE, reason);
         }
-        return count_report(s, &s->report);
+        return count_report(s, &s->report, buf, len);
 }
 
 static int unreadable(Survey *s, const char *origin, int err) {
@@ -467,7 +471,7 @@ int survey_add_stream(Survey *s, FILE *f, const char *name) {
         return 0;
 }
 
-static Verdict section4_verdict(const SurveyReport *r, const void *userdata) {
+static Verdict section4_verdict(const SurveyReport *r, const char *doc, size_t len, const void *userdata) {
         return r->section4[*(const Section4Key *) userdata];
 }
 

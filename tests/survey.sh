@@ -110,7 +110,21 @@ for bad in "--format=xml" "--group-by=arch" "--profile=sip" "--frobnicate"; do
         check "survey '$bad' prints no table" test ! -s "$work/opt.out"
 done
 survey profile survey --profile=sip "$work/in"
-check "--profile says profiles are not available yet" grep -q "profiles are not yet available" "$work/profile.err"
+check "--profile of an unknown profile names it" grep -q "sip: no such profile" "$work/profile.err"
+
+# Profile rows: the survey's count of hosts satisfying a profile equals ipsec-audit check on each report.
+profiles=$(cd "${TESTS_DIR:-$(dirname "$0")}/../profiles" && pwd)
+for name in bgp nested-vpn; do
+        want=0
+        for f in "$fixtures"/*.json; do
+                IPSEC_AUDIT_PROFILE_PATH=$profiles "$IPSEC_AUDIT" check --profile "$name" --report "$f" >/dev/null 2>&1 &&
+                        want=$((want + 1))
+        done
+        IPSEC_AUDIT_PROFILE_PATH=$profiles "$IPSEC_AUDIT" survey --format=json --profile "$name" "$fixtures" \
+                >"$work/prof.json" 2>/dev/null
+        is "survey --profile $name: hosts satisfying it agree with ipsec-audit check" \
+                "$(jq -r --arg id "profile.$name" '.overall.rows[] | select(.id == $id) | .available.hosts' "$work/prof.json")" "$want"
+done
 survey noinput survey
 is "survey without input exits 2" "$(rc noinput)" 2
 survey shelp survey --help

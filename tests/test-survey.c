@@ -181,7 +181,7 @@ static void test_not_reports(void **state) {
 }
 
 /* A stand-in for a profile row: what plugs in through SurveyRowSource. */
-static Verdict esp_and_tunnel(const SurveyReport *r, const void *userdata) {
+static Verdict esp_and_tunnel(const SurveyReport *r, const char *doc, size_t len, const void *userdata) {
         Verdict esp = VERDICT_UNKNOWN, tunnel = VERDICT_UNKNOWN;
 
         for (unsigned i = 0; i < r->n_caps; i++) {
