@@ -49,7 +49,9 @@ int pfkey_parse(const void *buf, size_t len, PfkeyMsg *ret) {
         if (!buf || len < sizeof(hdr))
                 return -EBADMSG;
         memcpy(&hdr, p, sizeof(hdr));
-        if (hdr.sadb_msg_version != PF_KEY_V2 || hdr.sadb_msg_reserved != 0 ||
+        /* Linux puts a policy's reference count in sadb_msg_reserved (af_key.c, pfkey_xfrm_policy2msg). */
+        if (hdr.sadb_msg_version != PF_KEY_V2 ||
+            (hdr.sadb_msg_reserved != 0 && (hdr.sadb_msg_type < SADB_X_SPDUPDATE || hdr.sadb_msg_type > SADB_X_SPDDELETE2)) ||
             (size_t) hdr.sadb_msg_len * UNIT != len)
                 return -EBADMSG;
         m.type = hdr.sadb_msg_type;

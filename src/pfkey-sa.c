@@ -164,9 +164,40 @@ static uint8_t proto_of(uint8_t satype) {
         }
 }
 
-/* PF_KEY's mode numbers are XFRM's plus one (linux/ipsec.h); 0 is IPSEC_MODE_ANY. */
+/* linux/ipsec.h numbers modes its own way (af_key.c, pfkey_mode_from_xfrm); 0 for none. */
+static uint8_t mode_to_pfkey(uint8_t mode) {
+        switch (mode) {
+        case XFRM_MODE_TRANSPORT:
+                return IPSEC_MODE_TRANSPORT;
+        case XFRM_MODE_TUNNEL:
+                return IPSEC_MODE_TUNNEL;
+        case XFRM_MODE_BEET:
+                return IPSEC_MODE_BEET;
+        default:
+                return IPSEC_MODE_ANY;
+        }
+}
+
+/* IPSEC_MODE_ANY is what af_key takes as transport; -EBADMSG for numbers it never sends. */
+static int mode_from_pfkey(uint8_t mode, uint8_t *ret) {
+        switch (mode) {
+        case IPSEC_MODE_ANY:
+        case IPSEC_MODE_TRANSPORT:
+                *ret = XFRM_MODE_TRANSPORT;
+                return 0;
+        case IPSEC_MODE_TUNNEL:
+                *ret = XFRM_MODE_TUNNEL;
+                return 0;
+        case IPSEC_MODE_BEET:
+                *ret = XFRM_MODE_BEET;
+                return 0;
+        default:
+                return -EBADMSG;
+        }
+}
+
 static bool mode_expressible(uint8_t mode) {
-        return mode == XFRM_MODE_TRANSPORT || mode == XFRM_MODE_TUNNEL || mode == XFRM_MODE_BEET;
+        return mode_to_pfkey(mode) != IPSEC_MODE_ANY;
 }
 
 /* The PF_KEY id of a Linux algorithm name: the inverse of pfkey_*_name(); 0 for none. */
@@ -242,7 +273,7 @@ int pfkey_build_sa(void *buf, size_t size, uint8_t type, const XfrmSa *sa, size_
                 struct sadb_x_sa2 sa2 = {
                         .sadb_x_sa2_len = words(sizeof(sa2)),
                         .sadb_x_sa2_exttype = SADB_X_EXT_SA2,
-                        .sadb_x_sa2_mode = (uint8_t) (sa->mode + 1),
+                        .sadb_x_sa2_mode = mode_to_pfkey(sa->mode),
                         .sadb_x_sa2_reqid = sa->reqid,
                 };
 
@@ -342,7 +373,7 @@ static int put_policy(Msg *m, const XfrmPolicy *p) {
                         /* In bytes, unlike every other PF_KEY length. */
                         .sadb_x_ipsecrequest_len = (uint16_t) (sizeof(req.rq) + 2 * salen),
                         .sadb_x_ipsecrequest_proto = t->proto,
-                        .sadb_x_ipsecrequest_mode = (uint8_t) (t->mode + 1),
+                        .sadb_x_ipsecrequest_mode = mode_to_pfkey(t->mode),
                         .sadb_x_ipsecrequest_level = t->reqid ? IPSEC_LEVEL_UNIQUE : IPSEC_LEVEL_REQUIRE,
                         .sadb_x_ipsecrequest_reqid = t->reqid,
                 };
@@ -513,8 +544,8 @@ int pfkey_sa_from_msg(const void *buf, size_t len, XfrmSa *ret) {
         if ((r = ext_copy(buf, &msg, SADB_X_EXT_SA2, &sa2, sizeof(sa2), sizeof(sa2), NULL)) < 0)
                 return r;
         if (r > 0) {
-                /* IPSEC_MODE_ANY (0) is what af_key takes as transport. */
-                sa.mode = sa2.sadb_x_sa2_mode ? (uint8_t) (sa2.sadb_x_sa2_mode - 1) : XFRM_MODE_TRANSPORT;
+                if ((r = mode_from_pfkey(sa2.sadb_x_sa2_mode, &sa.mode)) < 0)
+                        return r;
                 sa.reqid = sa2.sadb_x_sa2_reqid;
         }
         if ((r = ext_copy(buf, &msg, SADB_EXT_LIFETIME_CURRENT, &cur, sizeof(cur), sizeof(cur), NULL)) < 0)
@@ -546,10 +577,11 @@ static int requests_parse(const uint8_t *pol, size_t len, XfrmPolicy *p) {
                 struct sadb_x_ipsecrequest rq;
                 XfrmTmpl *t;
                 size_t rq_len;
+                int r;
 
                 memcpy(&rq, pol + off, sizeof(rq));
                 rq_len = rq.sadb_x_ipsecrequest_len;
-                if (rq_len < sizeof(rq) || rq_len > len - off || rq.sadb_x_ipsecrequest_mode == 0)
+                if (rq_len < sizeof(rq) || rq_len > len - off)
                         return -EBADMSG;
                 if (p->n_tmpl >= XFRM_MAX_DEPTH)
                         return -E2BIG;
@@ -557,14 +589,14 @@ static int requests_parse(const uint8_t *pol, size_t len, XfrmPolicy *p) {
                 *t = (XfrmTmpl) {
                         .family = p->sel.family,
                         .proto = (uint8_t) rq.sadb_x_ipsecrequest_proto,
-                        .mode = (uint8_t) (rq.sadb_x_ipsecrequest_mode - 1),
                         .reqid = rq.sadb_x_ipsecrequest_reqid,
                 };
+                if ((r = mode_from_pfkey(rq.sadb_x_ipsecrequest_mode, &t->mode)) < 0)
+                        return r;
                 if (t->mode == XFRM_MODE_TUNNEL) {
                         /* Two sockaddrs of one family fill the rest of the request. */
                         size_t half = (rq_len - sizeof(rq)) / 2;
                         uint16_t port, family2;
-                        int r;
 
                         if ((r = sockaddr_parse(pol + off + sizeof(rq), half, &t->family, &t->saddr, &port)) < 0 ||
                             (r = sockaddr_parse(pol + off + sizeof(rq) + half, half, &family2, &t->daddr, &port)) < 0)

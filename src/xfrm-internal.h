@@ -9,6 +9,9 @@
 
 struct mnl_socket;
 
+/* Distinct reqids one PF_KEY handle can carry (src/xfrm-pfkey.c numbers them). */
+#define PFKEY_REQIDS 256
+
 /* One handle, either API: probes never see which (xfrm_api() tells them). */
 struct XfrmNl {
         XfrmApi api;
@@ -16,6 +19,9 @@ struct XfrmNl {
         int pfkey_fd;            /* XFRM_API_PFKEY */
         unsigned portid;
         unsigned seq;
+        /* XFRM_API_PFKEY: the trials' reqids; reqid i + 1 on the wire stands for pfkey_reqids[i]. */
+        uint32_t pfkey_reqids[PFKEY_REQIDS];
+        unsigned n_pfkey_reqids;
 };
 
 /* The PF_KEY side of the round trips in xfrm.h (src/xfrm-pfkey.c). */

@@ -69,8 +69,58 @@ const char *xfrm_sa_inexpressible(const XfrmNl *nl, const XfrmSa *sa) {
         return nl->api == XFRM_API_PFKEY ? pfkey_sa_inexpressible(sa) : NULL;
 }
 
+/*
+ * af_key keeps a template's reqid only up to IPSEC_MANUAL_REQID_MAX (above
+ * it, it makes one up), while the trials number theirs freely. So a PF_KEY
+ * handle gives each distinct reqid a small number of its own, the same in
+ * SAs and templates (which is all a reqid does: bind the two), and maps
+ * read-backs back; a reqid the kernel changed still reads back different.
+ */
+static int reqid_to_wire(XfrmNl *nl, uint32_t reqid, uint32_t *ret) {
+        if (reqid == 0) {
+                *ret = 0;
+                return 0;
+        }
+        for (unsigned i = 0; i < nl->n_pfkey_reqids; i++)
+                if (nl->pfkey_reqids[i] == reqid) {
+                        *ret = i + 1;
+                        return 0;
+                }
+        if (nl->n_pfkey_reqids >= PFKEY_REQIDS)
+                return -ENOBUFS;
+        nl->pfkey_reqids[nl->n_pfkey_reqids++] = reqid;
+        *ret = nl->n_pfkey_reqids;
+        return 0;
+}
+
+static uint32_t reqid_from_wire(const XfrmNl *nl, uint32_t wire) {
+        return wire >= 1 && wire <= nl->n_pfkey_reqids ? nl->pfkey_reqids[wire - 1] : wire;
+}
+
+static int policy_to_wire(XfrmNl *nl, const XfrmPolicy *p, XfrmPolicy *ret) {
+        *ret = *p;
+        for (unsigned i = 0; i < ret->n_tmpl && i < XFRM_MAX_DEPTH; i++) {
+                int r = reqid_to_wire(nl, p->tmpl[i].reqid, &ret->tmpl[i].reqid);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void policy_from_wire(const XfrmNl *nl, XfrmPolicy *p) {
+        for (unsigned i = 0; i < p->n_tmpl; i++)
+                p->tmpl[i].reqid = reqid_from_wire(nl, p->tmpl[i].reqid);
+}
+
 const char *xfrm_policy_inexpressible(const XfrmNl *nl, const XfrmPolicy *p) {
-        return nl->api == XFRM_API_PFKEY ? pfkey_policy_inexpressible(p) : NULL;
+        XfrmPolicy wire = *p;
+
+        if (nl->api != XFRM_API_PFKEY)
+                return NULL;
+        /* Any reqid fits once numbered (reqid_to_wire); what else does not fit is the answer. */
+        for (unsigned i = 0; i < wire.n_tmpl && i < XFRM_MAX_DEPTH; i++)
+                wire.tmpl[i].reqid = wire.tmpl[i].reqid ? 1 : 0;
+        return pfkey_policy_inexpressible(&wire);
 }
 
 void xfrm_sa_as_carried(const XfrmNl *nl, const XfrmSa *sa, XfrmSa *ret) {
@@ -155,10 +205,14 @@ static int send_ack(XfrmNl *nl, void *req, size_t len, uint8_t type, XfrmAnswer 
 
 int xfrm_pfkey_sa_add(XfrmNl *nl, const XfrmSa *sa, XfrmAnswer *ans) {
         uint8_t buf[PFKEY_MSG_BUF] __attribute__((aligned(8)));
+        XfrmSa wire = *sa;
         size_t len;
-        int r = pfkey_build_sa(buf, sizeof(buf), SADB_ADD, sa, &len);
+        int r;
 
-        return r < 0 ? r : send_ack(nl, buf, len, SADB_ADD, ans);
+        if ((r = reqid_to_wire(nl, sa->reqid, &wire.reqid)) < 0 ||
+            (r = pfkey_build_sa(buf, sizeof(buf), SADB_ADD, &wire, &len)) < 0)
+                return r;
+        return send_ack(nl, buf, len, SADB_ADD, ans);
 }
 
 typedef struct SaReply {
@@ -185,17 +239,22 @@ int xfrm_pfkey_sa_get(XfrmNl *nl, const XfrmSa *key, XfrmSa *ret, XfrmAnswer *an
 
         if (r < 0 || (r = pfkey_transact(nl, buf, len, sa_reply, &s, ans)) < 0)
                 return r;
-        if (ans->err == 0)
+        if (ans->err == 0) {
+                s.sa.reqid = reqid_from_wire(nl, s.sa.reqid);
                 *ret = s.sa;
+        }
         return 0;
 }
 
 int xfrm_pfkey_policy_add(XfrmNl *nl, const XfrmPolicy *p, XfrmAnswer *ans) {
         uint8_t buf[PFKEY_MSG_BUF] __attribute__((aligned(8)));
+        XfrmPolicy wire;
         size_t len;
-        int r = pfkey_build_spdadd(buf, sizeof(buf), p, &len);
+        int r;
 
-        return r < 0 ? r : send_ack(nl, buf, len, SADB_X_SPDADD, ans);
+        if ((r = policy_to_wire(nl, p, &wire)) < 0 || (r = pfkey_build_spdadd(buf, sizeof(buf), &wire, &len)) < 0)
+                return r;
+        return send_ack(nl, buf, len, SADB_X_SPDADD, ans);
 }
 
 typedef int (*PolicyFn)(const XfrmPolicy *p, void *userdata);
@@ -263,6 +322,7 @@ int xfrm_pfkey_policy_get(XfrmNl *nl, const XfrmPolicy *key, XfrmPolicy *ret, Xf
                 ans->err = ENOENT;
                 return 0;
         }
+        policy_from_wire(nl, &l.found);
         *ret = l.found;
         return 0;
 }
