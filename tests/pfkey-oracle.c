@@ -9,8 +9,10 @@
  *     oracle NAME ok
  *     oracle NAME refused ERRNO-NAME
  *
- * Names match the iproute2 oracle's (esp4, nested4, ...); socket4/socket6
- * are per-socket policies (IP_IPSEC_POLICY / IPV6_IPSEC_POLICY). An SA
+ * Names match the iproute2 oracle's (esp4, nested4, ...); null4 is a
+ * null-cipher tunnel SA (RFC 2410, the outer layer of the nested datapath
+ * flows); socket4/socket6 are per-socket policies (IP_IPSEC_POLICY /
+ * IPV6_IPSEC_POLICY). An SA
  * counts only when SADB_GET finds it afterwards, a policy only when
  * SADB_X_SPDDUMP lists it. Exit 0 when every trial got an answer.
  */
@@ -307,6 +309,7 @@ int main(void) {
         ok &= try_sa("beet4", &(Sa) { v4s, v4d, E, BEET, SHA256, AES, 256, 128, 0 });
         ok &= try_sa("natt4", &(Sa) { v4s, v4d, E, TUN, SHA256, AES, 256, 128, 1 });
         ok &= try_sa("mcast4", &(Sa) { v4s, "239.1.1.1", E, T, SHA256, AES, 256, 128, 0 });
+        ok &= try_sa("null4", &(Sa) { v4s, v4d, E, TUN, SHA256, SADB_EALG_NULL, 256, 0, 0 });
         ok &= try_policy("ports4", IPPROTO_TCP, 179, 0);
         ok &= try_policy("nested4", IPSEC_ULPROTO_ANY, 0, 1);
         ok &= try_socket("socket4", AF_INET);

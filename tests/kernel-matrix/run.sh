@@ -161,8 +161,15 @@ while read -r cfg omit append; do
         keyed=$(sed -n 's/^keyed-sas //p' "$cfg_out.guest")
         sed -n '/^--- inventory json$/,/^--- inventory text$/p' "$cfg_out.guest" | sed '1d;$d' >"$cfg_out.inventory-json"
         sed -n '/^--- inventory text$/,/^--- inventory end$/p' "$cfg_out.guest" | sed '1d;$d' >"$cfg_out.inventory.txt"
-        is "$cfg: the inventory counts the $keyed keyed SAs" \
-                "$(jq -r .inventory.sad.count "$cfg_out.inventory-json" 2>/dev/null)" "$keyed"
+        if [ -n "$(sed -n 's/^oracle-api //p' "$cfg_out.guest")" ]; then
+                # The inventory reads through XFRM netlink only: without it, it says why it has no count.
+                is "$cfg: the inventory has no SAD count without XFRM netlink, and says why" \
+                        "$(jq -r '"\(.inventory.sad.count) \(.inventory.sad.errno)"' "$cfg_out.inventory-json" 2>/dev/null)" \
+                        "null EPROTONOSUPPORT"
+        else
+                is "$cfg: the inventory counts the $keyed keyed SAs" \
+                        "$(jq -r .inventory.sad.count "$cfg_out.inventory-json" 2>/dev/null)" "$keyed"
+        fi
         if [ "$keyed" -gt 0 ]; then
                 sed -n '/^--- ip state$/,/^--- inventory json$/p' "$cfg_out.guest" >"$cfg_out.ip-state"
                 check "$cfg: the key detector finds the keys in iproute2's listing" [ "$(key_windows "$cfg_out.ip-state")" -gt 0 ]
