@@ -138,30 +138,27 @@ static int put_natt_port(Msg *m, uint16_t type, uint16_t port) {
         return put(m, &ext, sizeof(ext));
 }
 
+/* PF_KEY's SA types for the transforms; 0 on either side: none. */
+static const struct {
+        uint8_t proto, satype;
+} satypes[] = {
+        { IPPROTO_ESP, SADB_SATYPE_ESP },
+        { IPPROTO_AH, SADB_SATYPE_AH },
+        { IPPROTO_COMP, SADB_X_SATYPE_IPCOMP },
+};
+
 static uint8_t satype_of(uint8_t proto) {
-        switch (proto) {
-        case IPPROTO_ESP:
-                return SADB_SATYPE_ESP;
-        case IPPROTO_AH:
-                return SADB_SATYPE_AH;
-        case IPPROTO_COMP:
-                return SADB_X_SATYPE_IPCOMP;
-        default:
-                return SADB_SATYPE_UNSPEC;
-        }
+        for (size_t i = 0; i < ELEMENTSOF(satypes); i++)
+                if (satypes[i].proto == proto)
+                        return satypes[i].satype;
+        return SADB_SATYPE_UNSPEC;
 }
 
 static uint8_t proto_of(uint8_t satype) {
-        switch (satype) {
-        case SADB_SATYPE_ESP:
-                return IPPROTO_ESP;
-        case SADB_SATYPE_AH:
-                return IPPROTO_AH;
-        case SADB_X_SATYPE_IPCOMP:
-                return IPPROTO_COMP;
-        default:
-                return 0;
-        }
+        for (size_t i = 0; i < ELEMENTSOF(satypes); i++)
+                if (satypes[i].satype == satype)
+                        return satypes[i].proto;
+        return 0;
 }
 
 /* linux/ipsec.h numbers modes its own way (af_key.c, pfkey_mode_from_xfrm); 0 for none. */

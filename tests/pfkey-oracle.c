@@ -187,23 +187,37 @@ static void report(const char *name, int err) {
                 printf("oracle %s refused %s\n", name, strerrorname_np(err < 0 ? -err : err) ?: "?");
 }
 
+/* The request in req is sent; once accepted, the check the one build() makes must find it. */
+static int add_then_find(const char *name, int fd, void (*build)(const void *what), const void *what, int dump) {
+        int err = ask(fd, 1, 0);
+
+        if (err == 0) {
+                build(what);
+                err = ask(fd, 2, dump);
+        }
+        close(fd);
+        report(name, err);
+        return err >= 0;
+}
+
+static void sa_get(const void *s) {
+        sa_msg(SADB_GET, s, 2);
+}
+
 /* SADB_ADD, then SADB_GET must find it. */
 static int try_sa(const char *name, const Sa *s) {
-        int fd = key_socket(), err;
+        int fd = key_socket();
 
         if (fd < 0) {
                 report(name, fd);
                 return 0;
         }
         sa_msg(SADB_ADD, s, 1);
-        err = ask(fd, 1, 0);
-        if (err == 0) {
-                sa_msg(SADB_GET, s, 2);
-                err = ask(fd, 2, 0);
-        }
-        close(fd);
-        report(name, err);
-        return err >= 0;
+        return add_then_find(name, fd, sa_get, s, 0);
+}
+
+static void spd_dump(const void *unused) {
+        begin(SADB_X_SPDDUMP, SADB_SATYPE_UNSPEC, 2);
 }
 
 /* One ipsecrequest: ESP, at level "require"; tunnel ones carry their endpoints. */
@@ -227,7 +241,7 @@ static void request(uint8_t mode, const char *tsrc, const char *tdst) {
 static int try_policy(const char *name, uint8_t ulproto, uint16_t dport, int nested) {
         struct sadb_x_policy *p;
         size_t start;
-        int fd = key_socket(), err;
+        int fd = key_socket();
 
         if (fd < 0) {
                 report(name, fd);
@@ -246,14 +260,7 @@ static int try_policy(const char *name, uint8_t ulproto, uint16_t dport, int nes
                 request(IPSEC_MODE_TUNNEL, "198.51.100.1", "198.51.100.2");
         p = (void *) ((uint64_t *) req + start);
         p->sadb_x_policy_len = (uint16_t) (req_words - start);
-        err = ask(fd, 1, 0);
-        if (err == 0) {
-                begin(SADB_X_SPDDUMP, SADB_SATYPE_UNSPEC, 2);
-                err = ask(fd, 2, 1);
-        }
-        close(fd);
-        report(name, err);
-        return err >= 0;
+        return add_then_find(name, fd, spd_dump, NULL, 1);
 }
 
 /* setsockopt(IP_IPSEC_POLICY) with an outbound ESP transport policy, as racoon-era applications do. */
