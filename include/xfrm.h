@@ -49,8 +49,6 @@ int xfrm_pfkey_open(XfrmNl **ret);
  */
 int xfrm_open(XfrmNl **ret, int *ret_pfkey_err);
 XfrmApi xfrm_api(const XfrmNl *nl);
-/* The catalogue id of the API ("api.xfrm_netlink", "api.pfkey_v2"). */
-const char *xfrm_api_capability(XfrmApi api);
 void xfrm_nl_free(XfrmNl *nl);
 static inline void xfrm_nl_freep(XfrmNl **nl) {
         if (*nl)
@@ -61,7 +59,8 @@ static inline void xfrm_nl_freep(XfrmNl **nl) {
  * Sends req (sequence number and ACK flag are filled in), passes every reply
  * message to fn and stores the kernel's verdict in ans. Returns 0 when the
  * kernel answered (even with an error: that is in ans), a negative errno when
- * the conversation itself failed (send/receive error, timeout, malformed reply).
+ * the conversation itself failed (send/receive error, timeout, malformed reply);
+ * -EOPNOTSUPP on a PF_KEY handle, which speaks no netlink.
  */
 int xfrm_nl_transact(XfrmNl *nl, struct nlmsghdr *req, XfrmReplyFn fn, void *userdata, XfrmAnswer *ans);
 

@@ -61,10 +61,6 @@ XfrmApi xfrm_api(const XfrmNl *nl) {
         return nl->api;
 }
 
-const char *xfrm_api_capability(XfrmApi api) {
-        return api == XFRM_API_PFKEY ? "api.pfkey_v2" : "api.xfrm_netlink";
-}
-
 const char *xfrm_sa_inexpressible(const XfrmNl *nl, const XfrmSa *sa) {
         return nl->api == XFRM_API_PFKEY ? pfkey_sa_inexpressible(sa) : NULL;
 }
