@@ -21,6 +21,16 @@
 
 typedef struct XfrmNl XfrmNl;
 
+/*
+ * The API a handle speaks. Kernels without xfrm_user (XFRM netlink) may
+ * still have af_key: the same SA and policy round trips then go through
+ * PF_KEY v2 (RFC 2367), which cannot say everything (xfrm_sa_inexpressible()).
+ */
+typedef enum XfrmApi {
+        XFRM_API_NETLINK,
+        XFRM_API_PFKEY,
+} XfrmApi;
+
 /* What the kernel said to one request. */
 typedef struct XfrmAnswer {
         int err;          /* 0: accepted; otherwise a positive errno from NLMSG_ERROR */
@@ -30,6 +40,15 @@ typedef struct XfrmAnswer {
 typedef int (*XfrmReplyFn)(const struct nlmsghdr *nlh, void *userdata);
 
 int xfrm_nl_open(XfrmNl **ret);
+/* A PF_KEY v2 socket behind the same handle. */
+int xfrm_pfkey_open(XfrmNl **ret);
+/*
+ * XFRM netlink, or PF_KEY where the kernel has no XFRM netlink at all
+ * (EPROTONOSUPPORT: xfrm_user is not built or cannot load). On failure the
+ * return is XFRM netlink's error and *ret_pfkey_err PF_KEY's (0: not tried).
+ */
+int xfrm_open(XfrmNl **ret, int *ret_pfkey_err);
+XfrmApi xfrm_api(const XfrmNl *nl);
 void xfrm_nl_free(XfrmNl *nl);
 static inline void xfrm_nl_freep(XfrmNl **nl) {
         if (*nl)
@@ -40,7 +59,8 @@ static inline void xfrm_nl_freep(XfrmNl **nl) {
  * Sends req (sequence number and ACK flag are filled in), passes every reply
  * message to fn and stores the kernel's verdict in ans. Returns 0 when the
  * kernel answered (even with an error: that is in ans), a negative errno when
- * the conversation itself failed (send/receive error, timeout, malformed reply).
+ * the conversation itself failed (send/receive error, timeout, malformed reply);
+ * -EOPNOTSUPP on a PF_KEY handle, which speaks no netlink.
  */
 int xfrm_nl_transact(XfrmNl *nl, struct nlmsghdr *req, XfrmReplyFn fn, void *userdata, XfrmAnswer *ans);
 
@@ -116,6 +136,26 @@ int xfrm_policy_parse(const struct nlmsghdr *nlh, XfrmPolicy *ret);
 int xfrm_sa_compare(const XfrmSa *want, const XfrmSa *got, char *what, size_t size);
 int xfrm_policy_compare(const XfrmPolicy *want, const XfrmPolicy *got, char *what, size_t size);
 
+/*
+ * What the handle's API has no way to say in sa or p (PF_KEY: ESN, AEAD, ...),
+ * NULL when it can say all of it; the round trips refuse such requests with
+ * -EOPNOTSUPP. xfrm_sa_as_carried() is sa as the API states it, what a
+ * read-back is compared with (PF_KEY carries no ICV length).
+ */
+const char *xfrm_sa_inexpressible(const XfrmNl *nl, const XfrmSa *sa);
+const char *xfrm_policy_inexpressible(const XfrmNl *nl, const XfrmPolicy *p);
+void xfrm_sa_as_carried(const XfrmNl *nl, const XfrmSa *sa, XfrmSa *ret);
+
+/* The request names for evidence: "XFRM_MSG_NEWSA" or "SADB_ADD", ... */
+typedef enum XfrmOp {
+        XFRM_OP_SA_ADD,
+        XFRM_OP_SA_GET,
+        XFRM_OP_POLICY_ADD,
+        XFRM_OP_POLICY_GET,
+        _XFRM_OP_MAX,
+} XfrmOp;
+const char *xfrm_op_name(const XfrmNl *nl, XfrmOp op);
+
 /* Round trips: add, and read back. Kernel refusals land in ans; negative returns are our faults. */
 int xfrm_sa_add(XfrmNl *nl, const XfrmSa *sa, XfrmAnswer *ans);
 int xfrm_sa_get(XfrmNl *nl, const XfrmSa *key, XfrmSa *ret, XfrmAnswer *ans);
@@ -127,7 +167,10 @@ int xfrm_policy_del(XfrmNl *nl, const XfrmPolicy *p, XfrmAnswer *ans);
 /* Read-only counters (XFRM_MSG_GETSADINFO / GETSPDINFO): the API probe's question. */
 int xfrm_sad_info(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans);
 int xfrm_spd_info(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans);
-/* Per-socket policies (IP_XFRM_POLICY) in the namespace: GETSPDINFO's inscnt + outscnt + fwdscnt. */
+/*
+ * Per-socket policies (IP_XFRM_POLICY) in the namespace: GETSPDINFO's inscnt + outscnt + fwdscnt;
+ * through PF_KEY, the SADB_X_SPDDUMP entries with a socket direction.
+ */
 int xfrm_spd_socket_count(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans);
 
 /* Address helpers for probes: parse a literal of the given family. */

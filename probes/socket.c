@@ -7,6 +7,7 @@
 #include <libmnl/libmnl.h>
 
 #include "macro.h"
+#include "pfkey.h"
 #include "probes.h"
 #include "trial.h"
 #include "xfrm-internal.h"
@@ -51,18 +52,68 @@ static int socket_policy_req(const TrialFamily *f, SocketPolicyReq *ret) {
         return 0;
 }
 
+/*
+ * Without XFRM netlink, af_key compiles the per-socket policy instead: the
+ * same request as an sadb_x_policy (RFC 2367's KAME extension, what
+ * setkey-era applications pass) under IP_IPSEC_POLICY / IPV6_IPSEC_POLICY.
+ */
+static int socket_policy_pfkey_req(const TrialFamily *f, uint8_t *buf, size_t size, size_t *ret_len) {
+        XfrmPolicy p = {
+                .sel.family = f->family,
+                .dir = XFRM_POLICY_OUT,
+                .action = XFRM_POLICY_ALLOW,
+        };
+        int r = trial_policy_add_tmpl(&p, f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0);
+
+        return r < 0 ? r : pfkey_build_socket_policy(buf, size, &p, ret_len);
+}
+
+static const char *socket_count_name(const XfrmNl *nl) {
+        return xfrm_api(nl) == XFRM_API_PFKEY ? "SADB_X_SPDDUMP" : "XFRM_MSG_GETSPDINFO";
+}
+
+static int socket_policy_opt(const XfrmNl *nl, uint16_t family) {
+        bool v6 = family == AF_INET6;
+
+        if (xfrm_api(nl) == XFRM_API_PFKEY)
+                return v6 ? IPV6_IPSEC_POLICY : IP_IPSEC_POLICY;
+        return v6 ? IPV6_XFRM_POLICY : IP_XFRM_POLICY;
+}
+
+static const char *socket_policy_what(const XfrmNl *nl, uint16_t family) {
+        switch (socket_policy_opt(nl, family)) {
+        case IPV6_IPSEC_POLICY:
+                return "IPV6_IPSEC_POLICY on a UDP socket";
+        case IP_IPSEC_POLICY:
+                return "IP_IPSEC_POLICY on a UDP socket";
+        case IPV6_XFRM_POLICY:
+                return "IPV6_XFRM_POLICY on a UDP socket";
+        default:
+                return "IP_XFRM_POLICY on a UDP socket";
+        }
+}
+
 /* Returns 1 when the kernel took the policy and counts it, 0 when the check says why not. */
 static int try_socket_policy(XfrmNl *nl, const TrialFamily *f, CapResult *res, Check *c) {
         bool v6 = f->family == AF_INET6;
-        int level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, opt = v6 ? IPV6_XFRM_POLICY : IP_XFRM_POLICY;
+        int level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, opt = socket_policy_opt(nl, f->family);
         _cleanup_close_ int fd = -1;
         uint32_t before = 0, after = 0;
-        SocketPolicyReq req, got;
+        union {
+                SocketPolicyReq xfrm;
+                uint8_t pfkey[sizeof(SocketPolicyReq) + 64] __attribute__((aligned(8)));
+        } req;
+        SocketPolicyReq got;
         socklen_t len = sizeof(got);
+        size_t req_len = sizeof(req.xfrm);
         XfrmAnswer ans;
         int r;
 
-        if ((r = socket_policy_req(f, &req)) < 0)
+        if (xfrm_api(nl) == XFRM_API_PFKEY)
+                r = socket_policy_pfkey_req(f, req.pfkey, sizeof(req.pfkey), &req_len);
+        else
+                r = socket_policy_req(f, &req.xfrm);
+        if (r < 0)
                 return r;
         fd = socket(f->family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
         if (fd < 0) {
@@ -72,10 +123,10 @@ static int try_socket_policy(XfrmNl *nl, const TrialFamily *f, CapResult *res, C
                 STRSCPY(c->note, "no UDP socket of this family");
                 return 0;
         }
-        r = trial_record_answer(c, xfrm_spd_socket_count(nl, &before, &ans), &ans, "XFRM_MSG_GETSPDINFO");
+        r = trial_record_answer(c, xfrm_spd_socket_count(nl, &before, &ans), &ans, socket_count_name(nl));
         if (r <= 0)
                 return r;
-        if (setsockopt(fd, level, opt, &req, sizeof(req)) < 0) {
+        if (setsockopt(fd, level, opt, &req, (socklen_t) req_len) < 0) {
                 c->outcome = CHECK_REFUSED;
                 c->err = errno;
                 return 0;
@@ -89,7 +140,7 @@ static int try_socket_policy(XfrmNl *nl, const TrialFamily *f, CapResult *res, C
         } else if ((r = result_append_detail(res, SOCKET_POLICY_GETSOCKOPT, f->name)) < 0 && r != -ENOBUFS)
                 return r;
 
-        r = trial_record_answer(c, xfrm_spd_socket_count(nl, &after, &ans), &ans, "XFRM_MSG_GETSPDINFO");
+        r = trial_record_answer(c, xfrm_spd_socket_count(nl, &after, &ans), &ans, socket_count_name(nl));
         if (r <= 0)
                 return r;
         if (after != before + 1) {
@@ -106,8 +157,7 @@ static int run_socket_policy(const ProbeContext *ctx, CapResult *res) {
         for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
                 const TrialFamily *f = &trial_families[i];
                 int r = try_socket_policy(ctx->xfrm, f, res,
-                                          ADD_CHECK(res, f->name, f->family == AF_INET6 ? "IPV6_XFRM_POLICY on a UDP socket"
-                                                                                        : "IP_XFRM_POLICY on a UDP socket"));
+                                          ADD_CHECK(res, f->name, socket_policy_what(ctx->xfrm, f->family)));
                 if (r < 0)
                         return r;
         }
@@ -211,9 +261,17 @@ static int run_user(const ProbeContext *ctx, CapResult *res) {
         int r;
 
         /* Per-socket granularity: an application's own socket gets its own policy. */
-        r = try_socket_policy(ctx->xfrm, f, res, ADD_CHECK(res, "per-socket policy", "IP_XFRM_POLICY on a UDP socket"));
+        r = try_socket_policy(ctx->xfrm, f, res,
+                              ADD_CHECK(res, "per-socket policy", socket_policy_what(ctx->xfrm, f->family)));
         if (r < 0)
                 return r;
+
+        /* The rest asks through XFRM netlink attributes; af_key's security contexts are not tried. */
+        if (xfrm_api(ctx->xfrm) == XFRM_API_PFKEY) {
+                check_set_untried(ADD_CHECK(res, "security context", "policy with XFRMA_SEC_CTX"), 0,
+                                  "not tried through PF_KEY; XFRM netlink could");
+                return result_set_detail(res, "selector_user_field", "not tried: PF_KEY has no selector user field");
+        }
 
         /* Context granularity: a policy that carries a security context and keeps it. */
         if ((r = trial_policy_init(&p, f, XFRM_POLICY_OUT)) < 0 ||

@@ -21,33 +21,71 @@ typedef struct ProbeJob {
         bool datapath;
 } ProbeJob;
 
+/* Both APIs missing: each socket's refusal is the evidence, and each API blocks the probe. */
+static void record_no_api(CapResult *res, int nl_err, int pfkey_err) {
+        Check *c = result_add_check(res, "netlink", "XFRM netlink socket");
+
+        c->outcome = CHECK_REFUSED;
+        c->err = nl_err;
+        c->blocked_by = "api.xfrm_netlink";
+        if (nl_err == EPROTONOSUPPORT)
+                trial_explain_module(c, "xfrm_user");
+        if (!pfkey_err)
+                return;
+        c = result_add_check(res, "netlink", "PF_KEY_V2 socket");
+        c->outcome = CHECK_REFUSED;
+        c->err = pfkey_err;
+        c->blocked_by = "api.pfkey_v2";
+        if (pfkey_err == EAFNOSUPPORT)
+                trial_explain_module(c, "af_key");
+}
+
+/*
+ * Results reached through PF_KEY say so, in details and evidence: the same
+ * verdict means less where PF_KEY could not ask (ESN, AEAD, ICV lengths).
+ */
+#define PFKEY_EVIDENCE "Through PF_KEY v2 (XFRM netlink is absent). "
+
+static void mark_pfkey_evidence(CapResult *res) {
+        char evidence[sizeof(res->evidence)];
+        size_t len = 0;
+
+        /* Truncates like every evidence sentence does when full. */
+        strbuf_appendf(evidence, sizeof(evidence), &len, "%s%s", PFKEY_EVIDENCE, res->evidence);
+        STRSCPY(res->evidence, evidence);
+}
+
 /* Runs in the forked child: the only place a probe executes. */
 static int probe_job(void *userdata) {
         ProbeJob *j = userdata;
         _cleanup_(xfrm_nl_freep) XfrmNl *nl = NULL;
         ProbeContext ctx = { .datapath = j->datapath };
+        bool pfkey = false;
         int r;
 
         if (j->probe->flags & PROBE_NEEDS_XFRM) {
-                r = xfrm_nl_open(&nl);
+                int pfkey_err;
+
+                r = xfrm_open(&nl, &pfkey_err);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {
-                        Check *c = result_add_check(j->result, "netlink", "XFRM netlink socket");
-                        c->outcome = CHECK_REFUSED;
-                        c->err = -r;
-                        c->blocked_by = "api.xfrm_netlink";
-                        if (r == -EPROTONOSUPPORT)
-                                trial_explain_module(c, "xfrm_user");
+                        record_no_api(j->result, -r, pfkey_err);
                         result_conclude(j->result, j->probe->id);
                         return 0;
                 }
                 ctx.xfrm = nl;
+                pfkey = xfrm_api(nl) == XFRM_API_PFKEY;
+                /* First, so that it always finds room. */
+                if (pfkey && (r = result_set_detail(j->result, "api", "pf_key_v2")) < 0)
+                        return r;
         }
         r = j->probe->run(&ctx, j->result);
         if (r < 0)
                 return r;
         (j->probe->conclude ?: result_conclude)(j->result, j->probe->id);
+        if (pfkey)
+                mark_pfkey_evidence(j->result);
         return 0;
 }
 

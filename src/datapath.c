@@ -116,7 +116,7 @@ static int configure_side(Datapath *dp, DpSide side) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         _cleanup_(rtnl_link_putp) struct rtnl_link *change = NULL, *link = NULL;
         const char *name = side == DP_A ? IFNAME_A : IFNAME_B;
-        int r;
+        int r, pfkey_err;
 
         if ((r = enter(dp, side)) < 0 || (r = route_socket(&sk)) < 0)
                 return r;
@@ -144,7 +144,8 @@ static int configure_side(Datapath *dp, DpSide side) {
                 if (r < 0)
                         *err = -r;
         }
-        return xfrm_nl_open(&dp->xfrm[side]);
+        /* The API the probe's own trials used: PF_KEY where the kernel has no XFRM netlink. */
+        return xfrm_open(&dp->xfrm[side], &pfkey_err);
 }
 
 int datapath_open(Datapath **ret) {

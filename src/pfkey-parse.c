@@ -6,7 +6,7 @@
 #include "macro.h"
 #include "pfkey.h"
 
-#define UNIT 8 /* PF_KEY lengths count 64-bit words */
+#define UNIT PFKEY_UNIT
 
 _Static_assert(sizeof(struct sadb_msg) == 16, "sadb_msg is two words");
 _Static_assert(sizeof(struct sadb_ext) == 4, "sadb_ext header");
@@ -49,7 +49,9 @@ int pfkey_parse(const void *buf, size_t len, PfkeyMsg *ret) {
         if (!buf || len < sizeof(hdr))
                 return -EBADMSG;
         memcpy(&hdr, p, sizeof(hdr));
-        if (hdr.sadb_msg_version != PF_KEY_V2 || hdr.sadb_msg_reserved != 0 ||
+        /* Linux puts a policy's reference count in sadb_msg_reserved (af_key.c, pfkey_xfrm_policy2msg). */
+        if (hdr.sadb_msg_version != PF_KEY_V2 ||
+            (hdr.sadb_msg_reserved != 0 && (hdr.sadb_msg_type < SADB_X_SPDUPDATE || hdr.sadb_msg_type > SADB_X_SPDDELETE2)) ||
             (size_t) hdr.sadb_msg_len * UNIT != len)
                 return -EBADMSG;
         m.type = hdr.sadb_msg_type;
@@ -72,6 +74,7 @@ int pfkey_parse(const void *buf, size_t len, PfkeyMsg *ret) {
                     (m.ext_seen & (1u << ext.sadb_ext_type)))
                         return -EBADMSG;
                 m.ext_seen |= 1u << ext.sadb_ext_type;
+                m.ext_off[ext.sadb_ext_type] = (uint32_t) off;
 
                 if (ext.sadb_ext_type == SADB_EXT_SUPPORTED_AUTH)
                         r = parse_supported(p + off, ext_len, m.auth, &m.n_auth);
@@ -88,9 +91,14 @@ int pfkey_parse(const void *buf, size_t len, PfkeyMsg *ret) {
 }
 
 int pfkey_build_register(void *buf, size_t size, uint8_t satype, uint32_t seq, uint32_t pid, size_t *ret_len) {
+        return pfkey_build_header(buf, size, SADB_REGISTER, satype, seq, pid, ret_len);
+}
+
+int pfkey_build_header(void *buf, size_t size, uint8_t type, uint8_t satype, uint32_t seq, uint32_t pid,
+                       size_t *ret_len) {
         struct sadb_msg hdr = {
                 .sadb_msg_version = PF_KEY_V2,
-                .sadb_msg_type = SADB_REGISTER,
+                .sadb_msg_type = type,
                 .sadb_msg_satype = satype,
                 .sadb_msg_len = sizeof(hdr) / UNIT,
                 .sadb_msg_seq = seq,
@@ -140,6 +148,15 @@ const char *pfkey_encrypt_name(uint8_t id) {
         case SADB_X_EALG_SM4CBC: return "cbc(sm4)";
         case SADB_X_EALG_SERPENTCBC: return "cbc(serpent)";
         case SADB_X_EALG_TWOFISHCBC: return "cbc(twofish)";
+        default: return NULL;
+        }
+}
+
+const char *pfkey_comp_name(uint8_t id) {
+        switch (id) {
+        case SADB_X_CALG_DEFLATE: return "deflate";
+        case SADB_X_CALG_LZS: return "lzs";
+        case SADB_X_CALG_LZJH: return "lzjh";
         default: return NULL;
         }
 }

@@ -301,20 +301,32 @@ static int record_family(Check *c, uint16_t family) {
         return 0;
 }
 
+/* What the API cannot say is not tried: the kernel was never asked, so it is no refusal. */
+static bool record_inexpressible(Check *c, const char *what) {
+        char note[128];
+
+        if (!what)
+                return false;
+        snprintf(note, sizeof(note), "PF_KEY cannot express %s; XFRM netlink could", what);
+        check_set_untried(c, 0, note);
+        return true;
+}
+
 int trial_sa_exact(XfrmNl *nl, const XfrmSa *sa, Check *c) {
         XfrmAnswer ans;
-        XfrmSa got = {};
+        XfrmSa got = {}, want;
         char diff[64] = "";
         int r;
 
-        if (!record_family(c, sa->family))
+        if (!record_family(c, sa->family) || record_inexpressible(c, xfrm_sa_inexpressible(nl, sa)))
                 return 0;
-        r = record_add(c, xfrm_sa_add(nl, sa, &ans), &ans, sa->proto, sa->family, "XFRM_MSG_NEWSA");
+        r = record_add(c, xfrm_sa_add(nl, sa, &ans), &ans, sa->proto, sa->family, xfrm_op_name(nl, XFRM_OP_SA_ADD));
         if (r <= 0)
                 return r;
+        xfrm_sa_as_carried(nl, sa, &want);
         r = xfrm_sa_get(nl, sa, &got, &ans);
-        return record_read_back(c, r, &ans, r >= 0 && ans.err == 0 && xfrm_sa_compare(sa, &got, diff, sizeof(diff)),
-                                diff, "XFRM_MSG_GETSA");
+        return record_read_back(c, r, &ans, r >= 0 && ans.err == 0 && xfrm_sa_compare(&want, &got, diff, sizeof(diff)),
+                                diff, xfrm_op_name(nl, XFRM_OP_SA_GET));
 }
 
 static bool same_suite(const XfrmSa *sa, const TrialSuite *s) {
@@ -353,10 +365,10 @@ int trial_sa(XfrmNl *nl, const XfrmSa *sa, Check *c) {
                         return 0;
                 }
                 /* Past the algorithms, refused by something else (the transform type): that is the answer. */
-                if (!algorithm_refused(c))
+                if (!algorithm_refused(c) && c->outcome != CHECK_UNTRIED)
                         return 0;
         }
-        /* No suite at all: now the algorithms are what blocks the transform. */
+        /* No suite at all (or none the API can express): now the algorithms are what blocks the transform. */
         *c = first;
         c->blocked_by = "crypto.algorithms";
         STRSCPY(c->note, "no algorithm suite was accepted");
@@ -369,14 +381,14 @@ int trial_policy(XfrmNl *nl, const XfrmPolicy *p, Check *c) {
         char diff[64] = "";
         int r;
 
-        if (!record_family(c, p->sel.family))
+        if (!record_family(c, p->sel.family) || record_inexpressible(c, xfrm_policy_inexpressible(nl, p)))
                 return 0;
         r = record_add(c, xfrm_policy_add(nl, p, &ans), &ans, p->n_tmpl > 0 ? p->tmpl[0].proto : 0, p->sel.family,
-                       "XFRM_MSG_NEWPOLICY");
+                       xfrm_op_name(nl, XFRM_OP_POLICY_ADD));
         if (r <= 0)
                 return r;
         r = xfrm_policy_get(nl, p, &got, &ans);
         return record_read_back(c, r, &ans,
                                 r >= 0 && ans.err == 0 && xfrm_policy_compare(p, &got, diff, sizeof(diff)), diff,
-                                "XFRM_MSG_GETPOLICY");
+                                xfrm_op_name(nl, XFRM_OP_POLICY_GET));
 }

@@ -8,20 +8,16 @@
 
 #include "macro.h"
 #include "netlink.h"
-#include "xfrm.h"
+#include "xfrm-internal.h"
 
 /* A kernel that has not answered in this long is reported, not waited for. */
 #define XFRM_NL_TIMEOUT_S 5
 
-struct XfrmNl {
-        struct mnl_socket *sock;
-        unsigned portid;
-        unsigned seq;
-};
-
 void xfrm_nl_free(XfrmNl *nl) {
         if (nl->sock)
                 mnl_socket_close(nl->sock);
+        if (nl->pfkey_fd >= 0)
+                close(nl->pfkey_fd);
         free(nl);
 }
 
@@ -33,6 +29,7 @@ int xfrm_nl_open(XfrmNl **ret) {
         nl = calloc(1, sizeof(*nl));
         if (!nl)
                 return -ENOMEM;
+        *nl = (XfrmNl) { .api = XFRM_API_NETLINK, .pfkey_fd = -1 };
         nl->sock = mnl_socket_open2(NETLINK_XFRM, SOCK_CLOEXEC);
         if (!nl->sock)
                 return -errno;
@@ -139,6 +136,8 @@ int xfrm_nl_transact(XfrmNl *nl, struct nlmsghdr *req, XfrmReplyFn fn, void *use
         Transaction t = { .fn = fn, .userdata = userdata, .ans = ans };
         uint8_t buf[16384];
 
+        if (nl->api != XFRM_API_NETLINK)
+                return -EOPNOTSUPP;
         *ans = (XfrmAnswer) {};
         req->nlmsg_seq = ++nl->seq;
         req->nlmsg_flags |= NLM_F_ACK;

@@ -139,7 +139,7 @@ int xfrm_policy_parse(const struct nlmsghdr *nlh, XfrmPolicy *ret) {
         return 0;
 }
 
-static const char *selector_difference(const XfrmSelector *a, const XfrmSelector *b) {
+const char *xfrm_selector_difference(const XfrmSelector *a, const XfrmSelector *b) {
         if (a->family != b->family)
                 return "selector family";
         if (!xfrm_addr_equal(a->family, &a->saddr, &b->saddr) || a->prefixlen_s != b->prefixlen_s)
@@ -170,7 +170,7 @@ static const char *tmpl_difference(const XfrmTmpl *a, const XfrmTmpl *b) {
 int xfrm_policy_compare(const XfrmPolicy *want, const XfrmPolicy *got, char *what, size_t size) {
         const char *d;
 
-        if ((d = selector_difference(&want->sel, &got->sel))) {
+        if ((d = xfrm_selector_difference(&want->sel, &got->sel))) {
                 strscpy(what, size, d);
                 return 1;
         }
@@ -193,7 +193,11 @@ int xfrm_policy_compare(const XfrmPolicy *want, const XfrmPolicy *got, char *wha
 int xfrm_policy_add(XfrmNl *nl, const XfrmPolicy *p, XfrmAnswer *ans) {
         uint8_t buf[XFRM_MSG_BUF];
         struct nlmsghdr *nlh;
-        int r = xfrm_policy_build_new(buf, sizeof(buf), p, &nlh);
+        int r;
+
+        if (nl->api == XFRM_API_PFKEY)
+                return xfrm_pfkey_policy_add(nl, p, ans);
+        r = xfrm_policy_build_new(buf, sizeof(buf), p, &nlh);
 
         return r < 0 ? r : xfrm_nl_transact(nl, nlh, NULL, NULL, ans);
 }
@@ -214,8 +218,11 @@ int xfrm_policy_get(XfrmNl *nl, const XfrmPolicy *key, XfrmPolicy *ret, XfrmAnsw
         uint8_t buf[XFRM_MSG_BUF];
         struct nlmsghdr *nlh;
         XfrmPolicy got = {};
-        int r = xfrm_policy_build_get(buf, sizeof(buf), key, &nlh);
+        int r;
 
+        if (nl->api == XFRM_API_PFKEY)
+                return xfrm_pfkey_policy_get(nl, key, ret, ans);
+        r = xfrm_policy_build_get(buf, sizeof(buf), key, &nlh);
         if (r < 0 || (r = xfrm_nl_transact_one(nl, nlh, policy_reply, &got, ans)) < 0)
                 return r;
         *ret = got;

@@ -9,9 +9,6 @@
 #include "macro.h"
 #include "xfrm-internal.h"
 
-/* Trial keys are a fixed pattern: the SAs live only in a throw-away namespace. */
-#define TRIAL_KEY_BYTE 0x5a
-#define ALG_KEY_MAX 64
 /* 4096 packets of replay window, far beyond what IKE daemons configure. */
 #define ESN_BMP_MAX 128
 
@@ -316,7 +313,11 @@ int xfrm_sa_compare(const XfrmSa *want, const XfrmSa *got, char *what, size_t si
 int xfrm_sa_add(XfrmNl *nl, const XfrmSa *sa, XfrmAnswer *ans) {
         uint8_t buf[XFRM_MSG_BUF];
         struct nlmsghdr *nlh;
-        int r = xfrm_sa_build_new(buf, sizeof(buf), sa, &nlh);
+        int r;
+
+        if (nl->api == XFRM_API_PFKEY)
+                return xfrm_pfkey_sa_add(nl, sa, ans);
+        r = xfrm_sa_build_new(buf, sizeof(buf), sa, &nlh);
 
         return r < 0 ? r : xfrm_nl_transact(nl, nlh, NULL, NULL, ans);
 }
@@ -329,8 +330,11 @@ int xfrm_sa_get(XfrmNl *nl, const XfrmSa *key, XfrmSa *ret, XfrmAnswer *ans) {
         uint8_t buf[XFRM_MSG_BUF];
         struct nlmsghdr *nlh;
         XfrmSa got = {};
-        int r = xfrm_sa_build_get(buf, sizeof(buf), key, &nlh);
+        int r;
 
+        if (nl->api == XFRM_API_PFKEY)
+                return xfrm_pfkey_sa_get(nl, key, ret, ans);
+        r = xfrm_sa_build_get(buf, sizeof(buf), key, &nlh);
         if (r < 0 || (r = xfrm_nl_transact_one(nl, nlh, sa_reply, &got, ans)) < 0)
                 return r;
         *ret = got;

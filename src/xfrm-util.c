@@ -110,7 +110,11 @@ static int xfrm_info(XfrmNl *nl, uint16_t type, uint16_t reply_type, uint32_t *r
 
 int xfrm_spd_socket_count(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans) {
         InfoParse p;
-        int r = xfrm_info_full(nl, XFRM_MSG_GETSPDINFO, XFRM_MSG_NEWSPDINFO, &p, ans);
+        int r;
+
+        if (nl->api == XFRM_API_PFKEY)
+                return xfrm_pfkey_socket_count(nl, ret_count, ans);
+        r = xfrm_info_full(nl, XFRM_MSG_GETSPDINFO, XFRM_MSG_NEWSPDINFO, &p, ans);
 
         if (r < 0)
                 return r;
