@@ -21,7 +21,7 @@ static int uevent_timer_fired(sd_event_source *s, uint64_t usec, void *userdata)
         int r = audit_trigger(c, "kernel modules changed");
 
         if (r < 0)
-                log_msg("cannot start an audit: %s", strerror(-r));
+                log_msg(LOG_ERR, "cannot start an audit: %s", strerror(-r));
         return 0;
 }
 
@@ -55,7 +55,7 @@ static int uevent_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
                                 continue;
                         if (errno == ENOBUFS) {
                                 /* Events were lost: one of them may have been a module. */
-                                log_msg("uevent socket overflowed; re-auditing to be safe");
+                                log_msg(LOG_WARNING, "uevent socket overflowed; re-auditing to be safe");
                                 if (c->worker_pid > 0)
                                         c->uevent_overflow = true;
                                 else
@@ -71,7 +71,7 @@ static int uevent_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 module = uevent_module(buf, (size_t) n, &action);
                 if (!module)
                         continue;
-                log_msg("kernel module %s: %s", module, action);
+                log_msg(LOG_DEBUG, "kernel module %s: %s", module, action);
                 if (c->worker_pid > 0) {
                         /* Perhaps the audit's own autoload; judged when the audit ends. */
                         if (c->n_uevent_modules < AUDITD_UEVENT_MAX_PENDING) {
@@ -85,7 +85,7 @@ static int uevent_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 } else {
                         int r = uevent_debounce(c);
                         if (r < 0)
-                                log_msg("cannot arm the uevent timer: %s", strerror(-r));
+                                log_msg(LOG_WARNING, "cannot arm the uevent timer: %s", strerror(-r));
                 }
         }
 }

@@ -133,18 +133,18 @@ static int worker_finish(Context *c, int status) {
         c->worker_len = c->worker_size = 0;
 
         if (r < 0) {
-                log_msg("audit failed (worker status %d): %s", status, strerror(-r));
+                log_msg(LOG_ERR, "audit failed (worker status %d): %s", status, strerror(-r));
                 pending_answer(c, r);
         } else {
                 c->n_audits++;
                 c->last_refresh_usec = now_usec(CLOCK_REALTIME);
                 c->audit_duration_usec = now_usec(CLOCK_MONOTONIC) - started;
-                log_msg("audit %u done in %llu ms: Section 4 verdict %s%s", c->n_audits,
+                log_msg(LOG_INFO, "audit %u done in %llu ms: Section 4 verdict %s%s", c->n_audits,
                         (unsigned long long) (c->audit_duration_usec / USEC_PER_MSEC), cache_section4_verdict(c),
                         changed ? " (verdicts changed)" : "");
                 r = state_save(c);
                 if (r < 0)
-                        log_msg("cannot write the state file in %s: %s", c->state_dir, strerror(-r));
+                        log_msg(LOG_WARNING, "cannot write the state file in %s: %s", c->state_dir, strerror(-r));
                 (void) bus_emit_report_changed(c, changed);
                 pending_answer(c, 0);
         }
@@ -248,7 +248,7 @@ static int limit_timer_fired(sd_event_source *s, uint64_t usec, void *userdata) 
         int r = audit_request(c);
 
         if (r < 0) {
-                log_msg("cannot start an audit: %s", strerror(-r));
+                log_msg(LOG_ERR, "cannot start an audit: %s", strerror(-r));
                 pending_answer(c, r);
         }
         return 0;
@@ -280,7 +280,7 @@ int audit_request(Context *c) {
 
 /* A change in the kernel (or SIGHUP, or the interval): audit again, after the running one if any. */
 int audit_trigger(Context *c, const char *why) {
-        log_msg("re-auditing: %s", why);
+        log_msg(LOG_INFO, "re-auditing: %s", why);
         if (c->worker_pid > 0) {
                 c->audit_wanted = true;
                 return 0;
@@ -305,7 +305,7 @@ static int interval_fired(sd_event_source *s, uint64_t usec, void *userdata) {
         int r = audit_trigger(c, "interval elapsed");
 
         if (r < 0)
-                log_msg("cannot start an audit: %s", strerror(-r));
+                log_msg(LOG_ERR, "cannot start an audit: %s", strerror(-r));
         return 0;
 }
 

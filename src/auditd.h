@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <syslog.h>
 #include <sys/types.h>
 #include <json-c/json.h>
 #include <systemd/sd-bus.h>
@@ -104,5 +105,6 @@ int uevent_setup(Context *c);
 /* The module a kernel uevent announces as added or removed ("add@/module/esp4"), else NULL. */
 const char *uevent_module(const char *buf, size_t len, const char **ret_action);
 
-/* One place that logs: stderr (the journal when run by systemd). */
-void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One place that logs: stderr (the journal when run by systemd), with a syslog
+ * priority (LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG from <syslog.h>). */
+void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <systemd/sd-daemon.h>
 
 #include "auditd.h"
@@ -22,10 +24,33 @@ enum {
         EXIT_USAGE = 2,
 };
 
-void log_msg(const char *fmt, ...) {
+/*
+ * Under systemd, stderr is a journal stream (JOURNAL_STREAM names its device and
+ * inode): each line then starts with its syslog priority, "<3>", which the journal
+ * parses, and without our name, which the journal records already. Anywhere else,
+ * lines carry the name, like any command's diagnostics.
+ */
+static bool stderr_is_journal(void) {
+        static int cached = -1;
+        const char *e;
+        unsigned long long dev, ino;
+        struct stat st;
+
+        if (cached < 0) {
+                e = getenv("JOURNAL_STREAM");
+                cached = e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+                         st.st_dev == (dev_t) dev && st.st_ino == (ino_t) ino;
+        }
+        return cached;
+}
+
+void log_msg(int priority, const char *fmt, ...) {
         va_list ap;
 
-        fprintf(stderr, "%s: ", program_invocation_short_name);
+        if (stderr_is_journal())
+                fprintf(stderr, "<%d>", priority);
+        else
+                fprintf(stderr, "%s: ", program_invocation_short_name);
         va_start(ap, fmt);
         vfprintf(stderr, fmt, ap);
         va_end(ap);
@@ -159,7 +184,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         int r = audit_trigger(userdata, "SIGHUP");
 
         if (r < 0)
-                log_msg("cannot start an audit: %s", strerror(-r));
+                log_msg(LOG_ERR, "cannot start an audit: %s", strerror(-r));
         return 0;
 }
 
@@ -167,7 +192,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 static int exit_on_idle(Context *c) {
         int r;
 
-        log_msg("idle for %llu s, exiting", (unsigned long long) (c->idle_usec / USEC_PER_SEC));
+        log_msg(LOG_INFO, "idle for %llu s, exiting", (unsigned long long) (c->idle_usec / USEC_PER_SEC));
         r = sd_bus_release_name(c->bus, AUDITD_BUS_NAME);
         if (r < 0)
                 return r;
@@ -193,27 +218,27 @@ static int run(Context *c) {
             (r = sd_event_add_signal(c->event, NULL, SIGTERM, NULL, NULL)) < 0 ||
             (r = sd_event_add_signal(c->event, NULL, SIGINT, NULL, NULL)) < 0 ||
             (r = sd_event_add_signal(c->event, NULL, SIGHUP, on_sighup, c)) < 0) {
-                log_msg("cannot set up the event loop: %s", strerror(-r));
+                log_msg(LOG_ERR, "cannot set up the event loop: %s", strerror(-r));
                 return r;
         }
 
         r = state_load(c);
         if (r < 0)
-                log_msg("ignoring the state file in %s: %s", c->state_dir, strerror(-r));
+                log_msg(LOG_WARNING, "ignoring the state file in %s: %s", c->state_dir, strerror(-r));
         else if (r > 0)
-                log_msg("loaded the cached report from %s (Section 4 verdict %s)", c->state_dir,
+                log_msg(LOG_INFO, "loaded the cached report from %s (Section 4 verdict %s)", c->state_dir,
                         cache_section4_verdict(c));
 
         r = uevent_setup(c);
         if (r < 0)
-                log_msg("cannot watch kernel module events, audits follow SIGHUP and Refresh only: %s",
+                log_msg(LOG_WARNING, "cannot watch kernel module events, audits follow SIGHUP and Refresh only: %s",
                         strerror(-r));
 
         if ((r = bus_setup(c)) < 0)
                 return r;
 
         if ((r = audit_request(c)) < 0) {
-                log_msg("cannot start the first audit: %s", strerror(-r));
+                log_msg(LOG_ERR, "cannot start the first audit: %s", strerror(-r));
                 return r;
         }
         (void) sd_notify(0, "READY=1\nSTATUS=Auditing");
@@ -227,7 +252,7 @@ static int run(Context *c) {
                 /* Without --exit-on-idle this sleeps until something happens: no timer at rest. */
                 r = sd_event_run(c->event, c->idle_usec ? c->idle_usec : UINT64_MAX);
                 if (r < 0) {
-                        log_msg("event loop failed: %s", strerror(-r));
+                        log_msg(LOG_ERR, "event loop failed: %s", strerror(-r));
                         return r;
                 }
                 if (r == 0 && c->idle_usec && !context_busy(c))

@@ -66,6 +66,7 @@ bjson() { bctl --json=short call "$NAME" "$OPATH" "$IFACE" "$@" | jq -c '.data[0
 breport() { bctl --json=short call "$NAME" "$OPATH" "$IFACE" "$@" | jq -r '.data[0]'; }
 prop() { bctl get-property "$NAME" "$OPATH" "$IFACE" "$1" | cut -d' ' -f2- | tr -d '"'; }
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+as_nobody_net_admin() { as_nobody --inh-caps=+net_admin --ambient-caps=+net_admin "$@"; }
 audits() { grep -c "done in" "$work/auditd.log"; }
 
 # start_daemon ARGS...: starts ipsec-auditd on the private bus and waits for its name.
@@ -98,6 +99,13 @@ done
 "$IPSEC_AUDITD" --bus="unix:path=$busdir/nothing-here" 2>"$work/nobus.err"
 is "an unreachable bus exits 1" $? 1
 check "an unreachable bus is named on stderr" grep -q "cannot connect" "$work/nobus.err"
+# Under systemd, stderr is the journal stream that JOURNAL_STREAM names: lines carry
+# their syslog priority and no name (the journal records the name itself).
+: >"$work/journal.err"
+JOURNAL_STREAM=$(stat -c %d:%i "$work/journal.err") "$IPSEC_AUDITD" --bus="unix:path=$busdir/nothing-here" \
+        2>>"$work/journal.err"
+is "on a journal stream, a fatal error is one line at priority 3 (err), without a name" \
+        "$(cat "$work/journal.err")" "<3>cannot connect to the unix:path=$busdir/nothing-here bus: No such file or directory"
 
 # --- first start: no state --------------------------------------------------
 check "the daemon takes its name on the bus" start_daemon --state-dir="$state" --refresh-limit=2
@@ -170,6 +178,20 @@ as_nobody gdbus call --address "$addr" --dest "$NAME" --object-path "$OPATH" --m
         >"$work/nobody.out" 2>&1
 is "Refresh as nobody fails" $? 1
 check "Refresh as nobody is AccessDenied" grep -q "org.freedesktop.DBus.Error.AccessDenied" "$work/nobody.out"
+# The daemon's own check, on a bus whose policy lets everything through: only the
+# uid the bus reports counts, not capabilities, not a user namespace's root.
+as_nobody_net_admin gdbus call --address "$addr" --dest "$NAME" --object-path "$OPATH" --method "$IFACE.Refresh" \
+        >"$work/netadmin.out" 2>&1
+is "Refresh as nobody with CAP_NET_ADMIN fails (root only, as documented)" $? 1
+check "and is AccessDenied from the daemon" grep -q "AccessDenied: Refresh is for root only" "$work/netadmin.out"
+if as_nobody unshare -Ur true 2>/dev/null; then
+        as_nobody unshare -Ur busctl --address="$addr" call "$NAME" "$OPATH" "$IFACE" Refresh \
+                >"$work/userns.out" 2>&1
+        is "Refresh as nobody inside unshare -Ur (root in its own user namespace) fails" $? 1
+        check "and is refused by the daemon (busctl: $(head -c 200 "$work/userns.out"))" grep -q "Access denied" "$work/userns.out"
+else
+        skip "Refresh from inside unshare -Ur" "this kernel does not let nobody create a user namespace"
+fi
 is "nobody may read: GetCapability(proto.esp)" \
         "$(as_nobody busctl --address="$addr" --json=short call "$NAME" "$OPATH" "$IFACE" GetCapability s proto.esp | jq -r '.data[0][2]')" \
         "$(jq -r '.capabilities[] | select(.id == "proto.esp") | .verdict' "$work/report.json")"
@@ -227,6 +249,10 @@ check "the state file exists" test -f "$state/report.json"
 is "the state file is the cached report" "$(jq -c . "$state/report.json")" "$(breport GetReport | jq -c .)"
 is "the state file is world-readable" "$(stat -c %a "$state/report.json")" 644
 is "no temporary file is left in the state directory" "$(ls -A "$state")" report.json
+# A restart restores LastRefreshUSec from the file's mtime, to the microsecond, so it
+# never goes back to the report's whole-second generated_at.
+is "the state file's mtime is LastRefreshUSec, to the microsecond" \
+        "$(stat -c %.6Y "$state/report.json" | tr -d .)" "$(prop LastRefreshUSec)"
 
 # --- ipsec-audit --bus: the daemon's cached report through the CLI -------------
 "$IPSEC_AUDIT" --bus="$addr" --json >"$work/cli-bus.json"
@@ -246,6 +272,7 @@ check "and says it cannot connect" grep -q "cannot connect" "$work/cli-nobus.err
 "$IPSEC_AUDIT" --bus="$addr" --passive >/dev/null 2>&1
 is "ipsec-audit --bus --passive is a usage error" $? 2
 
+last=$(prop LastRefreshUSec)
 stop_daemon
 is "SIGTERM exits 0" "$(cat "$work/daemon.rc")" 0
 
@@ -261,6 +288,7 @@ sigmon=$!
 sleep 0.5
 check "restarted with the edited state file" start_daemon --state-dir="$state" --refresh-limit=2
 check "the daemon loaded the cached report" grep -q "loaded the cached report" "$work/auditd.log"
+check "LastRefreshUSec did not go backwards across the restart" test "$(prop LastRefreshUSec)" -ge "$last"
 check "ReportChanged was emitted (dbus-monitor)" wait_for "$work/signal.out" "member=ReportChanged"
 check "ReportChanged carries the Section 4 verdict" \
         grep -q "string \"$(prop Section4Verdict)\"" "$work/signal.out"
@@ -426,6 +454,10 @@ if [ -n "$saddr" ]; then
                 >"$work/policy-refresh.out" 2>&1
         check "policy: the bus itself refuses Refresh from nobody" \
                 grep -q "AccessDenied: Rejected send message" "$work/policy-refresh.out"
+        as_nobody_net_admin gdbus call --address "$saddr" --dest "$NAME" --object-path "$OPATH" \
+                --method "$IFACE.Refresh" >"$work/policy-netadmin.out" 2>&1
+        check "policy: the bus refuses Refresh from a non-root caller with CAP_NET_ADMIN" \
+                grep -q "AccessDenied: Rejected send message" "$work/policy-netadmin.out"
         is "policy: root may call Refresh" \
                 "$(busctl --address="$saddr" --json=short call "$NAME" "$OPATH" "$IFACE" Refresh | jq -r '.data[0]' | jq -r .schema)" \
                 "ipsec-audit/report/v1"
