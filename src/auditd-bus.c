@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <string.h>
+#include <time.h>
 
 #include "auditd.h"
 #include "config.h"
@@ -72,18 +73,68 @@ int bus_reply_from_cache(Context *c, sd_bus_message *m) {
         return r;
 }
 
-/* Before the first report exists, calls wait for the audit that makes it. */
+/* A call that cannot wait longer for the first report: say that it is coming, and since when. */
+static int reply_audit_running(Context *c, sd_bus_message *m) {
+        uint64_t mono = 0, real = 0, running;
+        char since[32];
+        struct tm tm;
+        time_t t;
+
+        (void) sd_event_now(c->event, CLOCK_MONOTONIC, &mono);
+        (void) sd_event_now(c->event, CLOCK_REALTIME, &real);
+        running = mono > c->last_start_usec ? mono - c->last_start_usec : 0;
+        t = (time_t) ((real - running) / USEC_PER_SEC);
+        strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+        return sd_bus_reply_method_errorf(m, AUDITD_ERROR_AUDIT_RUNNING,
+                                          "The first audit has been running since %s (%llu s); call again when "
+                                          "LastRefreshUSec is no longer 0",
+                                          since, (unsigned long long) (running / USEC_PER_SEC));
+}
+
+/* Refresh callers asked for an audit and wait for it; readers of the cache do not wait longer. */
+static int first_reply_timer_fired(sd_event_source *s, uint64_t usec, void *userdata) {
+        Context *c = userdata;
+        size_t kept = 0;
+
+        if (c->report_text)
+                return 0;
+        for (size_t i = 0; i < c->pending.n; i++) {
+                sd_bus_message *m = c->pending.items[i];
+
+                if (sd_bus_message_is_method_call(m, AUDITD_INTERFACE, "Refresh") > 0) {
+                        c->pending.items[kept++] = m;
+                        continue;
+                }
+                (void) reply_audit_running(c, m);
+                sd_bus_message_unref(m);
+        }
+        c->pending.n = kept;
+        return 0;
+}
+
+/* Before the first report exists, calls wait for the audit that makes it, up to
+ * AUDITD_FIRST_REPLY_USEC after its start. */
 static int reply_or_wait(Context *c, sd_bus_message *m, sd_bus_error *error) {
+        uint64_t deadline, now = 0;
         int r;
 
         if (c->report_text)
                 return bus_reply_from_cache(c, m);
+        deadline = c->last_start_usec + AUDITD_FIRST_REPLY_USEC;
+        (void) sd_event_now(c->event, CLOCK_MONOTONIC, &now);
+        if (c->worker_pid > 0 && now >= deadline)
+                return reply_audit_running(c, m);
         if ((r = call_list_add(&c->pending, m)) < 0)
                 return r;
         if ((r = audit_request(c)) < 0) {
                 call_list_drop_last(&c->pending);
                 return sd_bus_error_set_errnof(error, r, "Cannot start an audit: %m");
         }
+        /* Timed from the running audit's start; a call held by the rate limit waits for the audit it starts. */
+        if (c->worker_pid > 0 &&
+            (r = timer_arm(c, &c->first_reply_timer, c->last_start_usec + AUDITD_FIRST_REPLY_USEC, 0,
+                           first_reply_timer_fired)) < 0)
+                log_msg(LOG_WARNING, "cannot arm the first-reply timer: %s", strerror(-r));
         return 1;
 }
 

@@ -31,12 +31,7 @@ static int uevent_debounce(Context *c) {
 
         if ((r = sd_event_now(c->event, CLOCK_MONOTONIC, &now)) < 0)
                 return r;
-        if (!c->uevent_timer)
-                return sd_event_add_time(c->event, &c->uevent_timer, CLOCK_MONOTONIC,
-                                         now + AUDITD_UEVENT_DEBOUNCE_USEC, 0, uevent_timer_fired, c);
-        if ((r = sd_event_source_set_time(c->uevent_timer, now + AUDITD_UEVENT_DEBOUNCE_USEC)) < 0)
-                return r;
-        return sd_event_source_set_enabled(c->uevent_timer, SD_EVENT_ONESHOT);
+        return timer_arm(c, &c->uevent_timer, now + AUDITD_UEVENT_DEBOUNCE_USEC, 0, uevent_timer_fired);
 }
 
 static int uevent_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {

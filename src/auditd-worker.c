@@ -243,6 +243,17 @@ static int worker_start(Context *c) {
         return 0;
 }
 
+/* Arms a one-shot CLOCK_MONOTONIC timer at usec, creating it on first use. */
+int timer_arm(Context *c, sd_event_source **s, uint64_t usec, uint64_t accuracy, sd_event_time_handler_t handler) {
+        int r;
+
+        if (!*s)
+                return sd_event_add_time(c->event, s, CLOCK_MONOTONIC, usec, accuracy, handler, c);
+        if ((r = sd_event_source_set_time(*s, usec)) < 0)
+                return r;
+        return sd_event_source_set_enabled(*s, SD_EVENT_ONESHOT);
+}
+
 static int limit_timer_fired(sd_event_source *s, uint64_t usec, void *userdata) {
         Context *c = userdata;
         int r = audit_request(c);
@@ -263,14 +274,7 @@ int audit_request(Context *c) {
                 return 0;
         next = c->last_start_usec ? c->last_start_usec + c->refresh_limit_usec : 0;
         if (next > now) {
-                if (!c->limit_timer)
-                        r = sd_event_add_time(c->event, &c->limit_timer, CLOCK_MONOTONIC, next, 0,
-                                              limit_timer_fired, c);
-                else {
-                        r = sd_event_source_set_time(c->limit_timer, next);
-                        if (r >= 0)
-                                r = sd_event_source_set_enabled(c->limit_timer, SD_EVENT_ONESHOT);
-                }
+                r = timer_arm(c, &c->limit_timer, next, 0, limit_timer_fired);
                 return r < 0 ? r : 0;
         }
         if (c->limit_timer)
@@ -311,14 +315,8 @@ static int interval_fired(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* The next periodic audit, counted from the end of the last one. No interval: no timer at all. */
 int interval_arm(Context *c) {
-        uint64_t next;
-
         if (c->interval_usec == 0)
                 return 0;
-        next = now_usec(CLOCK_MONOTONIC) + c->interval_usec;
-        if (!c->interval_timer)
-                return sd_event_add_time(c->event, &c->interval_timer, CLOCK_MONOTONIC, next, USEC_PER_SEC,
-                                         interval_fired, c);
-        int r = sd_event_source_set_time(c->interval_timer, next);
-        return r < 0 ? r : sd_event_source_set_enabled(c->interval_timer, SD_EVENT_ONESHOT);
+        return timer_arm(c, &c->interval_timer, now_usec(CLOCK_MONOTONIC) + c->interval_usec, USEC_PER_SEC,
+                         interval_fired);
 }

@@ -25,6 +25,12 @@
 #define AUDITD_UEVENT_DEBOUNCE_USEC (2 * USEC_PER_SEC)
 #define AUDITD_UEVENT_MAX_PENDING 64
 
+/* Calls that wait for the first report get an answer within this time of the audit's
+ * start, under the 25 s default timeout of sd-bus and GDBus clients: a first audit
+ * under emulation can take longer. */
+#define AUDITD_FIRST_REPLY_USEC (20 * USEC_PER_SEC)
+#define AUDITD_ERROR_AUDIT_RUNNING "net.ipsecaudit.Auditor1.Error.AuditRunning"
+
 typedef struct CallList {
         sd_bus_message **items;
         size_t n, size;
@@ -65,6 +71,7 @@ typedef struct Context {
         CallList next;
 
         sd_event_source *limit_timer;
+        sd_event_source *first_reply_timer;
         sd_event_source *interval_timer;
 
         /* Kernel module uevents. */
@@ -94,6 +101,7 @@ void call_list_drop_last(CallList *l);
 void call_list_fail(CallList *l, const char *error_name, const char *message);
 bool context_busy(const Context *c);
 int interval_arm(Context *c);
+int timer_arm(Context *c, sd_event_source **s, uint64_t usec, uint64_t accuracy, sd_event_time_handler_t handler);
 
 /* auditd-bus.c: the D-Bus interface. */
 int bus_setup(Context *c);

@@ -169,6 +169,7 @@ static void context_done(Context *c) {
         for (size_t i = 0; i < c->n_uevent_modules; i++)
                 free(c->uevent_modules[i]);
         sd_event_source_unref(c->limit_timer);
+        sd_event_source_unref(c->first_reply_timer);
         sd_event_source_unref(c->interval_timer);
         sd_event_source_unref(c->uevent_source);
         sd_event_source_unref(c->uevent_timer);

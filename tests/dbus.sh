@@ -352,6 +352,33 @@ else
         skip "Refresh during a running audit" "strace with syscall delay injection is not available"
 fi
 
+# --- the first call on a fresh host: answered within the default 25 s client timeout ------
+# A 1 s delay on every unshare() makes the first audit last longer than 25 s.
+if command -v strace >/dev/null && strace -f -o /dev/null -e trace=unshare -e inject=unshare:delay_exit=1000 true 2>/dev/null; then
+        strace -f -o /dev/null -e trace=unshare -e inject=unshare:delay_exit=1000000 \
+                "$IPSEC_AUDITD" --bus="$addr" 2>>"$work/auditd.log" &
+        daemon_pid=$!
+        gdbus wait --address "$addr" --timeout 10 "$NAME"
+        start=$(date +%s)
+        bcall GetReport >"$work/first.out" 2>&1
+        is "GetReport during a slow first audit fails" $? 1
+        elapsed=$(($(date +%s) - start))
+        check "after about 20 s, inside busctl's default 25 s timeout (${elapsed} s)" \
+                test "$elapsed" -ge 15 -a "$elapsed" -lt 25
+        gdbus call --address "$addr" --dest "$NAME" --object-path "$OPATH" --method "$IFACE.GetReport" \
+                >"$work/first-gdbus.out" 2>&1
+        check "a later call is told at once that the first audit is running, and since when" \
+                grep -q "$IFACE.Error.AuditRunning: The first audit has been running since $(date -u +%Y-%m-%d)T" \
+                "$work/first-gdbus.out"
+        for _ in $(seq 40); do breport GetReport >"$work/first.json" 2>/dev/null && break; sleep 1; done
+        is "once it is done, GetReport returns the report" "$(jq -r .schema "$work/first.json")" "ipsec-audit/report/v1"
+        kill "$(pgrep -P "$daemon_pid" -x ipsec-auditd)"
+        wait "$daemon_pid"
+        daemon_pid=
+else
+        skip "the first call during a slow first audit" "strace with syscall delay injection is not available"
+fi
+
 # --- idle exit ------------------------------------------------------------------------
 check "started with --exit-on-idle=1" start_daemon --exit-on-idle=1
 breport GetReport >/dev/null
