@@ -370,7 +370,8 @@ if command -v strace >/dev/null && strace -f -o /dev/null -e trace=unshare -e in
         check "a later call is told at once that the first audit is running, and since when" \
                 grep -q "$IFACE.Error.AuditRunning: The first audit has been running since $(date -u +%Y-%m-%d)T" \
                 "$work/first-gdbus.out"
-        for _ in $(seq 40); do breport GetReport >"$work/first.json" 2>/dev/null && break; sleep 1; done
+        for _ in $(seq 40); do bcall GetReport >/dev/null 2>&1 && break; sleep 1; done
+        breport GetReport >"$work/first.json"
         is "once it is done, GetReport returns the report" "$(jq -r .schema "$work/first.json")" "ipsec-audit/report/v1"
         kill "$(pgrep -P "$daemon_pid" -x ipsec-auditd)"
         wait "$daemon_pid"
