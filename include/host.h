@@ -21,6 +21,7 @@ typedef struct ModuleList {
 } ModuleList;
 
 int modules_read(const char *path, ModuleList *ret);
+int module_list_push(ModuleList *l, const char *name);
 void module_list_free(ModuleList *l);
 
 /* Names in after that are not in before; both sorted. */

@@ -76,7 +76,7 @@ void module_list_free(ModuleList *l) {
         *l = (ModuleList) {};
 }
 
-static int module_list_push(ModuleList *l, const char *name) {
+int module_list_push(ModuleList *l, const char *name) {
         char **n = realloc(l->names, (l->n + 1) * sizeof(char *));
 
         if (!n)

@@ -73,6 +73,8 @@ static void help(void) {
                "      --refresh-limit=SECONDS  start audits at most once per SECONDS\n"
                "                            (default 5; calls in between wait and share one)\n"
                "      --passive             run no active probe (see ipsec-audit --passive)\n"
+               "      --keep-modules        leave loaded the kernel modules audits load on\n"
+               "                            demand (default: unload those nothing uses)\n"
                "      --timeout=SECONDS     give up on a probe after SECONDS (default 20)\n"
                "  -h, --help                show this help and exit\n"
                "  -V, --version             show the version and exit\n"
@@ -86,7 +88,8 @@ static void help(void) {
 
 /* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL on a usage error. */
 static int parse_args(int argc, char **argv, Context *c) {
-        enum { ARG_BUS = 0x100, ARG_STATE_DIR, ARG_INTERVAL, ARG_IDLE, ARG_LIMIT, ARG_PASSIVE, ARG_TIMEOUT };
+        enum { ARG_BUS = 0x100, ARG_STATE_DIR, ARG_INTERVAL, ARG_IDLE, ARG_LIMIT, ARG_PASSIVE, ARG_TIMEOUT,
+               ARG_KEEP_MODULES };
         static const struct option options[] = {
                 { "bus", required_argument, NULL, ARG_BUS },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
@@ -94,6 +97,7 @@ static int parse_args(int argc, char **argv, Context *c) {
                 { "exit-on-idle", required_argument, NULL, ARG_IDLE },
                 { "refresh-limit", required_argument, NULL, ARG_LIMIT },
                 { "passive", no_argument, NULL, ARG_PASSIVE },
+                { "keep-modules", no_argument, NULL, ARG_KEEP_MODULES },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
@@ -132,6 +136,9 @@ static int parse_args(int argc, char **argv, Context *c) {
                         break;
                 case ARG_PASSIVE:
                         c->audit_options.passive = true;
+                        break;
+                case ARG_KEEP_MODULES:
+                        c->audit_options.keep_modules = true;
                         break;
                 case ARG_TIMEOUT:
                         if ((r = parse_seconds("timeout", optarg, 1, 3600, &v)) < 0)

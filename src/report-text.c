@@ -124,6 +124,14 @@ static void print_capability(FILE *f, const Probe *p, const CapResult *r, bool c
         }
 }
 
+/* The capability relies on modules the kernel loaded on demand: gone again after the audit. */
+static void print_on_demand(FILE *f, const Audit *a, const char *id) {
+        const char *names[16];
+
+        if (audit_on_demand_modules(a, id, names, ELEMENTSOF(names)) > 0)
+                print_list(f, "loaded on demand:", names);
+}
+
 static void print_section4(FILE *f, const Audit *a, bool colour) {
         Section4 s;
 
@@ -146,6 +154,13 @@ static void print_section4(FILE *f, const Audit *a, bool colour) {
         print_wrapped(f, "  ", s.summary);
 }
 
+static void print_modules(FILE *f, const char *label, const ModuleList *l) {
+        fprintf(f, "%s", label);
+        for (size_t i = 0; i < l->n; i++)
+                fprintf(f, "%s %s", i ? "," : "", l->names[i]);
+        fprintf(f, "%s\n", l->n ? "" : " none");
+}
+
 static void print_header(FILE *f, const Audit *a) {
         fprintf(f, "%s %s: IPsec availability (RFC 5406) on %s\n", PACKAGE_NAME, PACKAGE_VERSION, a->host.hostname);
         fprintf(f, "Linux %s %s%s%s, %s, %" PRIu64 " ms\n", a->host.kernel_release, a->host.machine,
@@ -159,10 +174,9 @@ static void print_header(FILE *f, const Audit *a) {
                 fprintf(f, "Active probes ran in a private namespace (%s), uid %u.\n",
                         sandbox_kind_to_string(a->privilege.sandbox), (unsigned) a->privilege.euid);
         if (a->modules_known) {
-                fprintf(f, "Modules loaded by this audit:");
-                for (size_t i = 0; i < a->modules_loaded.n; i++)
-                        fprintf(f, "%s %s", i ? "," : "", a->modules_loaded.names[i]);
-                fprintf(f, "%s\n", a->modules_loaded.n ? "" : " none");
+                print_modules(f, "Modules loaded by this audit:", &a->modules_loaded);
+                if (a->modules_loaded.n)
+                        print_modules(f, "Of those, still loaded after it:", &a->modules_left);
         }
 }
 
@@ -182,6 +196,7 @@ int report_text(const Audit *a, FILE *f, bool colour) {
                                 heading = true;
                         }
                         print_capability(f, a->probes[i], &a->results[i], colour);
+                        print_on_demand(f, a, a->probes[i]->id);
                 }
         }
         print_section4(f, a, colour);

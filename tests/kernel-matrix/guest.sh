@@ -21,8 +21,10 @@ oracle() {
 }
 
 echo "release $(uname -r)"
+echo "modules-before $(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"
 "$AUDIT" --json >/tmp/report.json 2>/tmp/audit.err
 echo "audit-exit $?"
+echo "modules-after $(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"
 oracle esp4 xfrm state add $V4 proto esp spi 0x100 mode transport $ENC $AUTH
 oracle esp6 xfrm state add $V6 proto esp spi 0x100 mode transport $ENC $AUTH
 oracle ah4 xfrm state add $V4 proto ah spi 0x100 mode transport $AUTH

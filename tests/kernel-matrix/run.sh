@@ -109,6 +109,11 @@ while read -r cfg omit append; do
         fi
         is "$cfg: the report is from the guest's kernel" "$(jq -r .host.kernel_release "$report")" "$kver"
         is "$cfg: the audit ran its probes in a private namespace" "$(jq -r .privilege.sandbox "$report")" netns
+        check "$cfg: the audit loaded modules on demand ($(jq -r '.modules_loaded_by_audit | length' "$report"))" \
+                [ "$(jq -r '.modules_loaded_by_audit | length' "$report")" -gt 0 ]
+        is "$cfg: and left the set of loaded modules as it found it" \
+                "$(sed -n 's/^modules-after //p' "$cfg_out.guest")" "$(sed -n 's/^modules-before //p' "$cfg_out.guest")"
+        is "$cfg: the report says none of them is left loaded" "$(jq -c .modules_left_loaded "$report")" "[]"
 
         # What this configuration must show (expect/NAME), one line each:
         #   ID VERDICT [EVIDENCE-REGEX]   a capability (or section4[.FIELD])
