@@ -16,3 +16,14 @@
  * (in use, permanent, or no privilege to unload).
  */
 int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *ret_left);
+
+/*
+ * The kernel's default RNG (crypto_default_rng), made by the first IV generator
+ * (seqiv, echainiv) a trial SA instantiates, holds drbg, and drbg what seeds it,
+ * for the rest of the boot. When drbg was not loaded before the audit (before:
+ * /proc/modules then), that RNG is the audit's own: drop it through crypto_user
+ * (CRYPTO_MSG_DELRNG, no payload), so that drbg can be unloaded; its next user
+ * makes a new one. Call it before listing the modules the audit loaded: opening
+ * NETLINK_CRYPTO may load crypto_user, which is then one of them.
+ */
+void modules_release_default_rng(const ModuleList *before);

@@ -156,6 +156,8 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
                 return r;
         /* Opening sockets and installing trial SAs can autoload modules: say which,
          * and unload them again unless asked to keep them. */
+        if (a->modules_known && !o->keep_modules)
+                modules_release_default_rng(&before);
         if (a->modules_known && modules_read(PROC_MODULES, &after) >= 0) {
                 ModuleList none = {};
 

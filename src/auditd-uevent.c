@@ -97,6 +97,9 @@ int uevent_setup(Context *c) {
         r = sd_event_add_io(c->event, &c->uevent_source, fd, EPOLLIN, uevent_io, c);
         if (r < 0)
                 return r;
+        /* Before the worker's pipe: the uevents of the modules an audit loads and unloads
+         * are queued before its report, and must be read while they are still its own. */
+        (void) sd_event_source_set_priority(c->uevent_source, SD_EVENT_PRIORITY_IMPORTANT);
         (void) sd_event_source_set_io_fd_own(c->uevent_source, 1);
         TAKE_FD(fd);
         return 0;

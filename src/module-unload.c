@@ -2,28 +2,58 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
-#include <stdint.h>
+#include <linux/cryptouser.h>
+#include <linux/netlink.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "macro.h"
 #include "module-unload.h"
 
 #define RETRY_PAUSE_US 50000
+#define DRBG_INITSTATE "/sys/module/drbg/initstate"
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
+static bool module_listed(const ModuleList *l, const char *name) {
+        for (size_t i = 0; i < l->n; i++)
+                if (strcmp(l->names[i], name) == 0)
+                        return true;
+        return false;
+}
 
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+void modules_release_default_rng(const ModuleList *before) {
+        struct nlmsghdr req = {
+                .nlmsg_len = sizeof(req),
+                .nlmsg_type = CRYPTO_MSG_DELRNG,
+                .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+                .nlmsg_seq = 1,
+        };
+        _cleanup_close_ int fd = -1;
+        char ack[256];
+
+        if (module_listed(before, "drbg") || access(DRBG_INITSTATE, F_OK) < 0)
+                return;
+        fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_CRYPTO);
+        if (fd < 0)
+                return;
+        /* The answer (0, EBUSY while in use, EPERM) changes nothing here: drbg stays or goes. */
+        if (send(fd, &req, sizeof(req), 0) == (ssize_t) sizeof(req))
+                (void) recv(fd, ack, sizeof(ack), 0);
+}
+
+/* Unloads one module, or says why not: 0, or a negative errno (-EWOULDBLOCK: in use). */
+static int module_delete(const char *name) {
+        if (syscall(SYS_delete_module, name, O_NONBLOCK) == 0 || errno == ENOENT)
+                return 0;
+        return -errno;
 }
 
 int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *ret_left) {
         _cleanup_free_ bool *gone = calloc(loaded->n ?: 1, sizeof(bool));
         _cleanup_(module_list_free) ModuleList left = {};
-        uint64_t deadline = now_ms() + timeout_ms;
+        unsigned waits = timeout_ms * 1000 / RETRY_PAUSE_US;
         size_t n_left = loaded->n;
         int r;
 
@@ -36,17 +66,18 @@ int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *re
                 for (size_t i = 0; i < loaded->n; i++) {
                         if (gone[i])
                                 continue;
-                        if (syscall(SYS_delete_module, loaded->names[i], O_NONBLOCK) == 0 || errno == ENOENT) {
+                        r = module_delete(loaded->names[i]);
+                        if (r == 0) {
                                 gone[i] = true;
                                 n_left--;
                                 progress = true;
-                        } else if (errno == EWOULDBLOCK)
+                        } else if (r == -EWOULDBLOCK)
                                 busy = true;
                         /* EPERM (no CAP_SYS_MODULE) or EBUSY (no exit function): it stays. */
                 }
                 if (progress)
                         continue;
-                if (!busy || now_ms() >= deadline)
+                if (!busy || waits-- == 0)
                         break;
                 usleep(RETRY_PAUSE_US);
         }
