@@ -12,7 +12,8 @@
  * delete_module(2) with O_NONBLOCK, which refuses a module in use instead of
  * waiting for it. A module busy only because another one in the list depends
  * on it, or because a probe's dying network namespace still holds a reference,
- * is tried again until timeout_ms has passed. ret_left: the ones still loaded
+ * is tried again while their reference counts keep moving (they have not been
+ * still for two seconds), for up to timeout_ms. ret_left: the ones still loaded
  * (in use, permanent, or no privilege to unload).
  */
 int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *ret_left);

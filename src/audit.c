@@ -15,8 +15,9 @@
 
 #define PROBE_TIMEOUT_S 20
 #define PROC_MODULES "/proc/modules"
-/* Long enough for the probes' dying namespaces to drop their module references under emulation. */
-#define MODULE_UNLOAD_TIMEOUT_MS 3000
+/* Long enough for the probes' dying namespaces to drop their module references under
+ * emulation (seconds under qemu TCG); only a module really in use makes an audit wait it out. */
+#define MODULE_UNLOAD_TIMEOUT_MS 10000
 
 typedef struct ProbeJob {
         const Probe *probe;

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <linux/cryptouser.h>
 #include <linux/netlink.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 #include "module-unload.h"
 
 #define RETRY_PAUSE_US 50000
+#define STILL_PASSES 40 /* two seconds */
 #define DRBG_INITSTATE "/sys/module/drbg/initstate"
 
 static bool module_listed(const ModuleList *l, const char *name) {
@@ -50,10 +52,23 @@ static int module_delete(const char *name) {
         return -errno;
 }
 
+/* The module's reference count, 0 if it cannot be read. */
+static unsigned long module_refcnt(const char *name) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        unsigned long n = 0;
+
+        if (asprintf(&path, "/sys/module/%s/refcnt", name) < 0 || !(f = fopen(path, "re")) ||
+            fscanf(f, "%lu", &n) != 1)
+                return 0;
+        return n;
+}
+
 int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *ret_left) {
         _cleanup_free_ bool *gone = calloc(loaded->n ?: 1, sizeof(bool));
         _cleanup_(module_list_free) ModuleList left = {};
-        unsigned waits = timeout_ms * 1000 / RETRY_PAUSE_US;
+        unsigned waits = timeout_ms * 1000 / RETRY_PAUSE_US, still = 0;
+        unsigned long refs = 0, last_refs = 0;
         size_t n_left = loaded->n;
         int r;
 
@@ -71,13 +86,20 @@ int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *re
                                 gone[i] = true;
                                 n_left--;
                                 progress = true;
-                        } else if (r == -EWOULDBLOCK)
+                        } else if (r == -EWOULDBLOCK) {
                                 busy = true;
+                                refs += module_refcnt(loaded->names[i]);
+                        }
                         /* EPERM (no CAP_SYS_MODULE) or EBUSY (no exit function): it stays. */
                 }
+                /* Dying namespaces drop references as they go; references that have not
+                 * moved for STILL_PASSES are held by something that stays (sctp's own). */
+                still = progress || refs != last_refs ? 0 : still + 1;
+                last_refs = refs;
+                refs = 0;
                 if (progress)
                         continue;
-                if (!busy || waits-- == 0)
+                if (!busy || still >= STILL_PASSES || waits-- == 0)
                         break;
                 usleep(RETRY_PAUSE_US);
         }
