@@ -7,6 +7,7 @@
  * quiet period. Nothing here polls: at rest the socket just sleeps.
  */
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,12 +86,40 @@ static int uevent_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
         }
 }
 
+/*
+ * Only module events reach the socket: "add@/module/esp4" or "remove@/module/esp4",
+ * the '@' after the 3 or 6 letters of the action. The kernel sends every device's
+ * events to this group; an audit's own veth pairs, namespaces and interfaces made
+ * enough of them to overflow the socket, and an overflow means "re-audit to be
+ * safe", so each audit started the next. Word loads are big-endian.
+ */
+static const struct sock_filter module_only[] = {
+        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 3),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, '@', 0, 5),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x2f6d6f64 /* "/mod" */, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 8),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x756c652f /* "ule/" */, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 6),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, '@', 0, 5),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 7),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x2f6d6f64, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 11),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x756c652f, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+};
+
 int uevent_setup(Context *c) {
         struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+        struct sock_fprog prog = { .len = ELEMENTSOF(module_only), .filter = (struct sock_filter *) module_only };
         _cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
         int r;
 
         if (fd < 0)
+                return -errno;
+        if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
                 return -errno;
         if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
                 return -errno;
