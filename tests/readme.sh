@@ -49,7 +49,9 @@ run_as() {
         # The qemu tests and this one stay out of the inner run (time, and recursion).
         unshare -m --propagation private bash -c '
                 r=$1 user=$2 setup=$3
-                mount -t proc proc "$r/proc" && mount --rbind /sys "$r/sys" && mount --rbind /dev "$r/dev" &&
+                # Its root a mount point, as on a booted system (ip netns exec remounts it).
+                mount --bind "$r" "$r" && mount -t proc proc "$r/proc" && mount --rbind /sys "$r/sys" &&
+                        mount --rbind /dev "$r/dev" &&
                         mount -t tmpfs tmpfs "$r/tmp" && mount -t tmpfs tmpfs "$r/run" || exit 1
                 chroot "$r" /bin/bash -c "$setup" >/dev/null 2>&1 || { echo "setup failed"; exit 1; }
                 chroot "$r" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
