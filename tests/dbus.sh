@@ -363,8 +363,8 @@ if command -v strace >/dev/null && strace -f -o /dev/null -e trace=unshare -e in
         bcall GetReport >"$work/first.out" 2>&1
         is "GetReport during a slow first audit fails" $? 1
         elapsed=$(($(date +%s) - start))
-        check "after about 20 s, inside busctl's default 25 s timeout (${elapsed} s)" \
-                test "$elapsed" -ge 15 -a "$elapsed" -lt 25
+        check "after about 15 s, inside busctl's default 25 s timeout (${elapsed} s)" \
+                test "$elapsed" -ge 12 -a "$elapsed" -lt 20
         gdbus call --address "$addr" --dest "$NAME" --object-path "$OPATH" --method "$IFACE.GetReport" \
                 >"$work/first-gdbus.out" 2>&1
         check "a later call is told at once that the first audit is running, and since when" \
