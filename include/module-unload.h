@@ -28,3 +28,11 @@ int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *re
  * NETLINK_CRYPTO may load crypto_user, which is then one of them.
  */
 void modules_release_default_rng(const ModuleList *before);
+
+/*
+ * /proc/modules (path) once it has stopped changing for half a second (at most
+ * 10 s): the crypto manager tests an algorithm an audit instantiated in a kernel
+ * thread of its own, which loads modules after the probe that caused it is gone.
+ * Those are the audit's too: to unload, and not news to the daemon.
+ */
+int modules_read_settled(const char *path, ModuleList *ret);

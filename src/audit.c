@@ -159,7 +159,7 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
          * and unload them again unless asked to keep them. */
         if (a->modules_known && !o->keep_modules)
                 modules_release_default_rng(&before);
-        if (a->modules_known && modules_read(PROC_MODULES, &after) >= 0) {
+        if (a->modules_known && modules_read_settled(PROC_MODULES, &after) >= 0) {
                 ModuleList none = {};
 
                 if ((r = modules_added(&before, &after, &a->modules_loaded)) < 0)

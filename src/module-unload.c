@@ -16,6 +16,8 @@
 
 #define RETRY_PAUSE_US 50000
 #define STILL_PASSES 40 /* two seconds */
+#define SETTLE_PAUSE_US 500000
+#define SETTLE_ROUNDS 20
 #define DRBG_INITSTATE "/sys/module/drbg/initstate"
 
 static bool module_listed(const ModuleList *l, const char *name) {
@@ -108,5 +110,38 @@ int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *re
                         return r;
         *ret_left = left;
         left = (ModuleList) {};
+        return 0;
+}
+
+static bool module_lists_equal(const ModuleList *a, const ModuleList *b) {
+        if (a->n != b->n)
+                return false;
+        for (size_t i = 0; i < a->n; i++)
+                if (strcmp(a->names[i], b->names[i]) != 0)
+                        return false;
+        return true;
+}
+
+int modules_read_settled(const char *path, ModuleList *ret) {
+        _cleanup_(module_list_free) ModuleList last = {};
+        int r;
+
+        if ((r = modules_read(path, &last)) < 0)
+                return r;
+        /* A kernel without modules loads none: nothing to wait for. */
+        for (unsigned i = 0; i < SETTLE_ROUNDS && access(path, F_OK) == 0; i++) {
+                _cleanup_(module_list_free) ModuleList now = {};
+
+                usleep(SETTLE_PAUSE_US);
+                if ((r = modules_read(path, &now)) < 0)
+                        return r;
+                if (module_lists_equal(&last, &now))
+                        break;
+                module_list_free(&last);
+                last = now;
+                now = (ModuleList) {};
+        }
+        *ret = last;
+        last = (ModuleList) {};
         return 0;
 }
