@@ -18,9 +18,16 @@
 #include "macro.h"
 
 static int uevent_timer_fired(sd_event_source *s, uint64_t usec, void *userdata) {
+        _cleanup_(module_list_free) ModuleList now = {};
         Context *c = userdata;
-        int r = audit_trigger(c, "kernel modules changed");
+        int r;
 
+        if (c->modules_at_rest_known && modules_read(AUDITD_PROC_MODULES, &now) >= 0 &&
+            module_lists_equal(&now, &c->modules_at_rest)) {
+                log_msg(LOG_DEBUG, "the loaded modules are as the last audit left them: no re-audit");
+                return 0;
+        }
+        r = audit_trigger(c, "kernel modules changed");
         if (r < 0)
                 log_msg(LOG_ERR, "cannot start an audit: %s", strerror(-r));
         return 0;

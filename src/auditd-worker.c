@@ -147,6 +147,11 @@ static int worker_finish(Context *c, int status) {
                         log_msg(LOG_WARNING, "cannot write the state file in %s: %s", c->state_dir, strerror(-r));
                 (void) bus_emit_report_changed(c, changed);
                 pending_answer(c, 0);
+                /* Answered: no wakeup at the first-reply deadline. */
+                if (c->first_reply_timer)
+                        (void) sd_event_source_set_enabled(c->first_reply_timer, SD_EVENT_OFF);
+                module_list_free(&c->modules_at_rest);
+                c->modules_at_rest_known = modules_read(AUDITD_PROC_MODULES, &c->modules_at_rest) >= 0;
         }
 
         /* Module events that this audit's own trial SAs caused are not news; others are. */

@@ -17,6 +17,7 @@
 #define AUDITD_OBJECT_PATH "/net/ipsecaudit/Auditor1"
 #define AUDITD_INTERFACE "net.ipsecaudit.Auditor1"
 #define AUDITD_STATE_FILE "report.json"
+#define AUDITD_PROC_MODULES "/proc/modules"
 
 #define USEC_PER_SEC UINT64_C(1000000)
 #define USEC_PER_MSEC UINT64_C(1000)
@@ -80,6 +81,10 @@ typedef struct Context {
         char *uevent_modules[AUDITD_UEVENT_MAX_PENDING]; /* seen while the worker ran */
         size_t n_uevent_modules;
         bool uevent_overflow;
+        /* /proc/modules as the last audit left it: module events that end in the same
+         * set (the crypto manager's late loads an audit caused, undone or not) are no news. */
+        ModuleList modules_at_rest;
+        bool modules_at_rest_known;
 } Context;
 
 /* auditd-state.c: the cache and the state file. */

@@ -137,3 +137,12 @@ int modules_added(const ModuleList *before, const ModuleList *after, ModuleList 
         l = (ModuleList) {};
         return 0;
 }
+
+bool module_lists_equal(const ModuleList *a, const ModuleList *b) {
+        if (a->n != b->n)
+                return false;
+        for (size_t i = 0; i < a->n; i++)
+                if (strcmp(a->names[i], b->names[i]) != 0)
+                        return false;
+        return true;
+}

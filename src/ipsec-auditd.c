@@ -186,6 +186,7 @@ static void context_done(Context *c) {
         json_object_put(c->report);
         free(c->signature);
         free(c->state_dir);
+        module_list_free(&c->modules_at_rest);
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {

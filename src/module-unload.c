@@ -113,15 +113,6 @@ int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *re
         return 0;
 }
 
-static bool module_lists_equal(const ModuleList *a, const ModuleList *b) {
-        if (a->n != b->n)
-                return false;
-        for (size_t i = 0; i < a->n; i++)
-                if (strcmp(a->names[i], b->names[i]) != 0)
-                        return false;
-        return true;
-}
-
 int modules_read_settled(const char *path, ModuleList *ret) {
         _cleanup_(module_list_free) ModuleList last = {};
         int r;
