@@ -115,7 +115,8 @@ bool context_busy(const Context *c) {
 
 static int worker_finish(Context *c, int status) {
         bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-        bool changed = false;
+        _cleanup_(module_list_free) ModuleList before = {};
+        bool changed = false, foreign, before_known;
         uint64_t started = c->last_start_usec;
         int r = 0;
 
@@ -150,17 +151,21 @@ static int worker_finish(Context *c, int status) {
                 /* Answered: no wakeup at the first-reply deadline. */
                 if (c->first_reply_timer)
                         (void) sd_event_source_set_enabled(c->first_reply_timer, SD_EVENT_OFF);
-                module_list_free(&c->modules_at_rest);
-                c->modules_at_rest_known = modules_read(AUDITD_PROC_MODULES, &c->modules_at_rest) >= 0;
         }
 
-        /* Module events that this audit's own trial SAs caused are not news; others are. */
+        /* Module events that this audit's own trial SAs caused are not news; others are,
+         * unless /proc/modules ended as it was before the audit: the crypto manager's
+         * late loads, and the unloading of what they brought, are the audit's too. */
+        foreign = c->uevent_overflow;
         for (size_t i = 0; i < c->n_uevent_modules; i++) {
-                if (!cache_report_lists_module(c, c->uevent_modules[i]))
-                        c->audit_wanted = true;
+                foreign = foreign || !cache_report_lists_module(c, c->uevent_modules[i]);
                 free(c->uevent_modules[i]);
         }
-        if (c->uevent_overflow)
+        before = c->modules_at_rest;
+        before_known = c->modules_at_rest_known;
+        c->modules_at_rest = (ModuleList) {};
+        c->modules_at_rest_known = modules_read(AUDITD_PROC_MODULES, &c->modules_at_rest) >= 0;
+        if (foreign && !(before_known && c->modules_at_rest_known && module_lists_equal(&before, &c->modules_at_rest)))
                 c->audit_wanted = true;
 
         /* Refresh calls that came in during this audit are answered by the next one. */

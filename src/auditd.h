@@ -82,7 +82,8 @@ typedef struct Context {
         size_t n_uevent_modules;
         bool uevent_overflow;
         /* /proc/modules as the last audit left it: module events that end in the same
-         * set (the crypto manager's late loads an audit caused, undone or not) are no news. */
+         * set (the crypto manager's late loads an audit caused, and their unloading) are
+         * no news. */
         ModuleList modules_at_rest;
         bool modules_at_rest_known;
 } Context;
