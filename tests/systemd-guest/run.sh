@@ -48,7 +48,7 @@ read -r rc secs msg <<<"$(field first-call-exit)"
 check "the first call was answered within the client's 25 s default ($secs s: exit $rc ${msg:0:120})" \
         [ "$secs" -lt 25 ]
 if [ "$rc" -ne 0 ]; then
-        check "an unanswered first call says the first audit is running" grep -q AuditRunning <<<"$msg"
+        check "an unanswered first call says the first audit is running" grep -q "first audit has been running" <<<"$msg"
 fi
 
 # --- the service tells the CLI's truth ----------------------------------------------------
@@ -62,9 +62,9 @@ check "the service's datapath checks ran: $(jq '[.capabilities[] | select(.level
 
 # --- Refresh --------------------------------------------------------------------------------
 read -r rc msg <<<"$(field refresh-user)"
-check "Refresh as an unprivileged user is refused ($msg)" [ "$rc" -ne 0 ] -a -n "$(grep -i 'access denied' <<<"$msg")"
+check "Refresh as an unprivileged user is refused ($msg)" [ "$rc" -ne 0 -a -n "$(grep -i 'access denied' <<<"$msg")" ]
 read -r rc msg <<<"$(field refresh-userns)"
-check "Refresh from inside unshare -Ur is refused ($msg)" [ "$rc" -ne 0 ] -a -n "$(grep -i 'access denied' <<<"$msg")"
+check "Refresh from inside unshare -Ur is refused ($msg)" [ "$rc" -ne 0 -a -n "$(grep -i 'access denied' <<<"$msg")" ]
 is "Refresh as root runs an audit and returns its report" "$(field refresh-root)" "0 ipsec-audit/report/v1"
 
 # --- the module set -------------------------------------------------------------------------
@@ -99,6 +99,7 @@ if [ "$leftover" -eq 0 ]; then
 else
         echo "not ok $((++tap_n)) - no 'bytes leftover' kernel log line from the audits ($leftover) # TODO a probe's request (issue 10)"
 fi
+# "hrtimer: interrupt took N ns" is the emulation being slow, not the audit.
 is "no other kernel log line at warning or above while the audits ran" \
-        "$(grep -v 'bytes leftover after parsing attributes' "$dmesg")" ""
+        "$(grep -v -e 'bytes leftover after parsing attributes' -e 'hrtimer: interrupt took' "$dmesg")" ""
 done_testing
