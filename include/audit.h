@@ -14,6 +14,7 @@ typedef struct AuditOptions {
         bool passive;       /* run no active probe, and create no namespace */
         unsigned timeout_s; /* per probe; 0: the default */
         bool quick;         /* skip the datapath stage: configuration checks only */
+        bool keep_modules;  /* leave loaded the modules the audit loaded on demand */
 } AuditOptions;
 
 typedef struct Privilege {
@@ -33,7 +34,8 @@ typedef struct Audit {
         CapResult *results;
         size_t n_results;
         bool modules_known;
-        ModuleList modules_loaded;
+        ModuleList modules_loaded; /* by this audit, on demand */
+        ModuleList modules_left;   /* of those, still loaded when it ended */
         Inventory inventory; /* the live SAD and SPD of the audit's own namespace, read-only */
 } Audit;
 
@@ -46,6 +48,13 @@ static inline void audit_freep(Audit **a) {
 
 /* The result for a capability id, NULL if this audit has no probe for it. */
 const CapResult *audit_result(const Audit *a, const char *id);
+
+/*
+ * The modules that provide capability id (its catalogue entry) which this audit
+ * had to load on demand: the capability relies on autoloading them. Up to max
+ * names into ret (NULL-terminated); returns how many.
+ */
+size_t audit_on_demand_modules(const Audit *a, const char *id, const char **ret, size_t max);
 
 /* Number of capabilities the audit could not measure. */
 size_t audit_unknown_count(const Audit *a);

@@ -21,7 +21,11 @@ typedef struct ModuleList {
 } ModuleList;
 
 int modules_read(const char *path, ModuleList *ret);
+int module_list_push(ModuleList *l, const char *name);
 void module_list_free(ModuleList *l);
+
+/* Both sorted: the same names. */
+bool module_lists_equal(const ModuleList *a, const ModuleList *b);
 
 /* Names in after that are not in before; both sorted. */
 int modules_added(const ModuleList *before, const ModuleList *after, ModuleList *ret);

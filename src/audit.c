@@ -9,11 +9,16 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "catalogue.h"
 #include "macro.h"
 #include "trial.h"
+#include "module-unload.h"
 
 #define PROBE_TIMEOUT_S 20
 #define PROC_MODULES "/proc/modules"
+/* Long enough for the probes' dying namespaces to drop their module references under
+ * emulation (seconds under qemu TCG); only a module really in use makes an audit wait it out. */
+#define MODULE_UNLOAD_TIMEOUT_MS 10000
 
 typedef struct ProbeJob {
         const Probe *probe;
@@ -191,9 +196,20 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
         /* Read-only, so passive mode does it too; before the module list, as it opens NETLINK_XFRM. */
         if ((r = inventory_read(&a->inventory)) < 0)
                 return r;
-        /* Opening sockets and installing trial SAs can autoload modules: say which. */
-        if (a->modules_known && modules_read(PROC_MODULES, &after) >= 0) {
+        /* Opening sockets and installing trial SAs can autoload modules: say which,
+         * and unload them again unless asked to keep them. */
+        if (a->modules_known && !o->keep_modules)
+                modules_release_default_rng(&before);
+        if (a->modules_known && modules_read_settled(PROC_MODULES, &after) >= 0) {
+                ModuleList none = {};
+
                 if ((r = modules_added(&before, &after, &a->modules_loaded)) < 0)
+                        return r;
+                if (o->keep_modules) /* all of them stay: the list added to nothing */
+                        r = modules_added(&none, &a->modules_loaded, &a->modules_left);
+                else
+                        r = modules_unload(&a->modules_loaded, MODULE_UNLOAD_TIMEOUT_MS, &a->modules_left);
+                if (r < 0)
                         return r;
         } else
                 a->modules_known = false;
@@ -205,6 +221,7 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
 
 void audit_free(Audit *a) {
         module_list_free(&a->modules_loaded);
+        module_list_free(&a->modules_left);
         free(a->results);
         free(a);
 }
@@ -214,6 +231,21 @@ const CapResult *audit_result(const Audit *a, const char *id) {
                 if (strcmp(a->probes[i]->id, id) == 0)
                         return &a->results[i];
         return NULL;
+}
+
+size_t audit_on_demand_modules(const Audit *a, const char *id, const char **ret, size_t max) {
+        const CatalogueEntry *e = catalogue_find(id);
+        size_t n = 0;
+
+        for (size_t i = 0; e && e->modules && e->modules[i] && n + 1 < max; i++)
+                for (size_t j = 0; j < a->modules_loaded.n; j++)
+                        if (strcmp(e->modules[i], a->modules_loaded.names[j]) == 0) {
+                                ret[n++] = e->modules[i];
+                                break;
+                        }
+        if (max > 0)
+                ret[n] = NULL;
+        return n;
 }
 
 size_t audit_unknown_count(const Audit *a) {

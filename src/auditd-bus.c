@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <string.h>
+#include <time.h>
 
 #include "auditd.h"
 #include "config.h"
@@ -137,18 +138,68 @@ int bus_reply_from_cache(Context *c, sd_bus_message *m) {
         return r;
 }
 
-/* Before the first report exists, calls wait for the audit that makes it. */
+/* A call that cannot wait longer for the first report: say that it is coming, and since when. */
+static int reply_audit_running(Context *c, sd_bus_message *m) {
+        uint64_t mono = 0, real = 0, running;
+        char since[32];
+        struct tm tm;
+        time_t t;
+
+        (void) sd_event_now(c->event, CLOCK_MONOTONIC, &mono);
+        (void) sd_event_now(c->event, CLOCK_REALTIME, &real);
+        running = mono > c->last_start_usec ? mono - c->last_start_usec : 0;
+        t = (time_t) ((real - running) / USEC_PER_SEC);
+        strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+        return sd_bus_reply_method_errorf(m, AUDITD_ERROR_AUDIT_RUNNING,
+                                          "The first audit has been running since %s (%llu s); call again when "
+                                          "LastRefreshUSec is no longer 0",
+                                          since, (unsigned long long) (running / USEC_PER_SEC));
+}
+
+/* Refresh callers asked for an audit and wait for it; readers of the cache do not wait longer. */
+static int first_reply_timer_fired(sd_event_source *s, uint64_t usec, void *userdata) {
+        Context *c = userdata;
+        size_t kept = 0;
+
+        if (c->report_text)
+                return 0;
+        for (size_t i = 0; i < c->pending.n; i++) {
+                sd_bus_message *m = c->pending.items[i];
+
+                if (sd_bus_message_is_method_call(m, AUDITD_INTERFACE, "Refresh") > 0) {
+                        c->pending.items[kept++] = m;
+                        continue;
+                }
+                (void) reply_audit_running(c, m);
+                sd_bus_message_unref(m);
+        }
+        c->pending.n = kept;
+        return 0;
+}
+
+/* Before the first report exists, calls wait for the audit that makes it, up to
+ * AUDITD_FIRST_REPLY_USEC after its start. */
 static int reply_or_wait(Context *c, sd_bus_message *m, sd_bus_error *error) {
+        uint64_t deadline, now = 0;
         int r;
 
         if (c->report_text)
                 return bus_reply_from_cache(c, m);
+        deadline = c->last_start_usec + AUDITD_FIRST_REPLY_USEC;
+        (void) sd_event_now(c->event, CLOCK_MONOTONIC, &now);
+        if (c->worker_pid > 0 && now >= deadline)
+                return reply_audit_running(c, m);
         if ((r = call_list_add(&c->pending, m)) < 0)
                 return r;
         if ((r = audit_request(c)) < 0) {
                 call_list_drop_last(&c->pending);
                 return sd_bus_error_set_errnof(error, r, "Cannot start an audit: %m");
         }
+        /* Timed from the running audit's start; a call held by the rate limit waits for the audit it starts. */
+        if (c->worker_pid > 0 &&
+            (r = timer_arm(c, &c->first_reply_timer, c->last_start_usec + AUDITD_FIRST_REPLY_USEC, 0,
+                           first_reply_timer_fired)) < 0)
+                log_msg(LOG_WARNING, "cannot arm the first-reply timer: %s", strerror(-r));
         return 1;
 }
 
@@ -183,23 +234,22 @@ static int method_check_profile(sd_bus_message *m, void *userdata, sd_bus_error 
         return reply_or_wait(userdata, m, error);
 }
 
-/* uid 0 or CAP_NET_ADMIN, from the sender's credentials as the bus reports them. */
+/*
+ * Only credentials the kernel vouches for: sd_bus_query_sender_privilege() takes
+ * the caller's uid from the bus (SO_PEERCRED, in the initial user namespace) and
+ * never the augmented, racy values from /proc, which a caller inside its own user
+ * namespace (unshare -Ur) controls. dbus-daemon passes no capabilities, so this
+ * admits callers with the daemon's own uid: root.
+ */
 static int check_refresh_allowed(sd_bus_message *m, sd_bus_error *error) {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        uid_t euid;
-        int r;
+        int r = sd_bus_query_sender_privilege(m, CAP_NET_ADMIN);
 
-        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_EFFECTIVE_CAPS | SD_BUS_CREDS_AUGMENT,
-                                      &creds);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot read the caller's credentials: %m");
-        r = sd_bus_creds_get_euid(creds, &euid);
-        if (r >= 0 && euid == 0)
-                return 0;
-        if (sd_bus_creds_has_effective_cap(creds, CAP_NET_ADMIN) > 0)
-                return 0;
-        return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                "Refresh needs uid 0 or CAP_NET_ADMIN; GetReport returns the cached report");
+        if (r == 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                        "Refresh is for root only; GetReport returns the cached report");
+        return 0;
 }
 
 static int method_refresh(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -282,13 +332,13 @@ int bus_emit_report_changed(Context *c, bool verdicts_changed) {
         r = sd_bus_emit_properties_changed(c->bus, AUDITD_OBJECT_PATH, AUDITD_INTERFACE, "KernelRelease",
                                            "Section4Verdict", "LastRefreshUSec", "AuditDurationUSec", NULL);
         if (r < 0)
-                log_msg("cannot emit PropertiesChanged: %s", strerror(-r));
+                log_msg(LOG_WARNING, "cannot emit PropertiesChanged: %s", strerror(-r));
         if (!verdicts_changed)
                 return r;
         r = sd_bus_emit_signal(c->bus, AUDITD_OBJECT_PATH, AUDITD_INTERFACE, "ReportChanged", "s",
                                cache_section4_verdict(c));
         if (r < 0)
-                log_msg("cannot emit ReportChanged: %s", strerror(-r));
+                log_msg(LOG_WARNING, "cannot emit ReportChanged: %s", strerror(-r));
         return r;
 }
 
@@ -316,19 +366,19 @@ int bus_setup(Context *c) {
         int r;
 
         if ((r = bus_open(c->bus_address, &c->bus)) < 0) {
-                log_msg("cannot connect to the %s bus: %s", c->bus_address ?: "system", strerror(-r));
+                log_msg(LOG_ERR, "cannot connect to the %s bus: %s", c->bus_address ?: "system", strerror(-r));
                 return r;
         }
         if ((r = sd_bus_add_object_vtable(c->bus, NULL, AUDITD_OBJECT_PATH, AUDITD_INTERFACE, auditor_vtable, c)) < 0) {
-                log_msg("cannot add the object: %s", strerror(-r));
+                log_msg(LOG_ERR, "cannot add the object: %s", strerror(-r));
                 return r;
         }
         if ((r = sd_bus_attach_event(c->bus, c->event, 0)) < 0) {
-                log_msg("cannot attach the bus to the event loop: %s", strerror(-r));
+                log_msg(LOG_ERR, "cannot attach the bus to the event loop: %s", strerror(-r));
                 return r;
         }
         if ((r = sd_bus_request_name(c->bus, AUDITD_BUS_NAME, 0)) < 0) {
-                log_msg("cannot own %s: %s", AUDITD_BUS_NAME, strerror(-r));
+                log_msg(LOG_ERR, "cannot own %s: %s", AUDITD_BUS_NAME, strerror(-r));
                 return r;
         }
         return 0;

@@ -54,17 +54,6 @@ static int signature_make(json_object *report, char **ret) {
         return 0;
 }
 
-static uint64_t parse_rfc3339_usec(const char *s) {
-        struct tm tm = {};
-        const char *end;
-        time_t t;
-
-        if (!s || !(end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm)) || *end)
-                return 0;
-        t = timegm(&tm);
-        return t < 0 ? 0 : (uint64_t) t * USEC_PER_SEC;
-}
-
 int cache_set(Context *c, const char *text, bool *ret_changed) {
         _cleanup_(json_object_putp) json_object *report = NULL;
         _cleanup_free_ char *copy = NULL, *sig = NULL;
@@ -94,7 +83,6 @@ int cache_set(Context *c, const char *text, bool *ret_changed) {
         free(c->signature);
         c->signature = TAKE_PTR(sig);
 
-        c->last_refresh_usec = parse_rfc3339_usec(obj_str(c->report, "generated_at"));
         duration = obj_get(c->report, "duration_ms", json_type_int);
         c->audit_duration_usec = duration && json_object_get_int64(duration) > 0
                                          ? (uint64_t) json_object_get_int64(duration) * USEC_PER_MSEC
@@ -140,6 +128,8 @@ static int state_path(const Context *c, char **ret) {
  * caller warns. Whoever can write the state directory chooses what is there:
  * a symlink (ELOOP), a FIFO or device (EINVAL: opened without blocking, never
  * read) or a file too large for a report (EFBIG) is not loaded.
+ * LastRefreshUSec comes back from the file's mtime, which state_save() set to it to the
+ * microsecond: the report's generated_at has whole seconds and marks the audit's start.
  */
 int state_load(Context *c) {
         _cleanup_free_ char *path = NULL, *text = NULL;
@@ -181,6 +171,7 @@ int state_load(Context *c) {
         text[len] = '\0';
         if ((r = cache_set(c, text, NULL)) < 0)
                 return r;
+        c->last_refresh_usec = (uint64_t) st.st_mtim.tv_sec * USEC_PER_SEC + (uint64_t) st.st_mtim.tv_nsec / 1000;
         return 1;
 }
 
@@ -188,6 +179,11 @@ int state_load(Context *c) {
 int state_save(const Context *c) {
         _cleanup_free_ char *path = NULL, *tmp = NULL;
         _cleanup_close_ int fd = -1;
+        const struct timespec times[2] = {
+                { .tv_nsec = UTIME_OMIT },
+                { .tv_sec = (time_t) (c->last_refresh_usec / USEC_PER_SEC),
+                  .tv_nsec = (long) (c->last_refresh_usec % USEC_PER_SEC) * 1000 },
+        };
         size_t len, done = 0;
         int r;
 
@@ -209,7 +205,7 @@ int state_save(const Context *c) {
                 else if (errno != EINTR)
                         r = -errno;
         }
-        if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0))
+        if (r == 0 && (fchmod(fd, 0644) < 0 || futimens(fd, times) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0))
                 r = -errno;
         if (r < 0)
                 (void) unlink(tmp);

@@ -7,6 +7,7 @@
  * quiet period. Nothing here polls: at rest the socket just sleeps.
  */
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +18,18 @@
 #include "macro.h"
 
 static int uevent_timer_fired(sd_event_source *s, uint64_t usec, void *userdata) {
+        _cleanup_(module_list_free) ModuleList now = {};
         Context *c = userdata;
-        int r = audit_trigger(c, "kernel modules changed");
+        int r;
 
+        if (c->modules_at_rest_known && modules_read(AUDITD_PROC_MODULES, &now) >= 0 &&
+            module_lists_equal(&now, &c->modules_at_rest)) {
+                log_msg(LOG_DEBUG, "the loaded modules are as the last audit left them: no re-audit");
+                return 0;
+        }
+        r = audit_trigger(c, "kernel modules changed");
         if (r < 0)
-                log_msg("cannot start an audit: %s", strerror(-r));
+                log_msg(LOG_ERR, "cannot start an audit: %s", strerror(-r));
         return 0;
 }
 
@@ -31,12 +39,7 @@ static int uevent_debounce(Context *c) {
 
         if ((r = sd_event_now(c->event, CLOCK_MONOTONIC, &now)) < 0)
                 return r;
-        if (!c->uevent_timer)
-                return sd_event_add_time(c->event, &c->uevent_timer, CLOCK_MONOTONIC,
-                                         now + AUDITD_UEVENT_DEBOUNCE_USEC, 0, uevent_timer_fired, c);
-        if ((r = sd_event_source_set_time(c->uevent_timer, now + AUDITD_UEVENT_DEBOUNCE_USEC)) < 0)
-                return r;
-        return sd_event_source_set_enabled(c->uevent_timer, SD_EVENT_ONESHOT);
+        return timer_arm(c, &c->uevent_timer, now + AUDITD_UEVENT_DEBOUNCE_USEC, 0, uevent_timer_fired);
 }
 
 static int uevent_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -55,7 +58,7 @@ static int uevent_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
                                 continue;
                         if (errno == ENOBUFS) {
                                 /* Events were lost: one of them may have been a module. */
-                                log_msg("uevent socket overflowed; re-auditing to be safe");
+                                log_msg(LOG_WARNING, "uevent socket overflowed; re-auditing to be safe");
                                 if (c->worker_pid > 0)
                                         c->uevent_overflow = true;
                                 else
@@ -71,7 +74,7 @@ static int uevent_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 module = uevent_module(buf, (size_t) n, &action);
                 if (!module)
                         continue;
-                log_msg("kernel module %s: %s", module, action);
+                log_msg(LOG_DEBUG, "kernel module %s: %s", module, action);
                 if (c->worker_pid > 0) {
                         /* Perhaps the audit's own autoload; judged when the audit ends. */
                         if (c->n_uevent_modules < AUDITD_UEVENT_MAX_PENDING) {
@@ -85,23 +88,54 @@ static int uevent_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 } else {
                         int r = uevent_debounce(c);
                         if (r < 0)
-                                log_msg("cannot arm the uevent timer: %s", strerror(-r));
+                                log_msg(LOG_WARNING, "cannot arm the uevent timer: %s", strerror(-r));
                 }
         }
 }
 
+/*
+ * Only module events reach the socket: "add@/module/esp4" or "remove@/module/esp4",
+ * the '@' after the 3 or 6 letters of the action. The kernel sends every device's
+ * events to this group; an audit's own veth pairs, namespaces and interfaces made
+ * enough of them to overflow the socket, and an overflow means "re-audit to be
+ * safe", so each audit started the next. Word loads are big-endian.
+ */
+static const struct sock_filter module_only[] = {
+        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 3),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, '@', 0, 5),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x2f6d6f64 /* "/mod" */, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 8),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x756c652f /* "ule/" */, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 6),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, '@', 0, 5),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 7),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x2f6d6f64, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 11),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x756c652f, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+};
+
 int uevent_setup(Context *c) {
         struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+        struct sock_fprog prog = { .len = ELEMENTSOF(module_only), .filter = (struct sock_filter *) module_only };
         _cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
         int r;
 
         if (fd < 0)
+                return -errno;
+        if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
                 return -errno;
         if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
                 return -errno;
         r = sd_event_add_io(c->event, &c->uevent_source, fd, EPOLLIN, uevent_io, c);
         if (r < 0)
                 return r;
+        /* Before the worker's pipe: the uevents of the modules an audit loads and unloads
+         * are queued before its report, and must be read while they are still its own. */
+        (void) sd_event_source_set_priority(c->uevent_source, SD_EVENT_PRIORITY_IMPORTANT);
         (void) sd_event_source_set_io_fd_own(c->uevent_source, 1);
         TAKE_FD(fd);
         return 0;

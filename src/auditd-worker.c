@@ -115,7 +115,8 @@ bool context_busy(const Context *c) {
 
 static int worker_finish(Context *c, int status) {
         bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-        bool changed = false;
+        _cleanup_(module_list_free) ModuleList before = {};
+        bool changed = false, foreign, before_known;
         uint64_t started = c->last_start_usec;
         int r = 0;
 
@@ -133,29 +134,38 @@ static int worker_finish(Context *c, int status) {
         c->worker_len = c->worker_size = 0;
 
         if (r < 0) {
-                log_msg("audit failed (worker status %d): %s", status, strerror(-r));
+                log_msg(LOG_ERR, "audit failed (worker status %d): %s", status, strerror(-r));
                 pending_answer(c, r);
         } else {
                 c->n_audits++;
                 c->last_refresh_usec = now_usec(CLOCK_REALTIME);
                 c->audit_duration_usec = now_usec(CLOCK_MONOTONIC) - started;
-                log_msg("audit %u done in %llu ms: Section 4 verdict %s%s", c->n_audits,
+                log_msg(LOG_INFO, "audit %u done in %llu ms: Section 4 verdict %s%s", c->n_audits,
                         (unsigned long long) (c->audit_duration_usec / USEC_PER_MSEC), cache_section4_verdict(c),
                         changed ? " (verdicts changed)" : "");
                 r = state_save(c);
                 if (r < 0)
-                        log_msg("cannot write the state file in %s: %s", c->state_dir, strerror(-r));
+                        log_msg(LOG_WARNING, "cannot write the state file in %s: %s", c->state_dir, strerror(-r));
                 (void) bus_emit_report_changed(c, changed);
                 pending_answer(c, 0);
+                /* Answered: no wakeup at the first-reply deadline. */
+                if (c->first_reply_timer)
+                        (void) sd_event_source_set_enabled(c->first_reply_timer, SD_EVENT_OFF);
         }
 
-        /* Module events that this audit's own trial SAs caused are not news; others are. */
+        /* Module events that this audit's own trial SAs caused are not news; others are,
+         * unless /proc/modules ended as it was before the audit: the crypto manager's
+         * late loads, and the unloading of what they brought, are the audit's too. */
+        foreign = c->uevent_overflow;
         for (size_t i = 0; i < c->n_uevent_modules; i++) {
-                if (!cache_report_lists_module(c, c->uevent_modules[i]))
-                        c->audit_wanted = true;
+                foreign = foreign || !cache_report_lists_module(c, c->uevent_modules[i]);
                 free(c->uevent_modules[i]);
         }
-        if (c->uevent_overflow)
+        before = c->modules_at_rest;
+        before_known = c->modules_at_rest_known;
+        c->modules_at_rest = (ModuleList) {};
+        c->modules_at_rest_known = modules_read(AUDITD_PROC_MODULES, &c->modules_at_rest) >= 0;
+        if (foreign && !(before_known && c->modules_at_rest_known && module_lists_equal(&before, &c->modules_at_rest)))
                 c->audit_wanted = true;
 
         /* Refresh calls that came in during this audit are answered by the next one. */
@@ -243,12 +253,23 @@ static int worker_start(Context *c) {
         return 0;
 }
 
+/* Arms a one-shot CLOCK_MONOTONIC timer at usec, creating it on first use. */
+int timer_arm(Context *c, sd_event_source **s, uint64_t usec, uint64_t accuracy, sd_event_time_handler_t handler) {
+        int r;
+
+        if (!*s)
+                return sd_event_add_time(c->event, s, CLOCK_MONOTONIC, usec, accuracy, handler, c);
+        if ((r = sd_event_source_set_time(*s, usec)) < 0)
+                return r;
+        return sd_event_source_set_enabled(*s, SD_EVENT_ONESHOT);
+}
+
 static int limit_timer_fired(sd_event_source *s, uint64_t usec, void *userdata) {
         Context *c = userdata;
         int r = audit_request(c);
 
         if (r < 0) {
-                log_msg("cannot start an audit: %s", strerror(-r));
+                log_msg(LOG_ERR, "cannot start an audit: %s", strerror(-r));
                 pending_answer(c, r);
         }
         return 0;
@@ -263,14 +284,7 @@ int audit_request(Context *c) {
                 return 0;
         next = c->last_start_usec ? c->last_start_usec + c->refresh_limit_usec : 0;
         if (next > now) {
-                if (!c->limit_timer)
-                        r = sd_event_add_time(c->event, &c->limit_timer, CLOCK_MONOTONIC, next, 0,
-                                              limit_timer_fired, c);
-                else {
-                        r = sd_event_source_set_time(c->limit_timer, next);
-                        if (r >= 0)
-                                r = sd_event_source_set_enabled(c->limit_timer, SD_EVENT_ONESHOT);
-                }
+                r = timer_arm(c, &c->limit_timer, next, 0, limit_timer_fired);
                 return r < 0 ? r : 0;
         }
         if (c->limit_timer)
@@ -280,7 +294,7 @@ int audit_request(Context *c) {
 
 /* A change in the kernel (or SIGHUP, or the interval): audit again, after the running one if any. */
 int audit_trigger(Context *c, const char *why) {
-        log_msg("re-auditing: %s", why);
+        log_msg(LOG_INFO, "re-auditing: %s", why);
         if (c->worker_pid > 0) {
                 c->audit_wanted = true;
                 return 0;
@@ -305,20 +319,14 @@ static int interval_fired(sd_event_source *s, uint64_t usec, void *userdata) {
         int r = audit_trigger(c, "interval elapsed");
 
         if (r < 0)
-                log_msg("cannot start an audit: %s", strerror(-r));
+                log_msg(LOG_ERR, "cannot start an audit: %s", strerror(-r));
         return 0;
 }
 
 /* The next periodic audit, counted from the end of the last one. No interval: no timer at all. */
 int interval_arm(Context *c) {
-        uint64_t next;
-
         if (c->interval_usec == 0)
                 return 0;
-        next = now_usec(CLOCK_MONOTONIC) + c->interval_usec;
-        if (!c->interval_timer)
-                return sd_event_add_time(c->event, &c->interval_timer, CLOCK_MONOTONIC, next, USEC_PER_SEC,
-                                         interval_fired, c);
-        int r = sd_event_source_set_time(c->interval_timer, next);
-        return r < 0 ? r : sd_event_source_set_enabled(c->interval_timer, SD_EVENT_ONESHOT);
+        return timer_arm(c, &c->interval_timer, now_usec(CLOCK_MONOTONIC) + c->interval_usec, USEC_PER_SEC,
+                         interval_fired);
 }

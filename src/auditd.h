@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <syslog.h>
 #include <sys/types.h>
 #include <json-c/json.h>
 #include <systemd/sd-bus.h>
@@ -18,6 +19,7 @@
 #define AUDITD_STATE_FILE "report.json"
 /* A report is about 25 kB; a state file larger than this is not one we wrote. */
 #define AUDITD_STATE_MAX (1024 * 1024)
+#define AUDITD_PROC_MODULES "/proc/modules"
 
 #define USEC_PER_SEC UINT64_C(1000000)
 #define USEC_PER_MSEC UINT64_C(1000)
@@ -25,6 +27,12 @@
 /* Module uevents are debounced: a burst of loads (modprobe of a chain) is one audit. */
 #define AUDITD_UEVENT_DEBOUNCE_USEC (2 * USEC_PER_SEC)
 #define AUDITD_UEVENT_MAX_PENDING 64
+
+/* Calls that wait for the first report get an answer within this time of the audit's
+ * start, under the 25 s default timeout of sd-bus and GDBus clients, with room for the
+ * bus activation before it (6 s under qemu TCG): a first audit there takes longer. */
+#define AUDITD_FIRST_REPLY_USEC (15 * USEC_PER_SEC)
+#define AUDITD_ERROR_AUDIT_RUNNING "net.ipsecaudit.Auditor1.Error.AuditRunning"
 
 typedef struct CallList {
         sd_bus_message **items;
@@ -66,6 +74,7 @@ typedef struct Context {
         CallList next;
 
         sd_event_source *limit_timer;
+        sd_event_source *first_reply_timer;
         sd_event_source *interval_timer;
 
         /* Kernel module uevents. */
@@ -74,6 +83,11 @@ typedef struct Context {
         char *uevent_modules[AUDITD_UEVENT_MAX_PENDING]; /* seen while the worker ran */
         size_t n_uevent_modules;
         bool uevent_overflow;
+        /* /proc/modules as the last audit left it: module events that end in the same
+         * set (the crypto manager's late loads an audit caused, and their unloading) are
+         * no news. */
+        ModuleList modules_at_rest;
+        bool modules_at_rest_known;
 } Context;
 
 /* auditd-state.c: the cache and the state file. */
@@ -95,6 +109,7 @@ void call_list_drop_last(CallList *l);
 void call_list_fail(CallList *l, const char *error_name, const char *message);
 bool context_busy(const Context *c);
 int interval_arm(Context *c);
+int timer_arm(Context *c, sd_event_source **s, uint64_t usec, uint64_t accuracy, sd_event_time_handler_t handler);
 
 /* auditd-bus.c: the D-Bus interface. */
 int bus_setup(Context *c);
@@ -106,5 +121,6 @@ int uevent_setup(Context *c);
 /* The module a kernel uevent announces as added or removed ("add@/module/esp4"), else NULL. */
 const char *uevent_module(const char *buf, size_t len, const char **ret_action);
 
-/* One place that logs: stderr (the journal when run by systemd). */
-void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One place that logs: stderr (the journal when run by systemd), with a syslog
+ * priority (LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG from <syslog.h>). */
+void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -463,6 +463,17 @@ static bool same_payload(const char *buf, ssize_t n) {
         return n == (ssize_t) sizeof(payload) && memcmp(buf, payload, sizeof(payload)) == 0;
 }
 
+/*
+ * Closing sends an abort (TCP RST, SCTP ABORT) instead of a shutdown: a shutdown
+ * whose peer's namespace is gone is retransmitted for minutes, and the socket
+ * behind it pins the protocol's module (sctp) that the audit must unload.
+ */
+static void abort_on_close(int fd) {
+        static const struct linger abort_now = { .l_onoff = 1, .l_linger = 0 };
+
+        (void) setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_now, sizeof(abort_now));
+}
+
 static int send_stream(Datapath *dp, const DpFlow *flow, const SockAddr *to, socklen_t to_len, DpTrace *t) {
         const TrialFamily *f = flow->family;
         _cleanup_close_ int listener = -1, client = -1, conn = -1;
@@ -483,6 +494,7 @@ static int send_stream(Datapath *dp, const DpFlow *flow, const SockAddr *to, soc
         client = socket(f->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, flow->proto);
         if (client < 0)
                 return fail(t, "sending socket", errno);
+        abort_on_close(client);
         if (connect(client, &to->sa, to_len) < 0 && errno != EINPROGRESS)
                 return lost(t, "connect", errno);
         if ((r = wait_for(client, POLLOUT)) < 0)
@@ -496,6 +508,7 @@ static int send_stream(Datapath *dp, const DpFlow *flow, const SockAddr *to, soc
         conn = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (conn < 0)
                 return lost(t, "accept", errno);
+        abort_on_close(conn);
         if ((r = wait_for(conn, POLLIN)) < 0)
                 return lost(t, "receive", -r);
         t->delivered = same_payload(buf, recv(conn, buf, sizeof(buf), 0));

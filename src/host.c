@@ -76,7 +76,7 @@ void module_list_free(ModuleList *l) {
         *l = (ModuleList) {};
 }
 
-static int module_list_push(ModuleList *l, const char *name) {
+int module_list_push(ModuleList *l, const char *name) {
         char **n = realloc(l->names, (l->n + 1) * sizeof(char *));
 
         if (!n)
@@ -136,4 +136,13 @@ int modules_added(const ModuleList *before, const ModuleList *after, ModuleList 
         *ret = l;
         l = (ModuleList) {};
         return 0;
+}
+
+bool module_lists_equal(const ModuleList *a, const ModuleList *b) {
+        if (a->n != b->n)
+                return false;
+        for (size_t i = 0; i < a->n; i++)
+                if (strcmp(a->names[i], b->names[i]) != 0)
+                        return false;
+        return true;
 }

@@ -61,6 +61,8 @@ static void help(void) {
                "      --quick             skip the datapath stage (no traffic through a veth\n"
                "                          pair): levels stop at api\n"
                "      --timeout=SECONDS   give up on a probe after SECONDS (default 20)\n"
+               "      --keep-modules      leave loaded the kernel modules the audit loaded on\n"
+               "                          demand (default: unload those nothing uses)\n"
                "      --bus[=BUS]         run no audit: print the cached report of ipsec-auditd\n"
                "                          on BUS: system (default), session or a D-Bus address\n"
                "  -q, --quiet             print no report; the exit code tells the outcome\n"
@@ -84,7 +86,7 @@ static void help(void) {
 
 /* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL on a usage error. */
 static int parse_args(int argc, char **argv, Args *args) {
-        enum { ARG_COLOR = 0x100, ARG_PASSIVE, ARG_TIMEOUT, ARG_QUICK, ARG_BUS };
+        enum { ARG_COLOR = 0x100, ARG_PASSIVE, ARG_TIMEOUT, ARG_QUICK, ARG_BUS, ARG_KEEP_MODULES };
         static const struct option options[] = {
                 { "json", no_argument, NULL, 'j' },
                 { "format", required_argument, NULL, 'f' },
@@ -94,6 +96,7 @@ static int parse_args(int argc, char **argv, Args *args) {
                 { "passive", no_argument, NULL, ARG_PASSIVE },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "quick", no_argument, NULL, ARG_QUICK },
+                { "keep-modules", no_argument, NULL, ARG_KEEP_MODULES },
                 { "bus", optional_argument, NULL, ARG_BUS },
                 { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
@@ -139,6 +142,9 @@ static int parse_args(int argc, char **argv, Args *args) {
                 case ARG_QUICK:
                         args->audit.quick = true;
                         break;
+                case ARG_KEEP_MODULES:
+                        args->audit.keep_modules = true;
+                        break;
                 case ARG_TIMEOUT: {
                         unsigned long v;
 
@@ -167,8 +173,8 @@ static int parse_args(int argc, char **argv, Args *args) {
         }
         if (optind < argc)
                 return usage_error("unexpected argument '%s'", argv[optind]);
-        if (args->bus && (args->audit.passive || args->audit.timeout_s))
-                return usage_error("--bus runs no audit: --passive and --timeout do not apply");
+        if (args->bus && (args->audit.passive || args->audit.timeout_s || args->audit.keep_modules))
+                return usage_error("--bus runs no audit: --passive, --timeout and --keep-modules do not apply");
         return 1;
 }
 

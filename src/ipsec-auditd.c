@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <systemd/sd-daemon.h>
 
 #include "auditd.h"
@@ -23,10 +25,33 @@ enum {
         EXIT_USAGE = 2,
 };
 
-void log_msg(const char *fmt, ...) {
+/*
+ * Under systemd, stderr is a journal stream (JOURNAL_STREAM names its device and
+ * inode): each line then starts with its syslog priority, "<3>", which the journal
+ * parses, and without our name, which the journal records already. Anywhere else,
+ * lines carry the name, like any command's diagnostics.
+ */
+static bool stderr_is_journal(void) {
+        static int cached = -1;
+        const char *e;
+        unsigned long long dev, ino;
+        struct stat st;
+
+        if (cached < 0) {
+                e = getenv("JOURNAL_STREAM");
+                cached = e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+                         st.st_dev == (dev_t) dev && st.st_ino == (ino_t) ino;
+        }
+        return cached;
+}
+
+void log_msg(int priority, const char *fmt, ...) {
         va_list ap;
 
-        fprintf(stderr, "%s: ", program_invocation_short_name);
+        if (stderr_is_journal())
+                fprintf(stderr, "<%d>", priority);
+        else
+                fprintf(stderr, "%s: ", program_invocation_short_name);
         va_start(ap, fmt);
         vfprintf(stderr, fmt, ap);
         va_end(ap);
@@ -49,6 +74,8 @@ static void help(void) {
                "      --refresh-limit=SECONDS  start audits at most once per SECONDS\n"
                "                            (default 5; calls in between wait and share one)\n"
                "      --passive             run no active probe (see ipsec-audit --passive)\n"
+               "      --keep-modules        leave loaded the kernel modules audits load on\n"
+               "                            demand (default: unload those nothing uses)\n"
                "      --timeout=SECONDS     give up on a probe after SECONDS (default 20)\n"
                "  -h, --help                show this help and exit\n"
                "  -V, --version             show the version and exit\n"
@@ -62,7 +89,8 @@ static void help(void) {
 
 /* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL on a usage error. */
 static int parse_args(int argc, char **argv, Context *c) {
-        enum { ARG_BUS = 0x100, ARG_STATE_DIR, ARG_INTERVAL, ARG_IDLE, ARG_LIMIT, ARG_PASSIVE, ARG_TIMEOUT };
+        enum { ARG_BUS = 0x100, ARG_STATE_DIR, ARG_INTERVAL, ARG_IDLE, ARG_LIMIT, ARG_PASSIVE, ARG_TIMEOUT,
+               ARG_KEEP_MODULES };
         static const struct option options[] = {
                 { "bus", required_argument, NULL, ARG_BUS },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
@@ -70,6 +98,7 @@ static int parse_args(int argc, char **argv, Context *c) {
                 { "exit-on-idle", required_argument, NULL, ARG_IDLE },
                 { "refresh-limit", required_argument, NULL, ARG_LIMIT },
                 { "passive", no_argument, NULL, ARG_PASSIVE },
+                { "keep-modules", no_argument, NULL, ARG_KEEP_MODULES },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
@@ -109,6 +138,9 @@ static int parse_args(int argc, char **argv, Context *c) {
                 case ARG_PASSIVE:
                         c->audit_options.passive = true;
                         break;
+                case ARG_KEEP_MODULES:
+                        c->audit_options.keep_modules = true;
+                        break;
                 case ARG_TIMEOUT:
                         if ((r = parse_seconds("timeout", optarg, 1, 3600, &v)) < 0)
                                 return r;
@@ -145,6 +177,7 @@ static void context_done(Context *c) {
         for (size_t i = 0; i < c->n_uevent_modules; i++)
                 free(c->uevent_modules[i]);
         sd_event_source_unref(c->limit_timer);
+        sd_event_source_unref(c->first_reply_timer);
         sd_event_source_unref(c->interval_timer);
         sd_event_source_unref(c->uevent_source);
         sd_event_source_unref(c->uevent_timer);
@@ -154,13 +187,14 @@ static void context_done(Context *c) {
         json_object_put(c->report);
         free(c->signature);
         free(c->state_dir);
+        module_list_free(&c->modules_at_rest);
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         int r = audit_trigger(userdata, "SIGHUP");
 
         if (r < 0)
-                log_msg("cannot start an audit: %s", strerror(-r));
+                log_msg(LOG_ERR, "cannot start an audit: %s", strerror(-r));
         return 0;
 }
 
@@ -168,7 +202,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 static int exit_on_idle(Context *c) {
         int r;
 
-        log_msg("idle for %llu s, exiting", (unsigned long long) (c->idle_usec / USEC_PER_SEC));
+        log_msg(LOG_INFO, "idle for %llu s, exiting", (unsigned long long) (c->idle_usec / USEC_PER_SEC));
         r = sd_bus_release_name(c->bus, AUDITD_BUS_NAME);
         if (r < 0)
                 return r;
@@ -188,20 +222,20 @@ static int run(Context *c) {
         int r;
 
         if ((r = sd_event_default(&c->event)) < 0) {
-                log_msg("cannot set up the event loop: %s", strerror(-r));
+                log_msg(LOG_ERR, "cannot set up the event loop: %s", strerror(-r));
                 return r;
         }
 
         r = state_load(c);
         if (r < 0)
-                log_msg("ignoring the state file in %s: %s", c->state_dir, strerror(-r));
+                log_msg(LOG_WARNING, "ignoring the state file in %s: %s", c->state_dir, strerror(-r));
         else if (r > 0)
-                log_msg("loaded the cached report from %s (Section 4 verdict %s)", c->state_dir,
+                log_msg(LOG_INFO, "loaded the cached report from %s (Section 4 verdict %s)", c->state_dir,
                         cache_section4_verdict(c));
 
         r = uevent_setup(c);
         if (r < 0)
-                log_msg("cannot watch kernel module events, audits follow SIGHUP and Refresh only: %s",
+                log_msg(LOG_WARNING, "cannot watch kernel module events, audits follow SIGHUP and Refresh only: %s",
                         strerror(-r));
 
         if ((r = bus_setup(c)) < 0)
@@ -217,12 +251,12 @@ static int run(Context *c) {
         if ((r = sd_event_add_signal(c->event, NULL, SIGTERM, NULL, NULL)) < 0 ||
             (r = sd_event_add_signal(c->event, NULL, SIGINT, NULL, NULL)) < 0 ||
             (r = sd_event_add_signal(c->event, NULL, SIGHUP, on_sighup, c)) < 0) {
-                log_msg("cannot set up the event loop: %s", strerror(-r));
+                log_msg(LOG_ERR, "cannot set up the event loop: %s", strerror(-r));
                 return r;
         }
 
         if ((r = audit_request(c)) < 0) {
-                log_msg("cannot start the first audit: %s", strerror(-r));
+                log_msg(LOG_ERR, "cannot start the first audit: %s", strerror(-r));
                 return r;
         }
         (void) sd_notify(0, "READY=1\nSTATUS=Auditing");
@@ -236,7 +270,7 @@ static int run(Context *c) {
                 /* Without --exit-on-idle this sleeps until something happens: no timer at rest. */
                 r = sd_event_run(c->event, c->idle_usec ? c->idle_usec : UINT64_MAX);
                 if (r < 0) {
-                        log_msg("event loop failed: %s", strerror(-r));
+                        log_msg(LOG_ERR, "event loop failed: %s", strerror(-r));
                         return r;
                 }
                 if (r == 0 && c->idle_usec && !context_busy(c))

@@ -207,10 +207,15 @@ int report_json(const Audit *a, json_object **ret) {
             (r = privilege_json(a, &child)) < 0 || (r = json_add(root, "privilege", child)) < 0)
                 return r;
 
-        for (size_t i = 0; i < a->n_results; i++)
+        for (size_t i = 0; i < a->n_results; i++) {
+                const char *on_demand[16];
+                size_t n = audit_on_demand_modules(a, a->probes[i]->id, on_demand, ELEMENTSOF(on_demand));
+
                 if ((r = report_json_capability(a->probes[i], &a->results[i], &child)) < 0 ||
-                    (r = json_append(caps, child)) < 0)
+                    (r = json_append(caps, child)) < 0 ||
+                    (n && (r = add_str_list(child, "modules_loaded_on_demand", on_demand, n)) < 0))
                         return r;
+        }
         if ((r = json_add(root, "capabilities", TAKE_PTR(caps))) < 0 ||
             (r = section4_json(a, &child)) < 0 || (r = json_add(root, "section4", child)) < 0)
                 return r;
@@ -219,14 +224,16 @@ int report_json(const Audit *a, json_object **ret) {
             (r = json_object_object_add(root, "inventory", child) < 0 ? -ENOMEM : 0) < 0)
                 return r;
 
-        if (a->modules_known)
-                r = add_str_list(root, "modules_loaded_by_audit",
-                                 (const char *const *) a->modules_loaded.names, a->modules_loaded.n);
-        else
+        if (a->modules_known) {
+                if ((r = add_str_list(root, "modules_loaded_by_audit", (const char *const *) a->modules_loaded.names,
+                                      a->modules_loaded.n)) < 0 ||
+                    (r = add_str_list(root, "modules_left_loaded", (const char *const *) a->modules_left.names,
+                                      a->modules_left.n)) < 0)
+                        return r;
+        } else if (json_object_object_add(root, "modules_loaded_by_audit", NULL) < 0 ||
+                   json_object_object_add(root, "modules_left_loaded", NULL) < 0)
                 /* Unreadable /proc/modules: say "not known" rather than "none". */
-                r = json_object_object_add(root, "modules_loaded_by_audit", NULL) < 0 ? -ENOMEM : 0;
-        if (r < 0)
-                return r;
+                return -ENOMEM;
         *ret = TAKE_PTR(root);
         return 0;
 }

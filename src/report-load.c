@@ -126,23 +126,26 @@ static void load_privilege(json_object *o, Audit *a) {
                 a->quick = !a->passive && !json_object_get_boolean(v);
 }
 
-static int load_modules(json_object *root, Audit *a) {
-        json_object *mods = json_get(root, "modules_loaded_by_audit", json_type_array);
+static int load_module_list(json_object *mods, ModuleList *ret) {
         size_t n = mods ? json_object_array_length(mods) : 0;
 
-        a->modules_known = mods != NULL;
-        if (n == 0)
-                return 0;
-        a->modules_loaded.names = calloc(n, sizeof(char *));
-        if (!a->modules_loaded.names)
-                return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 const char *m = json_object_get_string(json_object_array_get_idx(mods, i));
-                if (!(a->modules_loaded.names[a->modules_loaded.n] = strdup(m ?: "")))
-                        return -ENOMEM;
-                a->modules_loaded.n++;
+                int r = module_list_push(ret, m ?: "");
+                if (r < 0)
+                        return r;
         }
         return 0;
+}
+
+static int load_modules(json_object *root, Audit *a) {
+        json_object *mods = json_get(root, "modules_loaded_by_audit", json_type_array);
+        int r;
+
+        a->modules_known = mods != NULL;
+        if ((r = load_module_list(mods, &a->modules_loaded)) < 0)
+                return r;
+        return load_module_list(json_get(root, "modules_left_loaded", json_type_array), &a->modules_left);
 }
 
 void report_loaded_free(Audit *a) {

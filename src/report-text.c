@@ -130,6 +130,14 @@ static void print_capability(FILE *f, const Probe *p, const CapResult *r, bool c
                 report_text_remedy(f, "      ", &m);
 }
 
+/* The capability relies on modules the kernel loaded on demand: gone again after the audit. */
+static void print_on_demand(FILE *f, const Audit *a, const char *id) {
+        const char *names[16];
+
+        if (audit_on_demand_modules(a, id, names, ELEMENTSOF(names)) > 0)
+                print_list(f, "      ", "loaded on demand:", names);
+}
+
 static void print_section4(FILE *f, const Audit *a, bool colour) {
         Section4 s;
 
@@ -150,6 +158,16 @@ static void print_section4(FILE *f, const Audit *a, bool colour) {
                         rows[i].label, verdict_to_string(rows[i].v));
         fputc('\n', f);
         report_text_wrapped(f, "  ", s.summary);
+}
+
+/* Module names come from /proc/modules or a loaded report: escaped. */
+static void print_modules(FILE *f, const char *label, const ModuleList *l) {
+        fprintf(f, "%s", label);
+        for (size_t i = 0; i < l->n; i++) {
+                fprintf(f, "%s ", i ? "," : "");
+                fputs_escaped(f, l->names[i]);
+        }
+        fprintf(f, "%s\n", l->n ? "" : " none");
 }
 
 /* The host's names are anyone's to set (sethostname in a user namespace, os-release): escaped. */
@@ -176,12 +194,9 @@ static void print_header(FILE *f, const Audit *a) {
                 fprintf(f, "Active probes ran in a private namespace (%s), uid %u.\n",
                         sandbox_kind_to_string(a->privilege.sandbox), (unsigned) a->privilege.euid);
         if (a->modules_known) {
-                fprintf(f, "Modules loaded by this audit:");
-                for (size_t i = 0; i < a->modules_loaded.n; i++) {
-                        fprintf(f, "%s ", i ? "," : "");
-                        fputs_escaped(f, a->modules_loaded.names[i]);
-                }
-                fprintf(f, "%s\n", a->modules_loaded.n ? "" : " none");
+                print_modules(f, "Modules loaded by this audit:", &a->modules_loaded);
+                if (a->modules_loaded.n)
+                        print_modules(f, "Of those, still loaded after it:", &a->modules_left);
         }
 }
 
@@ -201,6 +216,7 @@ int report_text(const Audit *a, FILE *f, bool colour) {
                                 heading = true;
                         }
                         print_capability(f, a->probes[i], &a->results[i], colour);
+                        print_on_demand(f, a, a->probes[i]->id);
                 }
         }
         print_section4(f, a, colour);

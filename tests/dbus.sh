@@ -52,6 +52,7 @@ bjson() { bctl --json=short call "$NAME" "$OPATH" "$IFACE" "$@" | jq -c '.data[0
 breport() { bctl --json=short call "$NAME" "$OPATH" "$IFACE" "$@" | jq -r '.data[0]'; }
 prop() { bctl get-property "$NAME" "$OPATH" "$IFACE" "$1" | cut -d' ' -f2- | tr -d '"'; }
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+as_nobody_net_admin() { as_nobody --inh-caps=+net_admin --ambient-caps=+net_admin "$@"; }
 audits() { grep -c "done in" "$work/auditd.log"; }
 
 # start_daemon ARGS...: starts ipsec-auditd on the private bus and waits for its name.
@@ -84,6 +85,13 @@ done
 "$IPSEC_AUDITD" --bus="unix:path=$busdir/nothing-here" 2>"$work/nobus.err"
 is "an unreachable bus exits 1" $? 1
 check "an unreachable bus is named on stderr" grep -q "cannot connect" "$work/nobus.err"
+# Under systemd, stderr is the journal stream that JOURNAL_STREAM names: lines carry
+# their syslog priority and no name (the journal records the name itself).
+: >"$work/journal.err"
+JOURNAL_STREAM=$(stat -c %d:%i "$work/journal.err") "$IPSEC_AUDITD" --bus="unix:path=$busdir/nothing-here" \
+        2>>"$work/journal.err"
+is "on a journal stream, a fatal error is one line at priority 3 (err), without a name" \
+        "$(cat "$work/journal.err")" "<3>cannot connect to the unix:path=$busdir/nothing-here bus: No such file or directory"
 
 # --- first start: no state --------------------------------------------------
 check "the daemon takes its name on the bus" start_daemon --state-dir="$state" --refresh-limit=2
@@ -179,6 +187,20 @@ as_nobody gdbus call --address "$addr" --dest "$NAME" --object-path "$OPATH" --m
         >"$work/nobody.out" 2>&1
 is "Refresh as nobody fails" $? 1
 check "Refresh as nobody is AccessDenied" grep -q "org.freedesktop.DBus.Error.AccessDenied" "$work/nobody.out"
+# The daemon's own check, on a bus whose policy lets everything through: only the
+# uid the bus reports counts, not capabilities, not a user namespace's root.
+as_nobody_net_admin gdbus call --address "$addr" --dest "$NAME" --object-path "$OPATH" --method "$IFACE.Refresh" \
+        >"$work/netadmin.out" 2>&1
+is "Refresh as nobody with CAP_NET_ADMIN fails (root only, as documented)" $? 1
+check "and is AccessDenied from the daemon" grep -q "AccessDenied: Refresh is for root only" "$work/netadmin.out"
+if as_nobody unshare -Ur true 2>/dev/null; then
+        as_nobody unshare -Ur busctl --address="$addr" call "$NAME" "$OPATH" "$IFACE" Refresh \
+                >"$work/userns.out" 2>&1
+        is "Refresh as nobody inside unshare -Ur (root in its own user namespace) fails" $? 1
+        check "and is refused by the daemon (busctl: $(head -c 200 "$work/userns.out"))" grep -q "Access denied" "$work/userns.out"
+else
+        skip "Refresh from inside unshare -Ur" "this kernel does not let nobody create a user namespace"
+fi
 is "nobody may read: GetCapability(proto.esp)" \
         "$(as_nobody busctl --address="$addr" --json=short call "$NAME" "$OPATH" "$IFACE" GetCapability s proto.esp | jq -r '.data[0][2]')" \
         "$(jq -r '.capabilities[] | select(.id == "proto.esp") | .verdict' "$work/report.json")"
@@ -236,6 +258,10 @@ check "the state file exists" test -f "$state/report.json"
 is "the state file is the cached report" "$(jq -c . "$state/report.json")" "$(breport GetReport | jq -c .)"
 is "the state file is world-readable" "$(stat -c %a "$state/report.json")" 644
 is "no temporary file is left in the state directory" "$(ls -A "$state")" report.json
+# A restart restores LastRefreshUSec from the file's mtime, to the microsecond, so it
+# never goes back to the report's whole-second generated_at.
+is "the state file's mtime is LastRefreshUSec, to the microsecond" \
+        "$(stat -c %.6Y "$state/report.json" | tr -d .)" "$(prop LastRefreshUSec)"
 
 # --- ipsec-audit --bus: the daemon's cached report through the CLI -------------
 "$IPSEC_AUDIT" --bus="$addr" --json >"$work/cli-bus.json"
@@ -255,6 +281,7 @@ check "and says it cannot connect" grep -q "cannot connect" "$work/cli-nobus.err
 "$IPSEC_AUDIT" --bus="$addr" --passive >/dev/null 2>&1
 is "ipsec-audit --bus --passive is a usage error" $? 2
 
+last=$(prop LastRefreshUSec)
 stop_daemon
 is "SIGTERM exits 0" "$(cat "$work/daemon.rc")" 0
 
@@ -270,6 +297,7 @@ sigmon=$!
 sleep 0.5
 check "restarted with the edited state file" start_daemon --state-dir="$state" --refresh-limit=2
 check "the daemon loaded the cached report" grep -q "loaded the cached report" "$work/auditd.log"
+check "LastRefreshUSec did not go backwards across the restart" test "$(prop LastRefreshUSec)" -ge "$last"
 check "ReportChanged was emitted (dbus-monitor)" wait_for "$work/signal.out" "member=ReportChanged"
 check "ReportChanged carries the Section 4 verdict" \
         grep -q "string \"$(prop Section4Verdict)\"" "$work/signal.out"
@@ -410,6 +438,34 @@ else
         skip "Refresh during a running audit" "strace with syscall delay injection is not available"
 fi
 
+# --- the first call on a fresh host: answered within the default 25 s client timeout ------
+# A 1 s delay on every unshare() makes the first audit last longer than 25 s.
+if command -v strace >/dev/null && strace -f -o /dev/null -e trace=unshare -e inject=unshare:delay_exit=1000 true 2>/dev/null; then
+        strace -f -o /dev/null -e trace=unshare -e inject=unshare:delay_exit=1000000 \
+                "$IPSEC_AUDITD" --bus="$addr" 2>>"$work/auditd.log" &
+        daemon_pid=$!
+        gdbus wait --address "$addr" --timeout 10 "$NAME"
+        start=$(date +%s)
+        bcall GetReport >"$work/first.out" 2>&1
+        is "GetReport during a slow first audit fails" $? 1
+        elapsed=$(($(date +%s) - start))
+        check "after about 15 s, inside busctl's default 25 s timeout (${elapsed} s)" \
+                test "$elapsed" -ge 12 -a "$elapsed" -lt 20
+        gdbus call --address "$addr" --dest "$NAME" --object-path "$OPATH" --method "$IFACE.GetReport" \
+                >"$work/first-gdbus.out" 2>&1
+        check "a later call is told at once that the first audit is running, and since when" \
+                grep -q "$IFACE.Error.AuditRunning: The first audit has been running since $(date -u +%Y-%m-%d)T" \
+                "$work/first-gdbus.out"
+        for _ in $(seq 40); do bcall GetReport >/dev/null 2>&1 && break; sleep 1; done
+        breport GetReport >"$work/first.json"
+        is "once it is done, GetReport returns the report" "$(jq -r .schema "$work/first.json")" "ipsec-audit/report/v1"
+        kill "$(pgrep -P "$daemon_pid" -x ipsec-auditd)"
+        wait "$daemon_pid"
+        daemon_pid=
+else
+        skip "the first call during a slow first audit" "strace with syscall delay injection is not available"
+fi
+
 # --- idle exit ------------------------------------------------------------------------
 check "started with --exit-on-idle=1" start_daemon --exit-on-idle=1
 breport GetReport >/dev/null
@@ -448,11 +504,28 @@ else
 fi
 
 # --- the unit: systemd-analyze verify -------------------------------------------------
-# verify checks ExecStart= too: point it at this build.
-mkdir -p "$work/unit"
-sed "s|@sbindir@|$(dirname "$IPSEC_AUDITD")|" "$ABS_TOP_SRCDIR/systemd/ipsec-auditd.service.in" \
-        >"$work/unit/ipsec-auditd.service"
-verify_units ipsec-auditd.service "$work/unit/ipsec-auditd.service"
+# verify checks ExecStart= and Documentation= too: point them at this build.
+if command -v systemd-analyze >/dev/null && systemd-analyze --version >/dev/null 2>&1; then
+        mkdir -p "$work/unit" "$work/man/man8"
+        cp "$ABS_TOP_SRCDIR/man/ipsec-audit.8" "$ABS_TOP_SRCDIR/man/ipsec-auditd.8" "$work/man/man8/"
+        sed "s|@sbindir@|$(dirname "$IPSEC_AUDITD")|" "$ABS_TOP_SRCDIR/systemd/ipsec-auditd.service.in" \
+                >"$work/unit/ipsec-auditd.service"
+        # Documentation= is checked with man(1), absent from minimal installs.
+        man_check=--man=yes
+        command -v man >/dev/null || { man_check=--man=no; diag "no man(1): Documentation= not checked"; }
+        MANPATH="$work/man" systemd-analyze verify "$man_check" "$work/unit/ipsec-auditd.service" >"$work/verify.out" 2>&1
+        is "systemd-analyze verify passes on ipsec-auditd.service" $? 0
+        sed 's/^/# /' "$work/verify.out"
+        if systemd-analyze security --offline=yes "$work/unit/ipsec-auditd.service" >"$work/security.out" 2>&1; then
+                diag "$(grep 'Overall exposure' "$work/security.out")"
+                check "systemd-analyze security rates the unit OK or better" \
+                        grep -qE "Overall exposure level .*: [0-9.]+ (OK|SAFE)" "$work/security.out"
+        else
+                skip "systemd-analyze security" "this systemd-analyze has no --offline"
+        fi
+else
+        skip "systemd-analyze verify" "systemd-analyze is not installed or does not run here"
+fi
 
 # --- the shipped bus policy, on a bus configured like Debian's system bus ----------------
 cat >"$busdir/system.conf" <<EOF
@@ -503,6 +576,10 @@ if [ -n "$saddr" ]; then
                 >"$work/policy-refresh.out" 2>&1
         check "policy: the bus itself refuses Refresh from nobody" \
                 grep -q "AccessDenied: Rejected send message" "$work/policy-refresh.out"
+        as_nobody_net_admin gdbus call --address "$saddr" --dest "$NAME" --object-path "$OPATH" \
+                --method "$IFACE.Refresh" >"$work/policy-netadmin.out" 2>&1
+        check "policy: the bus refuses Refresh from a non-root caller with CAP_NET_ADMIN" \
+                grep -q "AccessDenied: Rejected send message" "$work/policy-netadmin.out"
         is "policy: root may call Refresh" \
                 "$(busctl --address="$saddr" --json=short call "$NAME" "$OPATH" "$IFACE" Refresh | jq -r '.data[0]' | jq -r .schema)" \
                 "ipsec-audit/report/v1"

@@ -175,23 +175,34 @@ static void test_details(void **state) {
 }
 
 static void test_json_modules(void **state) {
-        Audit *a = synthetic_audit(mixed, 1);
+        Audit *a = synthetic_audit(mixed, ELEMENTSOF(mixed));
         _cleanup_(json_object_putp) json_object *root = NULL, *unknown = NULL;
-        json_object *mods, *v = NULL;
+        json_object *mods, *caps, *v = NULL;
 
-        a->modules_loaded.names = calloc(2, sizeof(char *));
-        a->modules_loaded.names[0] = strdup("esp4");
-        a->modules_loaded.names[1] = strdup("xfrm_user");
-        a->modules_loaded.n = 2;
+        assert_int_equal(module_list_push(&a->modules_loaded, "esp4"), 0);
+        assert_int_equal(module_list_push(&a->modules_loaded, "xfrm_user"), 0);
+        assert_int_equal(module_list_push(&a->modules_left, "xfrm_user"), 0);
         assert_int_equal(report_json(a, &root), 0);
         mods = get(root, "modules_loaded_by_audit", json_type_array);
         assert_int_equal(json_object_array_length(mods), 2);
         assert_string_equal(json_object_get_string(json_object_array_get_idx(mods, 1)), "xfrm_user");
+        mods = get(root, "modules_left_loaded", json_type_array);
+        assert_int_equal(json_object_array_length(mods), 1);
+        assert_string_equal(json_object_get_string(json_object_array_get_idx(mods, 0)), "xfrm_user");
+
+        /* Per capability, the modules of its catalogue entry that were loaded on demand. */
+        caps = get(root, "capabilities", json_type_array);
+        mods = get(json_object_array_get_idx(caps, 1), "modules_loaded_on_demand", json_type_array);
+        assert_int_equal(json_object_array_length(mods), 1); /* proto.esp: esp4, not esp6 or authenc */
+        assert_string_equal(json_object_get_string(json_object_array_get_idx(mods, 0)), "esp4");
+        assert_false(json_object_object_get_ex(json_object_array_get_idx(caps, 4), "modules_loaded_on_demand", &v));
 
         /* An unreadable /proc/modules is "not known" (null), not "none" ([]). */
         a->modules_known = false;
         assert_int_equal(report_json(a, &unknown), 0);
         assert_true(json_object_object_get_ex(unknown, "modules_loaded_by_audit", &v));
+        assert_null(v);
+        assert_true(json_object_object_get_ex(unknown, "modules_left_loaded", &v));
         assert_null(v);
         synthetic_free(a);
 }
@@ -280,6 +291,11 @@ static void roundtrip(Audit *a) {
                 c->outcome = CHECK_REFUSED;
                 c->err = EPROTONOSUPPORT;
                 strcpy(c->extack, "Requested type not found");
+        }
+        if (a->modules_known && a->modules_loaded.n == 0) {
+                assert_int_equal(module_list_push(&a->modules_loaded, "esp4"), 0);
+                assert_int_equal(module_list_push(&a->modules_loaded, "sctp"), 0);
+                assert_int_equal(module_list_push(&a->modules_left, "sctp"), 0);
         }
         assert_int_equal(report_json(a, &root), 0);
         json1 = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));

@@ -4,7 +4,7 @@
 # writes to /dev/ttyS1 (the console, ttyS0, carries kernel messages).
 #
 # Usage: boot.sh --kernel TREE --cache DIR [--omit 'mod ...'] [--append ARGS]
-#                [--copy /path/binary ...] --data FILE --console FILE SCRIPT
+#                [--copy /path/binary ...] [--rootfs DIR] --data FILE --console FILE SCRIPT
 #
 # Copied binaries go to /opt/ia/bin in the guest with the libraries ldd
 # names, at their host paths. The guest's busybox sh prefers its own applets
@@ -13,10 +13,13 @@
 # dummy, with their dependency
 # closure, minus the omitted modules and everything that depends on them;
 # busybox modprobe is /sbin/modprobe, so the kernel autoloads them.
+# --rootfs DIR boots DIR, a whole root filesystem with systemd (tests/systemd-guest),
+# instead of the busybox one: the modules are added to it, and a unit runs the
+# script with sh once the system is up, then powers off.
 # Exit status: the script's exit status; 125 when the guest did not finish.
 set -euo pipefail
 
-tree="" cache="" omit="" append="" data="" console="" copies=()
+tree="" cache="" omit="" append="" data="" console="" rootfs="" copies=()
 while [ $# -gt 0 ]; do
         case $1 in
         --kernel) tree=$2; shift 2 ;;
@@ -24,6 +27,7 @@ while [ $# -gt 0 ]; do
         --omit) omit=$2; shift 2 ;;
         --append) append=$2; shift 2 ;;
         --copy) copies+=("$2"); shift 2 ;;
+        --rootfs) rootfs=$2; shift 2 ;;
         --data) data=$2; shift 2 ;;
         --console) console=$2; shift 2 ;;
         --) shift; break ;;
@@ -82,25 +86,47 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kernel-matrix.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-root=$work/root
-mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,run,etc,root,opt/ia/bin}
-cp /bin/busybox "$root/bin/busybox"
-for a in $("$root/bin/busybox" --list); do
-        [ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
-done
-ln -sf /bin/busybox "$root/sbin/modprobe"
-copy_lib() {
-        mkdir -p "$root$(dirname "$1")"
-        [ -e "$root$1" ] || cp -L "$1" "$root$1"
-}
-for bin in ${copies[@]+"${copies[@]}"}; do
-        cp -L "$bin" "$root/opt/ia/bin/"
-        ldd "$bin" | awk '/=> \//{print $3} /^\t\/[^ ]+ \(/{print $1}' | while read -r l; do copy_lib "$l"; done
-done
-printf 'root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n' >"$root/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
-cp "$script" "$root/guest.sh"
-cat >"$root/init" <<'INIT'
+memory=1024 init=/init
+if [ -n "$rootfs" ]; then
+        # cpio keeps the root's own lib -> usr/lib link and puts the modules under it.
+        (cd "$rootfs" && cpio -idm --quiet 2>/dev/null) <"$modcpio"
+        cp "$script" "$rootfs/guest.sh"
+        cat >"$rootfs/etc/systemd/system/boot-sh-guest.service" <<'UNIT'
+[Unit]
+Description=boot.sh guest script
+After=multi-user.target
+
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'stty -F /dev/ttyS1 raw -echo; sh /guest.sh >/dev/ttyS1 2>&1; echo "=== guest exit status $? ===" >/dev/ttyS1; sync; systemctl poweroff --force --force'
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+        mkdir -p "$rootfs/etc/systemd/system/multi-user.target.wants"
+        ln -sf ../boot-sh-guest.service "$rootfs/etc/systemd/system/multi-user.target.wants/boot-sh-guest.service"
+        (cd "$rootfs" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$work/initrd"
+        init=/sbin/init memory=2048
+else
+        root=$work/root
+        mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,run,etc,root,opt/ia/bin}
+        cp /bin/busybox "$root/bin/busybox"
+        for a in $("$root/bin/busybox" --list); do
+                [ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+        done
+        ln -sf /bin/busybox "$root/sbin/modprobe"
+        copy_lib() {
+                mkdir -p "$root$(dirname "$1")"
+                [ -e "$root$1" ] || cp -L "$1" "$root$1"
+        }
+        for bin in ${copies[@]+"${copies[@]}"}; do
+                cp -L "$bin" "$root/opt/ia/bin/"
+                ldd "$bin" | awk '/=> \//{print $3} /^\t\/[^ ]+ \(/{print $1}' | while read -r l; do copy_lib "$l"; done
+        done
+        printf 'root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n' >"$root/etc/passwd"
+        printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+        cp "$script" "$root/guest.sh"
+        cat >"$root/init" <<'INIT'
 #!/bin/busybox sh
 export PATH=/bin:/sbin HOME=/root
 mount -t proc proc /proc
@@ -115,16 +141,17 @@ echo "=== guest exit status $? ===" >/dev/ttyS1
 sync
 poweroff -f
 INIT
-chmod +x "$root/init"
-(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$work/run.cpio"
-cat "$modcpio" "$work/run.cpio" >"$work/initrd"
+        chmod +x "$root/init"
+        (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$work/run.cpio"
+        cat "$modcpio" "$work/run.cpio" >"$work/initrd"
+fi
 
 : >"$data"
-timeout "${KERNEL_MATRIX_TIMEOUT:-480}" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1024 \
+timeout "${KERNEL_MATRIX_TIMEOUT:-480}" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$memory" \
         -display none -no-reboot -nodefaults -monitor none \
         -serial "file:$console" -serial "file:$data" \
         -kernel "$tree/boot/vmlinuz-$kver" -initrd "$work/initrd" \
-        -append "console=ttyS0 panic=-1 loglevel=4 no_timer_check rdinit=/init $append" </dev/null >/dev/null 2>&1 || true
+        -append "console=ttyS0 panic=-1 loglevel=4 no_timer_check rdinit=$init $append" </dev/null >/dev/null 2>&1 || true
 sed -i 's/\r$//' "$data" "$console"
 status=$(sed -n 's/.*=== guest exit status \([0-9]*\) ===$/\1/p' "$data" | tail -n 1)
 [ -n "$status" ] || exit 125

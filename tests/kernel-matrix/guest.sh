@@ -49,8 +49,10 @@ audit() {
 }
 
 echo "release $(uname -r)"
+echo "modules-before $(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"
 audit 1 /tmp/report.json --json
 echo "audit-exit $?"
+echo "modules-after $(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"
 oracle_esp esp4 xfrm state add $V4 proto esp spi 0x100 mode transport
 oracle_esp esp6 xfrm state add $V6 proto esp spi 0x100 mode transport
 oracle cbc4 xfrm state add $V4 proto esp spi 0x100 mode transport $ENC $AUTH

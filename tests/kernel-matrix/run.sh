@@ -204,6 +204,19 @@ while read -r line; do
                 skip "$cfg: the report validates against the schema" "python3-jsonschema is not installed"
         fi
         is "$cfg: the audit ran its probes in a private namespace" "$(jq -r .privilege.sandbox "$report")" netns
+        check "$cfg: the audit loaded modules on demand ($(jq -r '.modules_loaded_by_audit | length' "$report"))" \
+                [ "$(jq -r '.modules_loaded_by_audit | length' "$report")" -gt 0 ]
+        left=$(jq -r '.modules_left_loaded[]' "$report" | sort | tr '\n' ' ')
+        is "$cfg: it unloaded them again, but for the modules_left_loaded it reports (${left:-none})" \
+                "$(sed -n 's/^modules-after //p' "$cfg_out.guest")" \
+                "$(echo $(sed -n 's/^modules-before //p' "$cfg_out.guest") $left | tr ' ' '\n' | sed '/^$/d' | sort -u | tr '\n' ' ')"
+        # Linux 6.1 never lets sctp go once loaded (its per-namespace control sockets hold
+        # it: modprobe sctp; rmmod sctp fails with EAGAIN), nor what it uses: its
+        # dependencies and the crc32c driver libcrc32c holds.
+        pinned=" sctp $(sed -n 's|^kernel/net/sctp/sctp.ko:||p' "$tree/lib/modules/$kver/modules.dep" |
+                tr ' ' '\n' | sed 's|.*/||; s|\.ko.*||; s|-|_|g' | tr '\n' ' ') crc32c_intel crc32c_generic "
+        unexpected=$(for m in $left; do case $pinned in *" $m "*) ;; *) echo "$m" ;; esac; done | tr '\n' ' ')
+        is "$cfg: nothing left loaded but what sctp pins" "$unexpected" ""
 
         # What this configuration must show (expect/NAME), one line each:
         #   ID VERDICT [EVIDENCE-REGEX]   a capability (or section4[.FIELD])

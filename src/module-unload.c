@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <linux/cryptouser.h>
+#include <linux/netlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "module-unload.h"
+
+#define RETRY_PAUSE_US 50000
+#define STILL_PASSES 40 /* two seconds */
+#define SETTLE_PAUSE_US 500000
+#define SETTLE_ROUNDS 20
+#define DRBG_INITSTATE "/sys/module/drbg/initstate"
+
+static bool module_listed(const ModuleList *l, const char *name) {
+        for (size_t i = 0; i < l->n; i++)
+                if (strcmp(l->names[i], name) == 0)
+                        return true;
+        return false;
+}
+
+void modules_release_default_rng(const ModuleList *before) {
+        struct nlmsghdr req = {
+                .nlmsg_len = sizeof(req),
+                .nlmsg_type = CRYPTO_MSG_DELRNG,
+                .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+                .nlmsg_seq = 1,
+        };
+        _cleanup_close_ int fd = -1;
+        char ack[256];
+
+        if (module_listed(before, "drbg") || access(DRBG_INITSTATE, F_OK) < 0)
+                return;
+        fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_CRYPTO);
+        if (fd < 0)
+                return;
+        /* The answer (0, EBUSY while in use, EPERM) changes nothing here: drbg stays or goes. */
+        if (send(fd, &req, sizeof(req), 0) == (ssize_t) sizeof(req))
+                (void) recv(fd, ack, sizeof(ack), 0);
+}
+
+/* Unloads one module, or says why not: 0, or a negative errno (-EWOULDBLOCK: in use). */
+static int module_delete(const char *name) {
+        if (syscall(SYS_delete_module, name, O_NONBLOCK) == 0 || errno == ENOENT)
+                return 0;
+        return -errno;
+}
+
+/* The module's reference count, 0 if it cannot be read. */
+static unsigned long module_refcnt(const char *name) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        unsigned long n = 0;
+
+        if (asprintf(&path, "/sys/module/%s/refcnt", name) < 0 || !(f = fopen(path, "re")) ||
+            fscanf(f, "%lu", &n) != 1)
+                return 0;
+        return n;
+}
+
+int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *ret_left) {
+        _cleanup_free_ bool *gone = calloc(loaded->n ?: 1, sizeof(bool));
+        _cleanup_(module_list_free) ModuleList left = {};
+        unsigned waits = timeout_ms * 1000 / RETRY_PAUSE_US, still = 0;
+        unsigned long refs = 0, last_refs = 0;
+        size_t n_left = loaded->n;
+        int r;
+
+        if (!gone)
+                return -ENOMEM;
+        while (n_left > 0) {
+                bool progress = false, busy = false;
+
+                /* One pass frees the modules nothing depends on; the next, what they used. */
+                for (size_t i = 0; i < loaded->n; i++) {
+                        if (gone[i])
+                                continue;
+                        r = module_delete(loaded->names[i]);
+                        if (r == 0) {
+                                gone[i] = true;
+                                n_left--;
+                                progress = true;
+                        } else if (r == -EWOULDBLOCK) {
+                                busy = true;
+                                refs += module_refcnt(loaded->names[i]);
+                        }
+                        /* EPERM (no CAP_SYS_MODULE) or EBUSY (no exit function): it stays. */
+                }
+                /* Dying namespaces drop references as they go; references that have not
+                 * moved for STILL_PASSES are held by something that stays (sctp's own). */
+                still = progress || refs != last_refs ? 0 : still + 1;
+                last_refs = refs;
+                refs = 0;
+                if (progress)
+                        continue;
+                if (!busy || still >= STILL_PASSES || waits-- == 0)
+                        break;
+                usleep(RETRY_PAUSE_US);
+        }
+        for (size_t i = 0; i < loaded->n; i++)
+                if (!gone[i] && (r = module_list_push(&left, loaded->names[i])) < 0)
+                        return r;
+        *ret_left = left;
+        left = (ModuleList) {};
+        return 0;
+}
+
+int modules_read_settled(const char *path, ModuleList *ret) {
+        _cleanup_(module_list_free) ModuleList last = {};
+        int r;
+
+        if ((r = modules_read(path, &last)) < 0)
+                return r;
+        /* A kernel without modules loads none: nothing to wait for. */
+        for (unsigned i = 0; i < SETTLE_ROUNDS && access(path, F_OK) == 0; i++) {
+                _cleanup_(module_list_free) ModuleList now = {};
+
+                usleep(SETTLE_PAUSE_US);
+                if ((r = modules_read(path, &now)) < 0)
+                        return r;
+                if (module_lists_equal(&last, &now))
+                        break;
+                module_list_free(&last);
+                last = now;
+                now = (ModuleList) {};
+        }
+        *ret = last;
+        last = (ModuleList) {};
+        return 0;
+}

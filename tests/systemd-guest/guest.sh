@@ -1,0 +1,102 @@
+# Runs inside the booted Debian 12 guest (sh, as root, systemd as PID 1), where
+# the project was installed with make install. Output for run.sh: "KEY VALUE"
+# lines, and files between "--- NAME" and "--- end" markers.
+O="net.ipsecaudit.Auditor1 /net/ipsecaudit/Auditor1 net.ipsecaudit.Auditor1"
+PATH=/usr/local/sbin:/usr/local/bin:$PATH
+export PATH SYSTEMD_PAGER=
+
+mods() { cut -d' ' -f1 /proc/modules | sort | tr '\n' ' '; }
+prop() { busctl get-property $O "$1" | cut -d' ' -f2; }
+show() { echo "--- $1"; cat "$2"; echo "--- end"; }
+# wait_report FILE: GetReport until it answers (the first audit under TCG is slow).
+wait_report() {
+        i=0
+        while [ $i -lt 150 ]; do
+                busctl --json=short call $O GetReport 2>/dev/null | jq -r '.data[0]' >"$1" && [ -s "$1" ] && return 0
+                sleep 2
+                i=$((i + 1))
+        done
+        return 1
+}
+# wait_refresh BEFORE: until LastRefreshUSec differs from BEFORE (an audit ended).
+wait_refresh() {
+        i=0
+        while [ $i -lt 150 ] && [ "$(prop LastRefreshUSec)" = "$1" ]; do sleep 2; i=$((i + 1)); done
+}
+
+# This runs as part of the boot (after multi-user.target): the system is up, not finished.
+echo "system $(systemctl is-system-running)"
+# A short idle timeout so that the test sees the exit; the rest of the unit is as shipped.
+mkdir -p /etc/systemd/system/ipsec-auditd.service.d
+printf '[Service]\nExecStart=\nExecStart=%s\n' \
+        "$(systemctl show -P ExecStart ipsec-auditd | sed 's/.*argv\[\]=\([^;]*\) ;.*/\1/; s/--exit-on-idle=[0-9]*/--exit-on-idle=10/')" \
+        >/etc/systemd/system/ipsec-auditd.service.d/idle.conf
+systemctl daemon-reload
+useradd -m tester 2>/dev/null
+dmesg -n 1
+dmesg --level=emerg,alert,crit,err,warn >/tmp/dmesg.before
+
+# The CLI first, on the untouched host, once udev has loaded the drivers it wants.
+udevadm settle
+echo "modules-boot $(mods)"
+ipsec-audit --json >/tmp/cli.json 2>/tmp/cli.err
+echo "cli-exit $?"
+echo "modules-after-cli $(mods)"
+
+# Bus activation: the first call starts the service; it answers within the
+# client's default 25 s, with the report or with AuditRunning.
+echo "active-before $(systemctl is-active ipsec-auditd)"
+start=$(date +%s)
+busctl call $O GetReport >/dev/null 2>/tmp/first.err
+echo "first-call-exit $? $(($(date +%s) - start)) $(cat /tmp/first.err)"
+wait_report /tmp/service.json
+echo "active-after-call $(systemctl is-active ipsec-auditd)"
+echo "modules-after-service $(mods)"
+
+# Refresh: refused to others, from their own user namespace too; root's runs an audit.
+su tester -s /bin/sh -c "busctl call $O Refresh" >/tmp/refresh-user.err 2>&1
+echo "refresh-user $? $(head -c 200 /tmp/refresh-user.err)"
+su tester -s /bin/sh -c "unshare -Ur busctl call $O Refresh" >/tmp/refresh-userns.err 2>&1
+echo "refresh-userns $? $(head -c 200 /tmp/refresh-userns.err)"
+# Quiet first: the first audit's module events may have started one more.
+last=
+while [ "$last" != "$(prop LastRefreshUSec)" ]; do last=$(prop LastRefreshUSec); sleep 20; done
+before=$(mods)
+busctl --timeout=300 --json=short call $O Refresh | jq -r '.data[0]' >/tmp/refresh.json
+echo "refresh-root $? $(jq -r .schema /tmp/refresh.json)"
+echo "modules-around-refresh $before| $(mods)"
+
+# The administrator removes a module the host had: a re-audit follows, and does not bring it back.
+last=$(prop LastRefreshUSec)
+modprobe esp4
+wait_refresh "$last" # the re-audit the administrator's modprobe caused
+last=$(prop LastRefreshUSec)
+rmmod esp4
+echo "esp4-removed $(grep -c '^esp4 ' /proc/modules)"
+wait_refresh "$last"
+echo "esp4-after-reaudit $(grep -c '^esp4 ' /proc/modules)"
+busctl --json=short call $O GetReport | jq -r '.data[0]' >/tmp/after-rmmod.json
+
+# Restart: the cached report answers at once, and LastRefreshUSec does not go back.
+last=$(prop LastRefreshUSec)
+systemctl restart ipsec-auditd
+echo "restart-last $last $(prop LastRefreshUSec)"
+echo "restart-state $(test -s /var/lib/ipsec-audit/report.json && echo present || echo absent)"
+
+# Idle exit and activation again.
+i=0
+while [ $i -lt 120 ] && systemctl is-active -q ipsec-auditd; do sleep 2; i=$((i + 1)); done
+echo "idle-exit $(systemctl is-active ipsec-auditd)"
+busctl call $O GetCapability s proto.esp >/dev/null 2>&1
+echo "reactivated $(systemctl is-active ipsec-auditd)"
+
+dmesg --level=emerg,alert,crit,err,warn >/tmp/dmesg.after
+journalctl -b -u ipsec-auditd -o json --output-fields=PRIORITY,MESSAGE | jq -c '[.PRIORITY, .MESSAGE]' >/tmp/journal
+show cli /tmp/cli.json
+show service /tmp/service.json
+show after-rmmod /tmp/after-rmmod.json
+show journal /tmp/journal
+# Kernel log lines at warning or above that appeared while the audits ran.
+diff /tmp/dmesg.before /tmp/dmesg.after | sed -n 's/^> //p' >/tmp/dmesg.new
+show dmesg-new /tmp/dmesg.new
+show cli-stderr /tmp/cli.err
