@@ -110,7 +110,10 @@ verify_units() {
         fi
         mkdir -p "$work/verify-man/man8"
         cp "$ABS_TOP_SRCDIR"/man/*.8 "$work/verify-man/man8/"
-        MANPATH="$work/verify-man" systemd-analyze verify "$@" >"$work/verify.out" 2>&1
+        # Documentation= is checked with man(1), absent from minimal installs.
+        local man_check=--man=yes
+        command -v man >/dev/null || { man_check=--man=no; diag "no man(1): Documentation= not checked"; }
+        MANPATH="$work/verify-man" systemd-analyze verify "$man_check" "$@" >"$work/verify.out" 2>&1
         is "systemd-analyze verify passes on $name" $? 0
         sed 's/^/# /' "$work/verify.out"
         if systemd-analyze security --offline=yes "$1" >"$work/security.out" 2>&1; then
