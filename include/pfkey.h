@@ -59,7 +59,7 @@ const char *pfkey_comp_name(uint8_t id);
 
 /*
  * The trials' SAs and policies as PF_KEY requests, for kernels without XFRM
- * netlink (src/pfkey-sa.c). PF_KEY says less than XFRM netlink:
+ * netlink (src/xfrm/pfkey-sa.c). PF_KEY says less than XFRM netlink:
  * pfkey_sa_inexpressible() / pfkey_policy_inexpressible() name the first
  * thing asked for that it has no field for (NULL: everything fits), and the
  * builders refuse such requests with -EOPNOTSUPP. It has no ICV length

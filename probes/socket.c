@@ -10,7 +10,7 @@
 #include "pfkey.h"
 #include "probes.h"
 #include "trial.h"
-#include "xfrm-internal.h"
+#include "xfrm/xfrm-internal.h"
 
 /*
  * Per-socket policy (RFC 5406 Section 3.4's "application asks for IPsec"):

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auditd.h"
+#include "daemon/auditd.h"
 #include "fuzz.h"
 #include "macro.h"
 #include "report.h"

@@ -2,7 +2,7 @@
 /* Fuzz target: kernel uevent messages (NETLINK_KOBJECT_UEVENT datagrams) through uevent_module(). */
 #include <string.h>
 
-#include "auditd.h"
+#include "daemon/auditd.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "auditd.h"
+#include "daemon/auditd.h"
 
 /* A uevent: NUL-separated strings; sizeof includes the final NUL of the literal. */
 #define UEVENT(s) s, sizeof(s)

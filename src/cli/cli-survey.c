@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "shared/cli.h"
 #include "macro.h"
 #include "report.h"
 #include "profile.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "audit.h"
-#include "cli.h"
+#include "shared/cli.h"
 #include "ipsec-audit.h"
 #include "macro.h"
 #include "profile.h"

@@ -13,7 +13,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "auditd.h"
-#include "cli.h"
+#include "shared/cli.h"
 #include "config.h"
 #include "macro.h"
 #include "report.h"

@@ -10,7 +10,7 @@
 #include <systemd/sd-bus.h>
 
 #include "audit.h"
-#include "cli.h"
+#include "shared/cli.h"
 #include "ipsec-audit.h"
 #include "config.h"
 #include "macro.h"
