@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <sys/types.h>
+
 /*
  * Where a probe runs. Active probes only ever run in a forked child that has
  * its own network namespace: XFRM state belongs to the namespace, so the
@@ -24,10 +26,23 @@ typedef struct SandboxExit {
 
 typedef int (*SandboxFn)(void *userdata);
 
+/* A started child: done_fd (a pipe's read end) reads end-of-file once it has exited. */
+typedef struct SandboxChild {
+        pid_t pid;
+        int done_fd;
+} SandboxChild;
+
 /*
- * Forks, enters the sandbox, runs fn with a timeout and waits. Returns a
- * negative errno only if the child could not be started or reaped.
+ * Forks a child that enters the sandbox and runs fn with a timeout; several
+ * may run at once, each in its own namespace. Returns a negative errno only if
+ * the child could not be started.
  */
+int sandbox_start(SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userdata, SandboxChild *ret);
+
+/* Reaps a started child (waiting for it if need be) and closes done_fd: 0 or -errno. */
+int sandbox_wait(SandboxChild *c, SandboxExit *ret);
+
+/* sandbox_start() then sandbox_wait(). */
 int sandbox_run(SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userdata, SandboxExit *ret);
 
 /* The strongest private sandbox this process can create; SANDBOX_HOST and the reason if none. */

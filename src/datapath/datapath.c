@@ -26,12 +26,15 @@
 
 #define IFNAME_A "dp-a"
 #define IFNAME_B "dp-b"
-/* A frame normally arrives in microseconds; the wait only costs time when traffic is lost, and
- * the first flow includes neighbour resolution, which takes longer on a loaded 2-core machine.
- * Under qemu TCG on a loaded host the guest stalls for a second or more (the kernel matrix saw
- * the first TCP flow of a third audit time out at 1 s): 3 s also outlasts TCP's first SYN
+/* A frame normally arrives in microseconds, and a frame B's XFRM input drops moves its drop
+ * counters as it happens: the wait ends on either. The timeout only bounds a wait with no such
+ * evidence (a kernel without CONFIG_XFRM_STATISTICS, a frame lost before B): under qemu TCG on a
+ * loaded host the guest stalls for a second or more, and 3 s also outlasts TCP's first SYN
  * retransmission, so one stall does not turn into a different verdict. */
 #define TIMEOUT_MS 3000
+/* How often a wait looks at B's drop counters. */
+#define DROP_CHECK_MS 10
+#define XFRM_STAT "/proc/net/xfrm_stat"
 #define REVERSE_SPI 0x10000
 #define NATT_PORT 4500
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -45,6 +48,8 @@ struct Datapath {
         XfrmNl *xfrm[_DP_SIDE_MAX];
         int family_err[2]; /* IPv4, IPv6 */
         int capture;       /* AF_PACKET on A's veth, opened on the first flow and kept */
+        int xfrm_stat;     /* B's /proc/net/xfrm_stat, -1 without CONFIG_XFRM_STATISTICS */
+        uint64_t drops;    /* B's XFRM input drops when the current flow started */
 };
 
 static void rtnl_addr_putp(struct rtnl_addr **a) {
@@ -122,6 +127,9 @@ static int configure_side(Datapath *dp, DpSide side) {
                 return r;
         if ((r = rtnl_link_get_kernel(sk, 0, name, &link)) < 0)
                 return nl_errno(r);
+        /* Opened here, it stays B's file whichever namespace reads it later. */
+        if (side == DP_B && (dp->xfrm_stat = open(XFRM_STAT, O_RDONLY | O_CLOEXEC)) < 0 && errno != ENOENT)
+                return -errno;
         dp->ifindex[side] = rtnl_link_get_ifindex(link);
         change = rtnl_link_alloc();
         if (!change)
@@ -158,7 +166,7 @@ int datapath_open(Datapath **ret) {
         dp = calloc(1, sizeof(*dp));
         if (!dp)
                 return -ENOMEM;
-        dp->ns[DP_A] = dp->ns[DP_B] = dp->capture = -1;
+        dp->ns[DP_A] = dp->ns[DP_B] = dp->capture = dp->xfrm_stat = -1;
         dp->ns_orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         if (dp->ns_orig < 0)
                 return -errno;
@@ -188,6 +196,8 @@ int datapath_open(Datapath **ret) {
 void datapath_free(Datapath *dp) {
         if (dp->capture >= 0)
                 close(dp->capture);
+        if (dp->xfrm_stat >= 0)
+                close(dp->xfrm_stat);
         for (int s = 0; s < _DP_SIDE_MAX; s++) {
                 if (dp->xfrm[s])
                         xfrm_nl_free(dp->xfrm[s]);
@@ -351,16 +361,45 @@ static int sockaddr_make(uint16_t family, const char *addr, uint16_t port, SockA
         return 0;
 }
 
-static int wait_for(int fd, short events) {
-        struct pollfd p = { .fd = fd, .events = events };
-        int r;
+/* The sum of B's XfrmIn* counters: packets its XFRM input refused (no policy, template mismatch, ...). */
+static uint64_t xfrm_in_drops(const Datapath *dp) {
+        char buf[4096], *line, *save = NULL;
+        uint64_t sum = 0;
+        ssize_t n;
 
-        do
-                r = poll(&p, 1, TIMEOUT_MS);
-        while (r < 0 && errno == EINTR);
-        if (r < 0)
-                return -errno;
-        return r == 0 ? -ETIMEDOUT : 0;
+        if (dp->xfrm_stat < 0 || (n = pread(dp->xfrm_stat, buf, sizeof(buf) - 1, 0)) <= 0)
+                return 0;
+        buf[n] = '\0';
+        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                unsigned long long v;
+
+                if (strncmp(line, "XfrmIn", 6) == 0 && sscanf(line, "%*s %llu", &v) == 1)
+                        sum += v;
+        }
+        return sum;
+}
+
+/*
+ * Until fd is ready, or B's XFRM input has dropped a packet since the flow
+ * started (the kernel has decided: nothing will come), or TIMEOUT_MS without
+ * either. -ETIMEDOUT for the last two: the flow was not carried.
+ */
+static int wait_for(const Datapath *dp, int fd, short events) {
+        struct pollfd p = { .fd = fd, .events = events };
+        int slice = dp->xfrm_stat < 0 ? TIMEOUT_MS : DROP_CHECK_MS;
+
+        for (int waited = 0; waited < TIMEOUT_MS; waited += slice) {
+                int r = poll(&p, 1, slice);
+
+                if (r > 0)
+                        return 0;
+                if (r < 0 && errno != EINTR)
+                        return -errno;
+                /* The drop may be an earlier packet of the flow (a retransmission): one last look. */
+                if (dp->xfrm_stat >= 0 && xfrm_in_drops(dp) != dp->drops)
+                        return poll(&p, 1, 0) > 0 ? 0 : -ETIMEDOUT;
+        }
+        return -ETIMEDOUT;
 }
 
 /* Records a failed socket step; always returns 0 so callers can "return fail(...)". */
@@ -497,40 +536,37 @@ static int send_stream(Datapath *dp, const DpFlow *flow, const SockAddr *to, soc
         abort_on_close(client);
         if (connect(client, &to->sa, to_len) < 0 && errno != EINPROGRESS)
                 return lost(t, "connect", errno);
-        if ((r = wait_for(client, POLLOUT)) < 0)
+        if ((r = wait_for(dp, client, POLLOUT)) < 0)
                 return lost(t, "connection set-up", -r);
         if (getsockopt(client, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err)
                 return lost(t, "connection set-up", err ?: errno);
         if (send(client, payload, sizeof(payload), MSG_NOSIGNAL) != (ssize_t) sizeof(payload))
                 return lost(t, "send", errno);
-        if ((r = wait_for(listener, POLLIN)) < 0)
+        if ((r = wait_for(dp, listener, POLLIN)) < 0)
                 return lost(t, "accept", -r);
         conn = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (conn < 0)
                 return lost(t, "accept", errno);
         abort_on_close(conn);
-        if ((r = wait_for(conn, POLLIN)) < 0)
+        if ((r = wait_for(dp, conn, POLLIN)) < 0)
                 return lost(t, "receive", -r);
         t->delivered = same_payload(buf, recv(conn, buf, sizeof(buf), 0));
         return 0;
 }
 
-static int send_datagram(Datapath *dp, const DpFlow *flow, const SockAddr *to, socklen_t to_len, DpTrace *t) {
+/*
+ * B's receiving socket for a datagram flow (left as it was when a step fails: t says which):
+ * the UDP_ENCAP socket on port 4500 itself for the non-ESP marker, else a
+ * plain UDP socket (a group member where the flow goes to the group), with
+ * the UDP_ENCAP socket beside it in *ret_encap when the flow asks for one.
+ */
+static int open_receiver(Datapath *dp, const DpFlow *flow, const SockAddr *to, socklen_t to_len, DpTrace *t,
+                         int *ret_receiver, int *ret_encap) {
         const TrialFamily *f = flow->family;
-        _cleanup_close_ int receiver = -1, sender = -1, encap = -1;
-        char msg[sizeof(payload) + 4] = {}, buf[sizeof(msg) + 16];
-        size_t msg_len = sizeof(payload);
+        _cleanup_close_ int receiver = -1, encap = -1;
         SockAddr bind_to;
         socklen_t bind_len;
-        ssize_t n;
         int r;
-
-        /* RFC 3948 2.2: IKE on port 4500 starts with four zero bytes, the non-ESP marker. */
-        if (flow->ike_marker) {
-                memcpy(msg + 4, payload, sizeof(payload));
-                msg_len += 4;
-        } else
-                memcpy(msg, payload, sizeof(payload));
 
         if ((r = enter(dp, DP_B)) < 0)
                 return r;
@@ -546,23 +582,33 @@ static int send_datagram(Datapath *dp, const DpFlow *flow, const SockAddr *to, s
                     bind(encap, &natt.sa, natt_len) < 0)
                         return fail(t, "UDP_ENCAP socket on port 4500", errno);
         }
-        if (flow->ike_marker)
-                receiver = TAKE_FD(encap);
-        else {
-                receiver = socket(f->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
-                if (receiver < 0)
-                        return fail(t, "receiving socket", errno);
-                /* A group member binds the wildcard address and joins on the veth. */
-                if (flow->to_group) {
-                        if ((r = sockaddr_make(f->family, NULL, flow->port, &bind_to, &bind_len)) < 0)
-                                return r;
-                } else
-                        bind_to = *to, bind_len = to_len;
-                if (bind(receiver, &bind_to.sa, bind_len) < 0)
-                        return fail(t, "bind", errno);
-                if (flow->to_group && (r = join_group(receiver, f, dp->ifindex[DP_B])) < 0)
-                        return fail(t, "joining the group", -r);
+        if (flow->ike_marker) {
+                *ret_receiver = TAKE_FD(encap);
+                return 0;
         }
+        receiver = socket(f->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+        if (receiver < 0)
+                return fail(t, "receiving socket", errno);
+        /* A group member binds the wildcard address and joins on the veth. */
+        if (flow->to_group) {
+                if ((r = sockaddr_make(f->family, NULL, flow->port, &bind_to, &bind_len)) < 0)
+                        return r;
+        } else
+                bind_to = *to, bind_len = to_len;
+        if (bind(receiver, &bind_to.sa, bind_len) < 0)
+                return fail(t, "bind", errno);
+        if (flow->to_group && (r = join_group(receiver, f, dp->ifindex[DP_B])) < 0)
+                return fail(t, "joining the group", -r);
+        *ret_receiver = TAKE_FD(receiver);
+        *ret_encap = TAKE_FD(encap);
+        return 0;
+}
+
+/* A's sending socket (left as it was when a step fails: t says which). */
+static int open_sender(Datapath *dp, const DpFlow *flow, DpTrace *t, int *ret) {
+        const TrialFamily *f = flow->family;
+        _cleanup_close_ int sender = -1;
+        int r;
 
         if ((r = enter(dp, DP_A)) < 0)
                 return r;
@@ -579,9 +625,26 @@ static int send_datagram(Datapath *dp, const DpFlow *flow, const SockAddr *to, s
                 if ((r = multicast_if(sender, f, dp->ifindex[DP_A])) < 0 || bind(sender, &src.sa, src_len) < 0)
                         return fail(t, "multicast sending socket", r < 0 ? -r : errno);
         }
+        *ret = TAKE_FD(sender);
+        return 0;
+}
+
+static int send_datagram(Datapath *dp, const DpFlow *flow, const SockAddr *to, socklen_t to_len, DpTrace *t) {
+        _cleanup_close_ int receiver = -1, sender = -1, encap = -1;
+        char msg[sizeof(payload) + 4] = {}, buf[sizeof(msg) + 16];
+        /* RFC 3948 2.2: IKE on port 4500 starts with four zero bytes, the non-ESP marker. */
+        size_t off = flow->ike_marker ? 4 : 0, msg_len = off + sizeof(payload);
+        ssize_t n;
+        int r;
+
+        memcpy(msg + off, payload, sizeof(payload));
+        if ((r = open_receiver(dp, flow, to, to_len, t, &receiver, &encap)) < 0 || receiver < 0)
+                return r;
+        if ((r = open_sender(dp, flow, t, &sender)) < 0 || sender < 0)
+                return r;
         if (sendto(sender, msg, msg_len, 0, &to->sa, to_len) != (ssize_t) msg_len)
                 return lost(t, "send", errno);
-        if ((r = wait_for(receiver, POLLIN)) < 0)
+        if ((r = wait_for(dp, receiver, POLLIN)) < 0)
                 return r == -ETIMEDOUT ? 0 : lost(t, "receive", -r); /* not delivered: a finding */
         n = recv(receiver, buf, sizeof(buf), 0);
         t->delivered = n == (ssize_t) msg_len && memcmp(buf, msg, msg_len) == 0;
@@ -614,6 +677,7 @@ int datapath_send(Datapath *dp, const DpFlow *flow, const char *label, DpTrace *
                 return 0;
         }
         discard_capture(dp->capture);
+        dp->drops = xfrm_in_drops(dp);
         if (flow->proto == IPPROTO_UDP)
                 r = send_datagram(dp, flow, &to, to_len, &t);
         else

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,33 +120,116 @@ static void skip_probe(CapResult *res, const Audit *a) {
                                    errno_name(a->privilege.sandbox_err) ?: "error");
 }
 
+/*
+ * How many probes run at once, one per available core (IPSEC_AUDIT_PROBE_JOBS=N
+ * sets it: 1 runs them one after another), and in which order: the table's,
+ * or shuffled with IPSEC_AUDIT_PROBE_SEED=N. Each probe has its own namespace
+ * and process, so neither may change a report: tests/isolation.sh holds them to it.
+ */
+#define MAX_JOBS 16
+
+static unsigned env_unsigned(const char *name, unsigned fallback) {
+        const char *v = getenv(name);
+        char *end;
+        unsigned long n;
+
+        if (!v || !*v)
+                return fallback;
+        errno = 0;
+        n = strtoul(v, &end, 10);
+        return errno || *end || n > UINT_MAX ? fallback : (unsigned) n;
+}
+
+static unsigned probe_jobs(void) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        unsigned n = env_unsigned("IPSEC_AUDIT_PROBE_JOBS", cores > 0 ? (unsigned) cores : 1);
+
+        return n == 0 ? 1 : n > MAX_JOBS ? MAX_JOBS : n;
+}
+
+static void probe_order(size_t *order, size_t n) {
+        unsigned seed = env_unsigned("IPSEC_AUDIT_PROBE_SEED", 0);
+
+        for (size_t i = 0; i < n; i++)
+                order[i] = i;
+        for (size_t i = n; seed && i > 1; i--) {
+                size_t j = (size_t) rand_r(&seed) % i, t = order[i - 1];
+                order[i - 1] = order[j];
+                order[j] = t;
+        }
+}
+
+typedef struct Running {
+        SandboxChild child;
+        size_t index;
+} Running;
+
+/* Reaps the first of the n running children to finish, moving the last one into its slot. */
+static int reap_one(Running *running, unsigned *n, CapResult *shared, unsigned timeout_s) {
+        struct pollfd p[MAX_JOBS];
+        SandboxExit e;
+        unsigned j = 0;
+        int r;
+
+        for (unsigned k = 0; k < *n; k++)
+                p[k] = (struct pollfd) { .fd = running[k].child.done_fd, .events = POLLIN };
+        while (poll(p, *n, -1) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        while (j + 1 < *n && !p[j].revents)
+                j++;
+        if ((r = sandbox_wait(&running[j].child, &e)) < 0)
+                return r;
+        explain_exit(&shared[running[j].index], &e, timeout_s);
+        running[j] = running[--*n];
+        return 0;
+}
+
 static int run_probes(Audit *a, unsigned timeout_s) {
+        _cleanup_free_ size_t *order = calloc(a->n_results ?: 1, sizeof(size_t));
+        Running running[MAX_JOBS];
+        unsigned n_running = 0, jobs = probe_jobs();
         CapResult *shared;
         size_t size = a->n_results * sizeof(CapResult);
         int r = 0;
 
+        if (!order)
+                return -ENOMEM;
+        probe_order(order, a->n_results);
         /* Children write results here; the parent copies them out when all are done. */
         shared = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (shared == MAP_FAILED)
                 return -errno;
 
-        for (size_t i = 0; i < a->n_results; i++) {
+        for (size_t k = 0; k < a->n_results; k++) {
+                size_t i = order[k];
                 const Probe *p = a->probes[i];
                 ProbeJob job = { .probe = p, .result = &shared[i], .datapath = !a->quick };
                 SandboxKind where = a->passive || (p->flags & PROBE_HOST) ? SANDBOX_HOST : a->privilege.sandbox;
-                SandboxExit e;
 
                 if ((p->flags & PROBE_ACTIVE) && where == SANDBOX_HOST) {
                         skip_probe(&shared[i], a);
                         continue;
                 }
-                r = sandbox_run(where, timeout_s, probe_job, &job, &e);
-                if (r < 0)
+                if (n_running == jobs && (r = reap_one(running, &n_running, shared, timeout_s)) < 0)
                         goto out;
-                explain_exit(&shared[i], &e, timeout_s);
+                /* The child has its own copy of job: the parent's may go out of scope. */
+                if ((r = sandbox_start(where, timeout_s, probe_job, &job, &running[n_running].child)) < 0)
+                        goto out;
+                running[n_running++].index = i;
         }
+        while (n_running > 0)
+                if ((r = reap_one(running, &n_running, shared, timeout_s)) < 0)
+                        goto out;
         memcpy(a->results, shared, size);
 out:
+        /* After a failure, the children still running are reaped, their results dropped. */
+        while (n_running > 0) {
+                SandboxExit e;
+
+                if (sandbox_wait(&running[--n_running].child, &e) < 0)
+                        break;
+        }
         munmap(shared, size);
         return r;
 }

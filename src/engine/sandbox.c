@@ -86,15 +86,24 @@ static int clamp_status(int err, int limit) {
         return err > 0 && err < limit ? err : limit - 1;
 }
 
-int sandbox_run(SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userdata, SandboxExit *ret) {
+int sandbox_start(SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userdata, SandboxChild *ret) {
+        int pipefd[2];
         pid_t pid;
-        int status, r;
+        int r;
 
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return -errno;
         fflush(NULL); /* nothing buffered may be written twice */
         pid = fork();
-        if (pid < 0)
-                return -errno;
+        if (pid < 0) {
+                r = -errno;
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return r;
+        }
         if (pid == 0) {
+                /* The write end stays open until the child exits, however it exits. */
+                close(pipefd[0]);
                 reset_signals();
                 (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
                 r = enter(kind);
@@ -104,8 +113,19 @@ int sandbox_run(SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userda
                 r = fn(userdata);
                 _exit(r < 0 ? clamp_status(-r, EXIT_ENTER_BASE) : 0);
         }
+        close(pipefd[1]);
+        *ret = (SandboxChild) { .pid = pid, .done_fd = pipefd[0] };
+        return 0;
+}
 
-        while (waitpid(pid, &status, 0) < 0)
+int sandbox_wait(SandboxChild *c, SandboxExit *ret) {
+        int status;
+
+        if (c->done_fd >= 0) {
+                close(c->done_fd);
+                c->done_fd = -1;
+        }
+        while (waitpid(c->pid, &status, 0) < 0)
                 if (errno != EINTR)
                         return -errno;
 
@@ -117,6 +137,13 @@ int sandbox_run(SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userda
         else
                 ret->err = WEXITSTATUS(status);
         return 0;
+}
+
+int sandbox_run(SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userdata, SandboxExit *ret) {
+        SandboxChild c;
+        int r = sandbox_start(kind, timeout_s, fn, userdata, &c);
+
+        return r < 0 ? r : sandbox_wait(&c, ret);
 }
 
 static int nothing(void *userdata) {

@@ -79,11 +79,16 @@ if [ -x /opt/ia/bin/pfkey-oracle ] && ! unshare -n "$IP" xfrm state list >/dev/n
         /opt/ia/bin/pfkey-oracle
 fi
 
-# Two more audits in the same boot: modules the first one loaded must not change a verdict.
+# Two more audits in the same boot: modules the first one loaded must not change a verdict, and
+# neither may the order the probes run in, nor running them side by side (the first audit runs
+# them one per core in the table's order; the second one at a time, shuffled; the third four at
+# a time, shuffled).
 for n in 2 3; do
+        export IPSEC_AUDIT_PROBE_SEED=$n IPSEC_AUDIT_PROBE_JOBS=$(((n - 1) * (n - 1)))
         audit $n /tmp/report.$n.json --json
         echo "audit-exit-$n $?"
 done
+unset IPSEC_AUDIT_PROBE_SEED IPSEC_AUDIT_PROBE_JOBS
 
 # iproute2's own ESP in ESP, built as sa.nested's flow (inner transport ESP inside null-cipher
 # tunnel ESP, one way from na to nb), after the audits: by then they have loaded every module

@@ -1,0 +1,38 @@
+#!/bin/bash
+# Probe isolation, on this kernel, as root: each probe runs in its own process
+# and network namespace, so neither the order the probes run in nor running
+# them side by side may change a report. The audit runs in the table's order
+# one probe at a time, then shuffled (IPSEC_AUDIT_PROBE_SEED) one at a time,
+# then shuffled four at a time (IPSEC_AUDIT_PROBE_JOBS), and every report
+# must equal the first in everything but its timing fields. The kernel
+# matrix does the same in a kernel with every IPsec module (guest.sh).
+. "${TESTS_DIR:-$(dirname "$0")}/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || skip_all "needs root to create network namespaces"
+unshare -n true 2>/dev/null || skip_all "cannot create a network namespace here (unshare -n failed)"
+
+# normalised NAME: the report without its timing fields, keys sorted.
+normalised() { jq -S 'del(.generated_at, .duration_ms)' "$work/$1.out"; }
+
+host_state() { ip xfrm state; ip xfrm policy; ip -o link; }
+host_state >"$work/host.before" 2>&1
+
+IPSEC_AUDIT_PROBE_JOBS=1 run_audit table --json
+normalised table >"$work/table.json"
+check "the reference report is JSON with every capability" \
+        [ "$(jq '.capabilities | length' "$work/table.json")" -gt 20 ]
+for run in "1 11" "1 12" "4 13" "4 14"; do
+        read -r jobs seed <<<"$run"
+        name=jobs$jobs-seed$seed
+        IPSEC_AUDIT_PROBE_JOBS=$jobs IPSEC_AUDIT_PROBE_SEED=$seed run_audit "$name" --json
+        normalised "$name" >"$work/$name.json"
+        if diff -u "$work/table.json" "$work/$name.json" >"$work/$name.diff"; then
+                ok 0 "shuffled (seed $seed), $jobs at a time: the same report"
+        else
+                ok 1 "shuffled (seed $seed), $jobs at a time: the same report"
+                head -n 40 "$work/$name.diff" | sed 's/^/#   /'
+        fi
+done
+host_state >"$work/host.after" 2>&1
+check "the host's XFRM state, policies and links are as they were" cmp -s "$work/host.before" "$work/host.after"
+done_testing
