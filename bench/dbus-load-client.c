@@ -2,10 +2,12 @@
 /*
  * Load client for ipsec-auditd: N GetReport calls, one connection, each
  * reply checked to be a report. Prints "calls=N failures=N seconds=S".
- * Usage: dbus-load-client ADDRESS CALLS [ID_BYTES]
+ * Usage: dbus-load-client ADDRESS CALLS [ID_BYTES|ping]
  * With ID_BYTES, each call is GetCapability with an unknown id that long
  * instead, and must fail with InvalidArgs in a short message (tests/dbus.sh
  * sends 20 MB ids: the daemon must neither echo them nor keep the memory).
+ * With "ping", each call is org.freedesktop.DBus.Peer.Ping to the daemon,
+ * which sd-bus answers by itself: the bus and library's own cost per call.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,12 +20,13 @@ int main(int argc, char **argv) {
         sd_bus *bus = NULL;
         struct timespec t0, t1;
         unsigned long calls, failures = 0;
-        size_t id_bytes = argc == 4 ? strtoul(argv[3], NULL, 10) : 0;
+        bool ping = argc == 4 && strcmp(argv[3], "ping") == 0;
+        size_t id_bytes = argc == 4 && !ping ? strtoul(argv[3], NULL, 10) : 0;
         char *id = NULL;
         int r;
 
-        if (argc < 3 || argc > 4 || (calls = strtoul(argv[2], NULL, 10)) == 0 || (argc == 4 && id_bytes == 0)) {
-                fprintf(stderr, "usage: %s ADDRESS CALLS [ID_BYTES]\n", argv[0]);
+        if (argc < 3 || argc > 4 || (calls = strtoul(argv[2], NULL, 10)) == 0 || (argc == 4 && !ping && id_bytes == 0)) {
+                fprintf(stderr, "usage: %s ADDRESS CALLS [ID_BYTES|ping]\n", argv[0]);
                 return 2;
         }
         if (id_bytes) {
@@ -44,7 +47,11 @@ int main(int argc, char **argv) {
                 const char *s = NULL;
                 bool ok;
 
-                if (id) {
+                if (ping) {
+                        r = sd_bus_call_method(bus, "net.ipsecaudit.Auditor1", "/net/ipsecaudit/Auditor1",
+                                               "org.freedesktop.DBus.Peer", "Ping", &error, &reply, "");
+                        ok = r >= 0;
+                } else if (id) {
                         r = sd_bus_call_method(bus, "net.ipsecaudit.Auditor1", "/net/ipsecaudit/Auditor1",
                                                "net.ipsecaudit.Auditor1", "GetCapability", &error, &reply, "s", id);
                         ok = r < 0 && sd_bus_error_has_name(&error, SD_BUS_ERROR_INVALID_ARGS) &&

@@ -1,6 +1,8 @@
 #!/bin/bash
 # GetReport load on ipsec-auditd: CLIENTS concurrent sd-bus clients making CALLS
-# calls in all; prints calls per second and the daemon's VmRSS before and after.
+# calls in all; prints calls per second and the daemon's VmRSS before and after,
+# then the same load of org.freedesktop.DBus.Peer.Ping, which sd-bus answers
+# itself (the trivial method on the same bus and daemon: the floor for GetReport).
 #
 #   bench/dbus-load.sh [CLIENTS [CALLS]]          (defaults: 8 10000)
 #
@@ -23,20 +25,11 @@ cleanup() {
 trap cleanup EXIT
 
 if [ -z "${DBUS_ADDRESS:-}" ]; then
-        cat >"$tmp/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>custom</type>
-  <listen>unix:path=$tmp/socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy>
-</busconfig>
-CONF
-        dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --print-address=3 3>"$tmp/address" &
-        started=$!
-        for _ in $(seq 50); do [ -s "$tmp/address" ] && break; sleep 0.1; done
-        DBUS_ADDRESS=$(head -n 1 "$tmp/address")
+        . "$here/tests/private-bus.sh"
+        private_bus "$tmp"
+        started=$bus_pid
+        DBUS_ADDRESS=$bus_addr
+        [ -n "$DBUS_ADDRESS" ] || { echo "dbus-daemon did not start" >&2; exit 1; }
         "$build/ipsec-auditd" --bus="$DBUS_ADDRESS" 2>"$tmp/auditd.log" &
         DAEMON_PID=$!
         started="$DAEMON_PID $started"
@@ -47,11 +40,11 @@ rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$DAEMON_PID/status"; }
 per=$((calls / clients))
 total=$((per * clients))
 
-# run_clients N: CLIENTS concurrent clients of N calls each; 1 if any failed.
+# run_clients N [ping]: CLIENTS concurrent clients of N calls each; 1 if any failed.
 run_clients() {
         local pids= status=0
         for i in $(seq "$clients"); do
-                "$CLIENT" "$DBUS_ADDRESS" "$1" >"$tmp/client.$i" 2>&1 &
+                "$CLIENT" "$DBUS_ADDRESS" "$@" >"$tmp/client.$i" 2>&1 &
                 pids="$pids $!"
         done
         for p in $pids; do wait "$p" || status=1; done
@@ -76,4 +69,10 @@ ms=$(((end - start) / 1000000))
 echo "clients=$clients calls=$total failures=$failures elapsed_ms=$ms calls_per_s=$((total * 1000 / (ms > 0 ? ms : 1)))"
 echo "daemon_vmrss_kb_start=$rss_start daemon_vmrss_kb_after_warmup=$rss_before daemon_vmrss_kb_after=$rss_after"
 echo "rss_growth_kb=$((rss_after - rss_before))"
-[ "$status" -eq 0 ] && [ "$failures" -eq 0 ]
+start=$(date +%s%N)
+run_clients "$per" ping
+ping_status=$?
+end=$(date +%s%N)
+ms=$(((end - start) / 1000000))
+echo "ping_calls=$total ping_status=$ping_status ping_calls_per_s=$((total * 1000 / (ms > 0 ? ms : 1)))"
+[ "$status" -eq 0 ] && [ "$failures" -eq 0 ] && [ "$ping_status" -eq 0 ]

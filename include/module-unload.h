@@ -30,9 +30,11 @@ int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *re
 void modules_release_default_rng(const ModuleList *before);
 
 /*
- * /proc/modules (path) once it has stopped changing for half a second (at most
- * 10 s): the crypto manager tests an algorithm an audit instantiated in a kernel
- * thread of its own, which loads modules after the probe that caused it is gone.
- * Those are the audit's too: to unload, and not news to the daemon.
+ * /proc/modules (path) once the kernel has stopped loading modules for the
+ * audit (at most 10 s): the crypto manager tests an algorithm an audit
+ * instantiated in a kernel thread of its own, which loads modules after the
+ * probe that caused it is gone. Those are the audit's too: to unload, and not
+ * news to the daemon. The wait ends when no module is in the Loading state and
+ * no cryptomgr_probe or cryptomgr_test thread is left.
  */
 int modules_read_settled(const char *path, ModuleList *ret);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -16,8 +17,8 @@
 
 #define RETRY_PAUSE_US 50000
 #define STILL_PASSES 40 /* two seconds */
-#define SETTLE_PAUSE_US 500000
-#define SETTLE_ROUNDS 20
+#define SETTLE_PAUSE_MS 10
+#define SETTLE_TIMEOUT_MS 10000
 #define DRBG_INITSTATE "/sys/module/drbg/initstate"
 
 static bool module_listed(const ModuleList *l, const char *name) {
@@ -113,26 +114,38 @@ int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *re
         return 0;
 }
 
-int modules_read_settled(const char *path, ModuleList *ret) {
-        _cleanup_(module_list_free) ModuleList last = {};
-        int r;
+/*
+ * Whether the kernel is still loading modules for something the audit did: a
+ * module in /proc/modules' Loading state, or one of the crypto manager's
+ * threads (cryptomgr_probe, cryptomgr_test) alive, which may yet load one.
+ */
+static bool modules_busy(const char *path) {
+        _cleanup_(closedirp) DIR *proc = opendir("/proc");
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        char line[512];
+        struct dirent *de;
 
-        if ((r = modules_read(path, &last)) < 0)
-                return r;
-        /* A kernel without modules loads none: nothing to wait for. */
-        for (unsigned i = 0; i < SETTLE_ROUNDS && access(path, F_OK) == 0; i++) {
-                _cleanup_(module_list_free) ModuleList now = {};
+        while (f && fgets(line, sizeof(line), f))
+                if (strstr(line, " Loading "))
+                        return true;
+        while (proc && (de = readdir(proc))) {
+                _cleanup_free_ char *comm_path = NULL;
+                _cleanup_fclose_ FILE *comm = NULL;
+                char comm_line[32];
 
-                usleep(SETTLE_PAUSE_US);
-                if ((r = modules_read(path, &now)) < 0)
-                        return r;
-                if (module_lists_equal(&last, &now))
-                        break;
-                module_list_free(&last);
-                last = now;
-                now = (ModuleList) {};
+                if (de->d_name[0] < '0' || de->d_name[0] > '9' ||
+                    asprintf(&comm_path, "/proc/%s/comm", de->d_name) < 0 || !(comm = fopen(comm_path, "re")))
+                        continue;
+                if (fgets(comm_line, sizeof(comm_line), comm) && strncmp(comm_line, "cryptomgr_", 10) == 0)
+                        return true;
         }
-        *ret = last;
-        last = (ModuleList) {};
-        return 0;
+        return false;
+}
+
+int modules_read_settled(const char *path, ModuleList *ret) {
+        /* A kernel without modules loads none: nothing to wait for. */
+        for (unsigned waited = 0; waited < SETTLE_TIMEOUT_MS && access(path, F_OK) == 0 && modules_busy(path);
+             waited += SETTLE_PAUSE_MS)
+                usleep(SETTLE_PAUSE_MS * 1000);
+        return modules_read(path, ret);
 }
