@@ -439,10 +439,11 @@ else
 fi
 
 # --- the first call on a fresh host: answered within the default 25 s client timeout ------
-# A 1 s delay on every unshare() makes the first audit last longer than 25 s.
+# A 1 s delay on every unshare() makes the first audit last longer than 25 s, with its probes
+# run one at a time (IPSEC_AUDIT_PROBE_JOBS=1: side by side, the delays would overlap).
 if command -v strace >/dev/null && strace -f -o /dev/null -e trace=unshare -e inject=unshare:delay_exit=1000 true 2>/dev/null; then
         # (Under --enable-sanitizers: LeakSanitizer cannot run under ptrace.)
-        ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+        IPSEC_AUDIT_PROBE_JOBS=1 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
                 strace -f -o /dev/null -e trace=unshare -e inject=unshare:delay_exit=1000000 \
                 "$IPSEC_AUDITD" --bus="$addr" 2>>"$work/auditd.log" &
         daemon_pid=$!
