@@ -1,13 +1,15 @@
 # Runs in the qemu guest (busybox sh) for bench/qemu-audit.sh: one audit first
 # (it loads the modules every later one loads and unloads again), then @ROUNDS@
-# rounds of --quick and the full audit in turn, each "NAME wall_ms=..." on the
-# data port.
-AUDIT=/opt/ia/bin/ipsec-audit
-RUSAGE=/opt/ia/bin/rusage
-"$AUDIT" --json >/dev/null 2>&1
+# rounds of --quick, the full audit and bench/iproute2-quick.sh in turn, each
+# "NAME wall_ms=..." on the data port, and the iproute2 script's own line.
+BIN=/opt/ia/bin
+"$BIN/ipsec-audit" --json >/dev/null 2>&1
 i=0
 while [ $i -lt @ROUNDS@ ]; do
-        echo "quick $($RUSAGE $AUDIT --quick --json)"
-        echo "full $($RUSAGE $AUDIT --json)"
+        echo "quick $($BIN/rusage $BIN/ipsec-audit --quick --json)"
+        echo "full $($BIN/rusage $BIN/ipsec-audit --json)"
+        echo "iproute2 $(IP=$BIN/ip $BIN/rusage $BIN/bash /tmp/iproute2-quick.sh)"
         i=$((i + 1))
 done
+echo "iproute2-checks $(IP=$BIN/ip $BIN/bash /tmp/iproute2-quick.sh)"
+echo "audit-checks $($BIN/ipsec-audit --quick --json | grep -c '"outcome"')"

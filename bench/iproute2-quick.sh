@@ -29,22 +29,16 @@ AEAD="aead rfc4106(gcm(aes)) 0x00112233445566778899aabbccddeeff01020304 128"
 if [ "${1:-}" = --in-namespace ]; then
         shift
         checks=0 accepted=0
-        # sa ARGS...: adds the SA (state add ARGS) and reads it back by its id.
-        sa() {
-                local id=$1 spi=$2
+        # trial OBJECT KEY ARGS...: `ip xfrm OBJECT add KEY ARGS...`, read back with `get KEY`.
+        trial() {
+                local object=$1 key=$2
                 shift 2
                 checks=$((checks + 1))
-                "$IP" xfrm state add $id spi "$spi" "$@" 2>/dev/null &&
-                        "$IP" xfrm state get $id spi "$spi" >/dev/null 2>&1 && accepted=$((accepted + 1))
+                "$IP" xfrm "$object" add $key "$@" 2>/dev/null &&
+                        "$IP" xfrm "$object" get $key >/dev/null 2>&1 && accepted=$((accepted + 1))
         }
-        # pol SEL DIR TMPL...: adds the policy and reads it back by its selector.
-        pol() {
-                local sel=$1 dir=$2
-                shift 2
-                checks=$((checks + 1))
-                "$IP" xfrm policy add $sel dir "$dir" "$@" 2>/dev/null &&
-                        "$IP" xfrm policy get $sel dir "$dir" >/dev/null 2>&1 && accepted=$((accepted + 1))
-        }
+        sa() { trial state "$1 spi $2" "${@:3}"; }     # sa ID SPI ARGS...
+        pol() { trial policy "$1 dir $2" "${@:3}"; }   # pol SELECTOR DIR ARGS...
         link() {
                 checks=$((checks + 1))
                 "$IP" link add "$@" 2>/dev/null && "$IP" link show "$2" >/dev/null 2>&1 && accepted=$((accepted + 1))
@@ -140,7 +134,7 @@ fi
 
 total=0 accepted=0
 for probe in netlink esp ah comp natt crypto modes replay nested selectors iface; do
-        read -r n a < <(unshare -n "$0" --in-namespace "$probe")
+        read -r n a < <(unshare -n "$BASH" "$0" --in-namespace "$probe")
         total=$((total + ${n:-0})) accepted=$((accepted + ${a:-0}))
 done
 echo "checks=$total accepted=$accepted refused=$((total - accepted))"

@@ -6,9 +6,9 @@
 #     `ipsec verify` for scale (bench/libreswan-verify.sh): BENCH_ROUNDS
 #     rounds (default 7), each running all of them once in turn, so that the
 #     ratios to --quick come from paired runs; medians;
-#   - with BENCH_QEMU=1, --quick and the full audit in Debian's kernel under
-#     qemu, where every datapath flow runs (bench/guest-audit.sh, booted
-#     with the kernel matrix's tests/kernel-matrix/boot.sh): paired, medians;
+#   - with BENCH_QEMU=1, --quick, the full audit and the iproute2 script in
+#     Debian's kernel under qemu, where every datapath flow runs
+#     (bench/qemu-audit.sh, with the kernel matrix's boot tools): paired, medians;
 #   - the live inventory at BENCH_COUNTS (default "1000 100000") SAs and
 #     policies (bench/inventory.sh);
 #   - D-Bus: GetReport calls/s from 8 clients, next to Peer.Ping (answered by
@@ -78,11 +78,14 @@ fi
 
 if [ "${BENCH_QEMU:-}" = 1 ]; then
         "$here/qemu-audit.sh" "$IPSEC_AUDIT" "$RUSAGE" "$rounds" >"$tmp/qemu" 2>"$tmp/qemu.err"
-        qk=$(awk '$1 == "quick" { print $2 }' "$tmp/qemu") qf=$(awk '$1 == "full" { print $2 }' "$tmp/qemu")
-        qkv=$(awk '$1 == "kernel" { print $2 }' "$tmp/qemu")
+        q() { awk -v k="$1" '$1 == k { print $2 }' "$tmp/qemu"; }
+        qk=$(q quick) qf=$(q full) qi=$(q iproute2) qkv=$(q kernel)
+        qchecks=$(grep '^iproute2-checks ' "$tmp/qemu")
         if [ -n "$qk" ] && [ -n "$qf" ]; then
-                row "qemu TCG, Debian $qkv, every flow runs: --quick" "$qk" "-" "1.00x"
-                row "qemu TCG, Debian $qkv, every flow runs: full audit" "$qf" "-" "$(ratio "$qf" "$qk")"
+                row "qemu TCG, Debian $qkv: --quick ($(q audit-checks) checks)" "$qk" "-" "1.00x"
+                row "qemu TCG, Debian $qkv: full audit (every flow runs)" "$qf" "-" "$(ratio "$qf" "$qk")"
+                row "qemu TCG: iproute2-quick.sh ($(field checks "$qchecks") checks, $(field accepted "$qchecks") accepted)" \
+                        "$qi" "-" "$(ratio "$qi" "$qk")"
         else
                 row "qemu: no result ($(tail -n 1 "$tmp/qemu.err"))" "-" "-" "-"
         fi
