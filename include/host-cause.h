@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -32,6 +33,9 @@ typedef enum HostCause {
  * release NULL means the running kernel's. Returns the cause (>= 0).
  */
 HostCause module_cause(const char *root, const char *release, const char *module, char *ret, size_t size);
+
+/* kernel.modules_disabled=1 in root's proc/sys: no module loads until reboot. */
+bool host_modules_disabled(const char *root);
 
 /*
  * The IPv4 device settings that make XFRM skip packets (new namespaces

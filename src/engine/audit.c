@@ -12,6 +12,7 @@
 
 #include "audit.h"
 #include "catalogue.h"
+#include "host-cause.h"
 #include "macro.h"
 #include "trial.h"
 #include "module-unload.h"
@@ -121,10 +122,10 @@ static void skip_probe(CapResult *res, const Audit *a) {
 }
 
 /*
- * How many probes run at once, one per available core (IPSEC_AUDIT_PROBE_JOBS=N
- * sets it: 1 runs them one after another), and in which order: the table's,
- * or shuffled with IPSEC_AUDIT_PROBE_SEED=N. Each probe has its own namespace
- * and process, so neither may change a report: tests/isolation.sh holds them to it.
+ * How many probes run at once, and in which order: the table's, or shuffled
+ * with IPSEC_AUDIT_PROBE_SEED=N. Each probe has its own namespace and process,
+ * so neither may change a report: tests/isolation.sh and the kernel matrix
+ * hold them to it. IPSEC_AUDIT_PROBE_JOBS=N sets how many run at once.
  */
 #define MAX_JOBS 16
 
@@ -140,9 +141,17 @@ static unsigned env_unsigned(const char *name, unsigned fallback) {
         return errno || *end || n > UINT_MAX ? fallback : (unsigned) n;
 }
 
+/*
+ * One per available core where the kernel loads no module on demand, else
+ * one at a time: two probes autoloading the same module race, as the second
+ * request can return before the first one's module has registered what it
+ * provides, and that probe's trial is refused (the kernel matrix saw a veth
+ * pair refused with EOPNOTSUPP).
+ */
 static unsigned probe_jobs(void) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        unsigned n = env_unsigned("IPSEC_AUDIT_PROBE_JOBS", cores > 0 ? (unsigned) cores : 1);
+        bool autoload = access(PROC_MODULES, F_OK) == 0 && !host_modules_disabled("");
+        unsigned n = env_unsigned("IPSEC_AUDIT_PROBE_JOBS", autoload || cores < 1 ? 1 : (unsigned) cores);
 
         return n == 0 ? 1 : n > MAX_JOBS ? MAX_JOBS : n;
 }

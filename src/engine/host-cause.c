@@ -145,6 +145,13 @@ static HostCause scan_modprobe_d(const char *root, const char *module, char *whe
         return HOST_CAUSE_UNKNOWN;
 }
 
+bool host_modules_disabled(const char *root) {
+        char path[4096], value[16];
+
+        snprintf(path, sizeof(path), "%s/proc/sys/kernel/modules_disabled", root);
+        return read_line_file(path, value, sizeof(value)) == 0 && strcmp(value, "1") == 0;
+}
+
 HostCause module_cause(const char *root, const char *release, const char *module, char *ret, size_t size) {
         char path[4096], value[256], where[4096 + 16];
         struct utsname u;
@@ -164,8 +171,7 @@ HostCause module_cause(const char *root, const char *release, const char *module
                 snprintf(ret, size, "%s is not built for kernel %s", module, release);
                 return HOST_CAUSE_NOT_BUILT;
         }
-        snprintf(path, sizeof(path), "%s/proc/sys/kernel/modules_disabled", root);
-        if (read_line_file(path, value, sizeof(value)) == 0 && strcmp(value, "1") == 0) {
+        if (host_modules_disabled(root)) {
                 snprintf(ret, size, "%s is not loaded: kernel.modules_disabled=1", module);
                 return HOST_CAUSE_DISABLED;
         }
