@@ -8,7 +8,8 @@
 #     ratios to --quick come from paired runs; medians;
 #   - with BENCH_QEMU=1, --quick, the full audit and the iproute2 script in
 #     Debian's kernel under qemu, where every datapath flow runs
-#     (bench/qemu-audit.sh, with the kernel matrix's boot tools): paired, medians;
+#     (bench/qemu-audit.sh, with the kernel matrix's boot tools): BENCH_QEMU_ROUNDS
+#     paired rounds (default 3), medians;
 #   - the live inventory at BENCH_COUNTS (default "1000 100000") SAs and
 #     policies (bench/inventory.sh);
 #   - D-Bus: GetReport calls/s from 8 clients, next to Peer.Ping (answered by
@@ -77,7 +78,8 @@ else
 fi
 
 if [ "${BENCH_QEMU:-}" = 1 ]; then
-        "$here/qemu-audit.sh" "$IPSEC_AUDIT" "$RUSAGE" "$rounds" >"$tmp/qemu" 2>"$tmp/qemu.err"
+        # Fewer rounds: the guest has 480 s (boot.sh), and an audit there takes 10-40 s.
+        "$here/qemu-audit.sh" "$IPSEC_AUDIT" "$RUSAGE" "${BENCH_QEMU_ROUNDS:-3}" >"$tmp/qemu" 2>"$tmp/qemu.err"
         q() { awk -v k="$1" '$1 == k { print $2 }' "$tmp/qemu"; }
         qk=$(q quick) qf=$(q full) qi=$(q iproute2) qkv=$(q kernel)
         qchecks=$(grep '^iproute2-checks ' "$tmp/qemu")
