@@ -32,8 +32,25 @@ void report_text_remedy(FILE *f, const char *indent, const Remedy *m);
 /* Word-wraps text at the report's width, every line indented. */
 void report_text_wrapped(FILE *f, const char *indent, const char *text);
 
-/* The human report: RFC sections in order, a line per capability, remedies, Section 4. */
+/* The full human report (--verbose): RFC sections in order, evidence, remedies, Section 4, the inventory. */
 int report_text(const Audit *a, FILE *f, bool colour);
+
+/*
+ * The one-screen report (the default): a header line, the Section 4
+ * verdict and its parts, one line per capability by RFC 5406 section with
+ * the shortest cause for anything not available, and what to run next;
+ * command is how to get this report again ("ipsec-audit", "ipsec-audit
+ * --bus"), for the --verbose hint. Every line fits 80 columns.
+ */
+int report_text_brief(const Audit *a, FILE *f, bool colour, const char *command);
+
+/*
+ * The shortest cause of a result that is not available, in a few words
+ * ("no esp6", "disable_xfrm=1 on all", "blocked by proto.esp"), from the
+ * same cause model as remedy_for(): a host setting, else prerequisites,
+ * else the capability's own refusal. "" for an available one.
+ */
+void report_short_cause(const CapResult *r, char *ret, size_t size);
 
 /* The report in the Prometheus text exposition format (node_exporter's textfile collector). */
 int report_prometheus(const Audit *a, FILE *f);
