@@ -38,11 +38,10 @@ int report_text(const Audit *a, FILE *f, bool colour);
 /*
  * The one-screen report (the default): a header line, the Section 4
  * verdict and its parts, one line per capability by RFC 5406 section with
- * the shortest cause for anything not available, and what to run next;
- * command is how to get this report again ("ipsec-audit", "ipsec-audit
- * --bus"), for the --verbose hint. Every line fits 80 columns.
+ * the shortest cause for anything not available, and what to run next.
+ * Every line fits 80 columns.
  */
-int report_text_brief(const Audit *a, FILE *f, bool colour, const char *command);
+int report_text_brief(const Audit *a, FILE *f, bool colour);
 
 /*
  * The shortest cause of a result that is not available, in a few words

@@ -210,22 +210,6 @@ static bool want_colour(const Args *args, int fd) {
         return isatty(fd) && !getenv("NO_COLOR") && !(term && strcmp(term, "dumb") == 0);
 }
 
-/* The one-screen report; its last line says how to get the rest of this same report. */
-static int write_brief(const Audit *a, const Args *args, FILE *f) {
-        _cleanup_free_ char *command = NULL;
-        int r;
-
-        if (args->input)
-                r = asprintf(&command, "%s --input=%s", program_invocation_short_name, args->input);
-        else if (args->bus && strcmp(args->bus, "system") != 0)
-                r = asprintf(&command, "%s --bus=%s", program_invocation_short_name, args->bus);
-        else
-                r = asprintf(&command, "%s%s", program_invocation_short_name, args->bus ? " --bus" : "");
-        if (r < 0)
-                return -ENOMEM;
-        return report_text_brief(a, f, want_colour(args, fileno(f)), command);
-}
-
 static int write_report(const Audit *a, const Args *args, FILE *f) {
         if (args->format == FORMAT_JSON) {
                 _cleanup_(json_object_putp) json_object *root = NULL;
@@ -245,7 +229,7 @@ static int write_report(const Audit *a, const Args *args, FILE *f) {
                 return report_prometheus(a, f);
         if (args->verbose)
                 return report_text(a, f, want_colour(args, fileno(f)));
-        return write_brief(a, args, f);
+        return report_text_brief(a, f, want_colour(args, fileno(f)));
 }
 
 static int write_report_fd(const Audit *a, const Args *args, int fd) {

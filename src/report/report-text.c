@@ -10,7 +10,7 @@
 #include "section4.h"
 
 #define WIDTH 78
-/* The one-screen report's lines stay narrower than a terminal of this width (a last column wraps on some). */
+/* The one-screen report's lines fit a terminal this wide. */
 #define SCREEN 80
 
 static const struct {
@@ -332,7 +332,7 @@ static int print_brief_header(FILE *f, const Audit *a) {
 
         snprintf(line, sizeof(line), "IPsec audit of %s: Linux %s %s, %s, %s", a->host.hostname,
                  a->host.kernel_release, a->host.machine, a->generated_at, how_it_ran(a, how, sizeof(how)));
-        if (print_fit(f, line, SCREEN - 1) < 0)
+        if (print_fit(f, line, SCREEN) < 0)
                 return -ENOMEM;
         fputc('\n', f);
         return 0;
@@ -355,9 +355,9 @@ static void print_brief_section4(FILE *f, const Audit *a, bool colour) {
 
         fprintf(f, "Section 4 verdict: %s%s%s\n", on(colour, s.verdict), verdict_to_string(s.verdict), off(colour));
         for (size_t i = 0; i < ELEMENTSOF(parts); i++)
-                fprintf(f, "%s%s%s%s %-16s %-11s%s", i % 2 ? "   " : "  ", on(colour, parts[i].v),
-                        styles[parts[i].v].mark, off(colour), parts[i].label, verdict_to_string(parts[i].v),
-                        i % 2 ? "\n" : "");
+                fprintf(f, "%s%s%s%s %-16s %-*s%s", i % 2 ? "   " : "  ", on(colour, parts[i].v),
+                        styles[parts[i].v].mark, off(colour), parts[i].label, i % 2 ? 0 : 11,
+                        verdict_to_string(parts[i].v), i % 2 ? "\n" : "");
         fputc('\n', f);
 }
 
@@ -377,7 +377,7 @@ static int print_brief_capability(FILE *f, const Probe *p, const CapResult *r, b
         }
         fprintf(f, "%-8s ", level);
         used += 9;
-        if (print_fit(f, cause, used < SCREEN - 4 ? (size_t) (SCREEN - 1 - used) : 3) < 0)
+        if (print_fit(f, cause, used < SCREEN - 3 ? (size_t) (SCREEN - used) : 3) < 0)
                 return -ENOMEM;
         fputc('\n', f);
         return 0;
@@ -403,18 +403,11 @@ static const char *first_not_available(const Audit *a) {
         return NULL;
 }
 
-static int print_brief_next(FILE *f, const Audit *a, const char *command) {
-        const char *id = first_not_available(a);
-        char line[512];
-
-        snprintf(line, sizeof(line), "Next: %s --verbose; %s explain %s", command, PACKAGE_NAME, id ?: "ID");
-        if (print_fit(f, line, SCREEN - 1) < 0)
-                return -ENOMEM;
-        fputc('\n', f);
-        return 0;
+static void print_brief_next(FILE *f, const Audit *a) {
+        fprintf(f, "Next: -v for evidence and remedies; %s explain %s\n", PACKAGE_NAME, first_not_available(a) ?: "ID");
 }
 
-int report_text_brief(const Audit *a, FILE *f, bool colour, const char *command) {
+int report_text_brief(const Audit *a, FILE *f, bool colour) {
         int id_width = 0, r;
 
         for (size_t i = 0; i < a->n_results; i++)
@@ -440,7 +433,6 @@ int report_text_brief(const Audit *a, FILE *f, bool colour, const char *command)
         }
         fputc('\n', f);
         print_brief_modules(f, a);
-        if ((r = print_brief_next(f, a, command)) < 0)
-                return r;
+        print_brief_next(f, a);
         return ferror(f) ? -EIO : 0;
 }
