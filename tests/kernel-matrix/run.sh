@@ -198,6 +198,9 @@ while read -r line; do
                 continue
         fi
         is "$cfg: the report is from the guest's kernel" "$(jq -r .host.kernel_release "$report")" "$kver"
+        "$IPSEC_AUDIT" --input="$report" --color=never >"$cfg_out.txt" 2>/dev/null
+        one_screen "$cfg: the default text report" "$cfg_out.txt"
+        verbose_evidence "$cfg" "$report"
         if python3 -c 'import jsonschema' 2>/dev/null; then
                 python3 "$TESTS_DIR/validate-report.py" "$ABS_TOP_SRCDIR/schema/report-v1.schema.json" "$report" \
                         >"$cfg_out.schema" 2>&1
