@@ -40,12 +40,15 @@ typedef struct Args {
 } Args;
 
 static void help(void) {
-        printf("Usage: %s [OPTION]...\n"
-               "       %s check --profile=NAME|FILE [--report=FILE | --bus[=BUS]] [--json]\n"
-               "       %s check --list-profiles\n"
-               "       %s survey [OPTION]... FILE|DIR|-...   (see %s survey --help)\n"
+        printf("Usage: %1$s [OPTION]...\n"
+               "       %1$s explain [ID]\n"
+               "       %1$s check --profile=NAME|FILE [--report=FILE | --bus[=BUS]] [--json]\n"
+               "       %1$s check --list-profiles\n"
+               "       %1$s survey [OPTION]... FILE|DIR|-...   (see %1$s survey --help)\n"
                "Measure which IPsec capabilities this host's kernel really has, by the\n"
-               "sections of RFC 5406, and print the availability report.\n"
+               "sections of RFC 5406, and print the availability report: one screen with\n"
+               "the Section 4 verdict and a line per capability (--verbose for the whole).\n"
+               "'%1$s explain ID' says what a capability means and how it is measured.\n"
                "\n"
                "Active probes run in a private network namespace; the host's own SPD and\n"
                "SAD are never touched.\n"
@@ -56,6 +59,8 @@ static void help(void) {
                "                          collector)\n"
                "  -o, --output=FILE       write the report to FILE: a regular file is replaced\n"
                "                          atomically, a device or FIFO is written to\n"
+               "  -v, --verbose           the whole text report: evidence, details, remedies,\n"
+               "                          modules loaded on demand, the live inventory\n"
                "      --color=WHEN        colour the text report: auto (default), always, never\n"
                "      --passive           run no active probe: read-only checks in the host's\n"
                "                          namespace, no namespace created, no module autoloaded\n"
@@ -67,6 +72,8 @@ static void help(void) {
                "                          demand (default: unload those nothing uses)\n"
                "      --bus[=BUS]         run no audit: print the cached report of ipsec-auditd\n"
                "                          on BUS: system (default), session or a D-Bus address\n"
+               "  -i, --input=FILE        run no audit: print the JSON report in FILE (- for\n"
+               "                          standard input), as saved by --json\n"
                "  -q, --quiet             print no report; the exit code tells the outcome\n"
                "  -h, --help              show this help and exit\n"
                "  -V, --version           show the version and exit\n"
@@ -75,15 +82,15 @@ static void help(void) {
                "  0  the audit completed and every capability was measured\n"
                "     (whatever the verdicts: read section4.verdict for those)\n"
                "  1  the audit could not run (out of memory, cannot fork, ...), or with\n"
-               "     --bus, the daemon's report could not be read\n"
+               "     --bus or --input, the report could not be read\n"
                "  2  invalid command line\n"
                "  3  the audit completed but some capabilities are unknown (no privilege\n"
                "     to create a network namespace, --passive, or unexpected kernel answers)\n"
                "  4  the report could not be written\n"
                "\n"
-               "'%s check --help' describes the check subcommand and its exit status.\n",
-               program_invocation_short_name, program_invocation_short_name, program_invocation_short_name,
-               program_invocation_short_name, program_invocation_short_name, program_invocation_short_name);
+               "'%1$s check --help' and '%1$s explain --help' describe those\n"
+               "subcommands and their exit status.\n",
+               program_invocation_short_name);
 }
 
 static int parse_format(const char *s, Format *ret) {
