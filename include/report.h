@@ -29,6 +29,8 @@ void report_inventory_from_json(json_object *o, Inventory *inv);
 /* A remedy (remedy_for()): as an object (text, impact, kernel_config, modules), and as indented text. */
 int report_json_remedy(const Remedy *m, json_object **ret);
 void report_text_remedy(FILE *f, const char *indent, const Remedy *m);
+/* "label a, b, c" into buf; false (and "") for an empty list. */
+bool report_text_join(char *buf, size_t size, const char *label, const char *const *list);
 /* Word-wraps text at the report's width, every line indented. */
 void report_text_wrapped(FILE *f, const char *indent, const char *text);
 

@@ -236,15 +236,20 @@ static void test_probe_table(void **state) {
         assert_null(probe_find(probe_table, "nope"));
 }
 
-static char *render_text(const Audit *a, bool colour) {
+/* The text of one renderer (report_text, report_text_brief). */
+static char *render(const Audit *a, bool colour, int (*renderer)(const Audit *a, FILE *f, bool colour)) {
         char *buf = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&buf, &size);
 
         assert_non_null(f);
-        assert_int_equal(report_text(a, f, colour), 0);
+        assert_int_equal(renderer(a, f, colour), 0);
         fclose(f);
         return buf;
+}
+
+static char *render_text(const Audit *a, bool colour) {
+        return render(a, colour, report_text);
 }
 
 static void test_text_layout(void **state) {
@@ -278,14 +283,7 @@ static void test_text_layout(void **state) {
 }
 
 static char *render_brief(const Audit *a, bool colour) {
-        char *buf = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&buf, &size);
-
-        assert_non_null(f);
-        assert_int_equal(report_text_brief(a, f, colour), 0);
-        fclose(f);
-        return buf;
+        return render(a, colour, report_text_brief);
 }
 
 /* Lines of text that hold word as a whole word (an id followed by a space or the line's end). */

@@ -66,13 +66,9 @@ static void paragraph(const Out *o, const char *text) {
 /* "label: a, b, c", or nothing for an empty list. */
 static void list(const Out *o, const char *label, const char *const *items) {
         char line[512];
-        size_t len = 0;
 
-        if (!items || !items[0])
+        if (!report_text_join(line, sizeof(line), label, items))
                 return;
-        strbuf_appendf(line, sizeof(line), &len, "%s:", label);
-        for (size_t i = 0; items[i]; i++)
-                strbuf_appendf(line, sizeof(line), &len, "%s %s", i ? "," : "", items[i]);
         if (o->man)
                 fputs(".br\n", o->f);
         paragraph(o, line);
@@ -115,8 +111,8 @@ static void explain_entry(const Out *o, const CatalogueEntry *e) {
         verdicts(o, e);
         heading(o, "Remedy");
         paragraph(o, e->remedy);
-        list(o, "kernel config", e->kernel_config);
-        list(o, "modules", e->modules);
+        list(o, "kernel config:", e->kernel_config);
+        list(o, "modules:", e->modules);
 }
 
 static size_t min3(size_t a, size_t b, size_t c) {

@@ -93,26 +93,12 @@ static void help(void) {
                program_invocation_short_name);
 }
 
-static int parse_format(const char *s, Format *ret) {
-        static const char *const names[] = { [FORMAT_TEXT] = "text", [FORMAT_JSON] = "json", [FORMAT_PROMETHEUS] = "prometheus" };
-
-        for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                if (strcmp(s, names[i]) == 0) {
-                        *ret = (Format) i;
-                        return 0;
-                }
-        return usage_error("unknown format '%s' (expected text, json or prometheus)", s);
-}
-
-static int parse_colour(const char *s, ColourMode *ret) {
-        static const char *const names[] = { [COLOUR_AUTO] = "auto", [COLOUR_ALWAYS] = "always", [COLOUR_NEVER] = "never" };
-
-        for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                if (strcmp(s, names[i]) == 0) {
-                        *ret = (ColourMode) i;
-                        return 0;
-                }
-        return usage_error("invalid --color value '%s' (expected auto, always or never)", s);
+/* The index of s among an option's three values, else a usage error naming them. */
+static int parse_choice(const char *option, const char *s, const char *const names[static 3]) {
+        for (int i = 0; i < 3; i++)
+                if (strcmp(s, names[i]) == 0)
+                        return i;
+        return usage_error("invalid %s value '%s' (expected %s, %s or %s)", option, s, names[0], names[1], names[2]);
 }
 
 enum { ARG_COLOR = 0x100, ARG_PASSIVE, ARG_TIMEOUT, ARG_QUICK, ARG_BUS, ARG_KEEP_MODULES };
@@ -127,7 +113,11 @@ static int parse_option(int c, Args *args) {
                 args->format = FORMAT_JSON;
                 return 1;
         case 'f':
-                return parse_format(optarg, &args->format) < 0 ? -EINVAL : 1;
+                if ((r = parse_choice("--format", optarg, (const char *const[]) { [FORMAT_TEXT] = "text",
+                        [FORMAT_JSON] = "json", [FORMAT_PROMETHEUS] = "prometheus" })) < 0)
+                        return r;
+                args->format = (Format) r;
+                return 1;
         case 'o':
         case 'i':
                 if (!*optarg)
@@ -138,7 +128,11 @@ static int parse_option(int c, Args *args) {
                 args->verbose = true;
                 return 1;
         case ARG_COLOR:
-                return parse_colour(optarg, &args->colour) < 0 ? -EINVAL : 1;
+                if ((r = parse_choice("--color", optarg, (const char *const[]) { [COLOUR_AUTO] = "auto",
+                        [COLOUR_ALWAYS] = "always", [COLOUR_NEVER] = "never" })) < 0)
+                        return r;
+                args->colour = (ColourMode) r;
+                return 1;
         case ARG_PASSIVE:
                 args->audit.passive = true;
                 return 1;

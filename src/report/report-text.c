@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "catalogue.h"
@@ -61,6 +62,18 @@ static bool in_section(const Probe *p, const char *number) {
                (p->rfc5406_section[n] == '\0' || p->rfc5406_section[n] == ',');
 }
 
+/*
+ * Steps (*s, *i) to the next capability shown, section by section (*s
+ * indexes rfc_sections); start from *s = 0, *i = SIZE_MAX.
+ */
+static bool next_shown(const Audit *a, size_t *s, size_t *i) {
+        for (; *s < ELEMENTSOF(rfc_sections); (*s)++, *i = SIZE_MAX)
+                while (++*i < a->n_results)
+                        if (in_section(a->probes[*i], rfc_sections[*s].number))
+                                return true;
+        return false;
+}
+
 /* Word-wraps text at WIDTH, every line indented; the text is escaped (evidence quotes outside strings). */
 void report_text_wrapped(FILE *f, const char *indent, const char *text) {
         size_t col = 0, ind = strlen(indent);
@@ -88,16 +101,23 @@ void report_text_wrapped(FILE *f, const char *indent, const char *text) {
                 fputc('\n', f);
 }
 
-static void print_list(FILE *f, const char *indent, const char *label, const char *const *list) {
-        char line[512];
+bool report_text_join(char *buf, size_t size, const char *label, const char *const *list) {
         size_t len = 0;
 
+        buf[0] = '\0';
         if (!list || !list[0])
-                return;
-        strbuf_appendf(line, sizeof(line), &len, "%s", label);
+                return false;
+        strbuf_appendf(buf, size, &len, "%s", label);
         for (size_t i = 0; list[i]; i++)
-                strbuf_appendf(line, sizeof(line), &len, "%s %s", i ? "," : "", list[i]);
-        report_text_wrapped(f, indent, line);
+                strbuf_appendf(buf, size, &len, "%s %s", i ? "," : "", list[i]);
+        return true;
+}
+
+static void print_list(FILE *f, const char *indent, const char *label, const char *const *list) {
+        char line[512];
+
+        if (report_text_join(line, sizeof(line), label, list))
+                report_text_wrapped(f, indent, line);
 }
 
 void report_text_remedy(FILE *f, const char *indent, const Remedy *m) {
@@ -140,7 +160,11 @@ static void print_on_demand(FILE *f, const Audit *a, const char *id) {
                 print_list(f, "      ", "loaded on demand:", names);
 }
 
-static void print_section4(FILE *f, const Audit *a, bool colour) {
+/*
+ * The verdict and its four parts: a line each, then the summary (--verbose),
+ * or two parts a line (the one screen).
+ */
+static void print_section4(FILE *f, const Audit *a, bool colour, bool brief) {
         Section4 s;
 
         section4_derive(a, &s);
@@ -154,12 +178,19 @@ static void print_section4(FILE *f, const Audit *a, bool colour) {
                 { "Multiple layers", s.multiple_layers },
         };
 
-        fprintf(f, "\nSection 4 verdict: %s%s%s\n", on(colour, s.verdict), verdict_to_string(s.verdict), off(colour));
+        fprintf(f, "%sSection 4 verdict: %s%s%s\n", brief ? "" : "\n", on(colour, s.verdict),
+                verdict_to_string(s.verdict), off(colour));
         for (size_t i = 0; i < ELEMENTSOF(rows); i++)
-                fprintf(f, "  %s%s%s %-22s %s\n", on(colour, rows[i].v), styles[rows[i].v].mark, off(colour),
-                        rows[i].label, verdict_to_string(rows[i].v));
+                if (brief)
+                        fprintf(f, "%s%s%s%s %-16s %-*s%s", i % 2 ? "   " : "  ", on(colour, rows[i].v),
+                                styles[rows[i].v].mark, off(colour), rows[i].label, i % 2 ? 0 : 11,
+                                verdict_to_string(rows[i].v), i % 2 ? "\n" : "");
+                else
+                        fprintf(f, "  %s%s%s %-22s %s\n", on(colour, rows[i].v), styles[rows[i].v].mark, off(colour),
+                                rows[i].label, verdict_to_string(rows[i].v));
         fputc('\n', f);
-        report_text_wrapped(f, "  ", s.summary);
+        if (!brief)
+                report_text_wrapped(f, "  ", s.summary);
 }
 
 /* Module names come from /proc/modules or a loaded report: escaped. */
@@ -204,24 +235,18 @@ static void print_header(FILE *f, const Audit *a) {
 
 int report_text(const Audit *a, FILE *f, bool colour) {
         print_header(f, a);
-        for (size_t s = 0; s < ELEMENTSOF(rfc_sections); s++) {
-                bool heading = false;
-
-                for (size_t i = 0; i < a->n_results; i++) {
-                        if (!in_section(a->probes[i], rfc_sections[s].number))
-                                continue;
-                        if (!heading) {
-                                if (rfc_sections[s].number)
-                                        fprintf(f, "\n%s. %s\n", rfc_sections[s].number, rfc_sections[s].title);
-                                else
-                                        fprintf(f, "\n%s\n", rfc_sections[s].title);
-                                heading = true;
-                        }
-                        print_capability(f, a->probes[i], &a->results[i], colour);
-                        print_on_demand(f, a, a->probes[i]->id);
+        for (size_t s = 0, i = SIZE_MAX, heading = SIZE_MAX; next_shown(a, &s, &i);) {
+                if (s != heading) {
+                        if (rfc_sections[s].number)
+                                fprintf(f, "\n%s. %s\n", rfc_sections[s].number, rfc_sections[s].title);
+                        else
+                                fprintf(f, "\n%s\n", rfc_sections[s].title);
+                        heading = s;
                 }
+                print_capability(f, a->probes[i], &a->results[i], colour);
+                print_on_demand(f, a, a->probes[i]->id);
         }
-        print_section4(f, a, colour);
+        print_section4(f, a, colour, false);
         report_text_inventory(&a->inventory, f);
         return ferror(f) ? -EIO : 0;
 }
@@ -338,29 +363,6 @@ static int print_brief_header(FILE *f, const Audit *a) {
         return 0;
 }
 
-/* The verdict and its four parts in three lines, two parts a line. */
-static void print_brief_section4(FILE *f, const Audit *a, bool colour) {
-        Section4 s;
-
-        section4_derive(a, &s);
-        const struct {
-                const char *label;
-                Verdict v;
-        } parts[] = {
-                { "IPsec SAs", s.ipsec_available },
-                { "Point-to-point", s.point_to_point },
-                { "VPN", s.vpn },
-                { "Multiple layers", s.multiple_layers },
-        };
-
-        fprintf(f, "Section 4 verdict: %s%s%s\n", on(colour, s.verdict), verdict_to_string(s.verdict), off(colour));
-        for (size_t i = 0; i < ELEMENTSOF(parts); i++)
-                fprintf(f, "%s%s%s%s %-16s %-*s%s", i % 2 ? "   " : "  ", on(colour, parts[i].v),
-                        styles[parts[i].v].mark, off(colour), parts[i].label, i % 2 ? 0 : 11,
-                        verdict_to_string(parts[i].v), i % 2 ? "\n" : "");
-        fputc('\n', f);
-}
-
 /* One line: mark, id, verdict, level and, for anything not available, the shortest cause. */
 static int print_brief_capability(FILE *f, const Probe *p, const CapResult *r, bool colour, int id_width) {
         char cause[RESULT_DETAIL_VALUE + 64];
@@ -396,10 +398,9 @@ static void print_brief_modules(FILE *f, const Audit *a) {
 
 /* The first capability on screen that is not available, else NULL. */
 static const char *first_not_available(const Audit *a) {
-        for (size_t s = 0; s < ELEMENTSOF(rfc_sections); s++)
-                for (size_t i = 0; i < a->n_results; i++)
-                        if (in_section(a->probes[i], rfc_sections[s].number) && a->results[i].verdict != VERDICT_AVAILABLE)
-                                return a->probes[i]->id;
+        for (size_t s = 0, i = SIZE_MAX; next_shown(a, &s, &i);)
+                if (a->results[i].verdict != VERDICT_AVAILABLE)
+                        return a->probes[i]->id;
         return NULL;
 }
 
@@ -415,21 +416,15 @@ int report_text_brief(const Audit *a, FILE *f, bool colour) {
                         id_width = (int) strlen(a->probes[i]->id);
         if ((r = print_brief_header(f, a)) < 0)
                 return r;
-        print_brief_section4(f, a, colour);
-        for (size_t s = 0; s < ELEMENTSOF(rfc_sections); s++) {
-                bool heading = false;
-
-                for (size_t i = 0; i < a->n_results; i++) {
-                        if (!in_section(a->probes[i], rfc_sections[s].number))
-                                continue;
-                        if (!heading) {
-                                fprintf(f, "%s%s%s\n", rfc_sections[s].number ?: "", rfc_sections[s].number ? " " : "",
-                                        rfc_sections[s].title);
-                                heading = true;
-                        }
-                        if ((r = print_brief_capability(f, a->probes[i], &a->results[i], colour, id_width)) < 0)
-                                return r;
+        print_section4(f, a, colour, true);
+        for (size_t s = 0, i = SIZE_MAX, heading = SIZE_MAX; next_shown(a, &s, &i);) {
+                if (s != heading) {
+                        fprintf(f, "%s%s%s\n", rfc_sections[s].number ?: "", rfc_sections[s].number ? " " : "",
+                                rfc_sections[s].title);
+                        heading = s;
                 }
+                if ((r = print_brief_capability(f, a->probes[i], &a->results[i], colour, id_width)) < 0)
+                        return r;
         }
         fputc('\n', f);
         print_brief_modules(f, a);
