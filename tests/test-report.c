@@ -349,6 +349,12 @@ static void test_short_cause(void **state) {
         refused(&r, "ESP IPv4", EPROTONOSUPPORT, "esp4 is not built for kernel 6.1");
         refused(&r, "ESP IPv6", EPROTONOSUPPORT, "esp6 is not built for kernel 6.1");
         cause_is(&r, "no esp4, esp6");
+        refused(&r, "ESP IPv4 tunnel", EPROTONOSUPPORT, "esp4 is not built for kernel 6.1");
+        cause_is(&r, "no esp4, esp6");
+        /* A name that another one starts with is its own entry. */
+        refused(&r, "IPComp IPv6", EPROTONOSUPPORT, "ipcomp6 is not built for kernel 6.1");
+        refused(&r, "IPComp IPv4", EPROTONOSUPPORT, "ipcomp is not built for kernel 6.1");
+        cause_is(&r, "no esp4, esp6, ipcomp6, ipcomp");
         r.blocked_by[r.n_blocked_by++] = "api.xfrm_netlink";
         cause_is(&r, "blocked by api.xfrm_netlink");
         r.blocked_by[r.n_blocked_by++] = "api.pfkey_v2";

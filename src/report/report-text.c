@@ -294,21 +294,40 @@ static void first_clause(const char *text, char *ret, size_t size) {
         snprintf(ret, size, "%.*s", (int) strcspn(text, ";"), text);
 }
 
-/* "no esp4, esp6": every module the refused variants (required, or optional as the reason is) lack. */
+/* Whether a ", "-separated list holds the first n bytes of item as one of its entries. */
+static bool list_has(const char *list, const char *item, size_t n) {
+        for (const char *p = list; *p; p += strspn(p, ", ")) {
+                size_t len = strcspn(p, ",");
+
+                if (len == n && strncmp(p, item, n) == 0)
+                        return true;
+                p += len;
+        }
+        return false;
+}
+
+/*
+ * "no esp4, esp6": every module the refused variants (required, or optional
+ * as the reason is) lack; a not-built note starts with the module's name.
+ */
 static bool modules_not_built(const CapResult *r, const Check *reason, char *ret, size_t size) {
+        char modules[256] = "";
         size_t len = 0;
 
-        ret[0] = '\0';
         for (unsigned i = 0; i < r->n_checks; i++) {
                 const Check *c = &r->checks[i];
+                size_t n = strcspn(c->note, " ");
                 char brief[160];
 
                 if (c->optional != reason->optional || check_verdict(c) == VERDICT_AVAILABLE ||
-                    host_cause_brief(c->note, brief, sizeof(brief)) != HOST_CAUSE_NOT_BUILT || strstr(ret, brief + 3))
+                    host_cause_brief(c->note, brief, sizeof(brief)) != HOST_CAUSE_NOT_BUILT || list_has(modules, c->note, n))
                         continue;
-                strbuf_appendf(ret, size, &len, "%s%s", len ? ", " : "no ", brief + 3);
+                strbuf_appendf(modules, sizeof(modules), &len, "%s%.*s", len ? ", " : "", (int) n, c->note);
         }
-        return len > 0;
+        if (!len)
+                return false;
+        snprintf(ret, size, "no %s", modules);
+        return true;
 }
 
 void report_short_cause(const CapResult *r, char *ret, size_t size) {
