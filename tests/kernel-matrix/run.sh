@@ -314,6 +314,7 @@ while read -r line; do
         keyed=$(sed -n 's/^keyed-sas //p' "$cfg_out.guest")
         sed -n '/^--- inventory json$/,/^--- inventory text$/p' "$cfg_out.guest" | sed '1d;$d' >"$cfg_out.inventory-json"
         sed -n '/^--- inventory text$/,/^--- inventory end$/p' "$cfg_out.guest" | sed '1d;$d' >"$cfg_out.inventory.txt"
+        check "$cfg: the text report has the live inventory" grep -q "^Live inventory" "$cfg_out.inventory.txt"
         if [ -n "$(sed -n 's/^oracle-api //p' "$cfg_out.guest")" ]; then
                 # The inventory reads through XFRM netlink only: without it, it says why it has no count.
                 is "$cfg: the inventory has no SAD count without XFRM netlink, and says why" \
