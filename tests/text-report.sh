@@ -49,8 +49,9 @@ else
         "$IPSEC_AUDIT" --input="$report" --color=never >"$work/piped.txt" 2>/dev/null
         for colour in auto never; do
                 sock=$work/tmux-$colour.sock
-                # tmux itself sets TERM in the pane; NO_COLOR would turn auto off.
-                env -u NO_COLOR tmux -S "$sock" -f /dev/null new-session -d -x 80 -y 40 \
+                # tmux itself sets TERM in the pane; NO_COLOR would turn auto off; TMUX (a test run inside
+                # tmux) is not this server.
+                env -u NO_COLOR -u TMUX tmux -S "$sock" -f /dev/null new-session -d -x 80 -y 40 \
                         "'$IPSEC_AUDIT' --input='$report' --color=$colour; tmux -S '$sock' wait-for -S shown; sleep 60"
                 timeout 20 tmux -S "$sock" wait-for shown
                 tmux -S "$sock" capture-pane -p -e >"$work/pane-e-$colour.txt"
