@@ -6,7 +6,7 @@
 # back). Prints one line: "checks=N accepted=N refused=N". Run as root; the
 # host's own SPD and SAD are never touched.
 #
-# Covered (83 of --quick's checks on a fully featured kernel): SAs of ESP,
+# Covered: SAs of ESP,
 # AH and IPComp in transport, tunnel and BEET modes for IPv4 and IPv6; the
 # algorithm trials; ESP in UDP and in TCP SAs; replay window and ESN; two-
 # template bundles with their inner and outer SAs; port, protocol, bypass and
