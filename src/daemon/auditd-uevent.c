@@ -42,6 +42,89 @@ static int uevent_debounce(Context *c) {
         return timer_arm(c, &c->uevent_timer, now + AUDITD_UEVENT_DEBOUNCE_USEC, 0, uevent_timer_fired);
 }
 
+/* An event while an audit runs: perhaps the audit's own doing, judged when it ends. */
+static void uevent_remember(Context *c, const char *module, bool removed) {
+        char *name;
+
+        if (c->n_uevent_events == c->size_uevent_events) {
+                size_t n = c->size_uevent_events ? c->size_uevent_events * 2 : 256;
+                ModuleEvent *p = n <= AUDITD_UEVENT_MAX_PENDING ? realloc(c->uevent_events, n * sizeof(*p)) : NULL;
+
+                if (!p) {
+                        c->uevent_overflow = true;
+                        return;
+                }
+                c->uevent_events = p;
+                c->size_uevent_events = n;
+        }
+        if (!(name = strdup(module))) {
+                c->uevent_overflow = true;
+                return;
+        }
+        c->uevent_events[c->n_uevent_events++] = (ModuleEvent) { .module = name, .removed = removed };
+}
+
+static void uevent_forget(Context *c) {
+        for (size_t i = 0; i < c->n_uevent_events; i++)
+                free(c->uevent_events[i].module);
+        c->n_uevent_events = 0;
+        c->uevent_overflow = false;
+}
+
+/* Removed while the audit ran, by someone else: an audit unloads only what it loaded itself. */
+static bool removed_by_others(const Context *c, const char *module) {
+        for (size_t i = 0; i < c->n_uevent_events; i++)
+                if (c->uevent_events[i].removed && strcmp(c->uevent_events[i].module, module) == 0 &&
+                    !cache_report_lists_module(c, "modules_loaded_by_audit", module))
+                        return true;
+        return false;
+}
+
+/* now is before plus what the audit says it left loaded: nothing else came or went. */
+static bool modules_explained(const Context *c, const ModuleList *before, const ModuleList *now) {
+        _cleanup_(module_list_free) ModuleList gone = {}, came = {};
+
+        if (modules_added(now, before, &gone) < 0 || modules_added(before, now, &came) < 0 || gone.n > 0)
+                return false;
+        for (size_t i = 0; i < came.n; i++)
+                if (!cache_report_lists_module(c, "modules_left_loaded", came.names[i]))
+                        return false;
+        return true;
+}
+
+bool uevent_audit_ended(Context *c) {
+        _cleanup_(module_list_free) ModuleList before = c->modules_at_rest;
+        bool before_known = c->modules_at_rest_known, foreign = c->uevent_overflow, removed = false;
+
+        c->modules_at_rest = (ModuleList) {};
+        c->modules_at_rest_known = modules_read(AUDITD_PROC_MODULES, &c->modules_at_rest) >= 0;
+        /* Its own: the loads and unloads of what it reports it loaded. Anything else is news. */
+        for (size_t i = 0; i < c->n_uevent_events; i++)
+                if (!cache_report_lists_module(c, "modules_loaded_by_audit", c->uevent_events[i].module)) {
+                        foreign = true;
+                        removed = removed || c->uevent_events[i].removed;
+                }
+        /* Removed by others and loaded again: the audit's trials, for which they were present. */
+        module_list_free(&c->modules_removed);
+        for (size_t i = 0; i < c->modules_at_rest.n; i++)
+                if (removed_by_others(c, c->modules_at_rest.names[i]) &&
+                    module_list_push(&c->modules_removed, c->modules_at_rest.names[i]) < 0)
+                        foreign = removed = true;
+        uevent_forget(c);
+        if (removed)
+                return true;
+        return foreign && !(before_known && c->modules_at_rest_known && modules_explained(c, &before, &c->modules_at_rest));
+}
+
+void uevent_done(Context *c) {
+        uevent_forget(c);
+        free(c->uevent_events);
+        c->uevent_source = sd_event_source_unref(c->uevent_source);
+        c->uevent_timer = sd_event_source_unref(c->uevent_timer);
+        module_list_free(&c->modules_at_rest);
+        module_list_free(&c->modules_removed);
+}
+
 static int uevent_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Context *c = userdata;
 
@@ -75,17 +158,9 @@ static int uevent_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 if (!module)
                         continue;
                 log_msg(LOG_DEBUG, "kernel module %s: %s", module, action);
-                if (c->worker_pid > 0) {
-                        /* Perhaps the audit's own autoload; judged when the audit ends. */
-                        if (c->n_uevent_modules < AUDITD_UEVENT_MAX_PENDING) {
-                                char *name = strdup(module);
-                                if (name)
-                                        c->uevent_modules[c->n_uevent_modules++] = name;
-                                else
-                                        c->uevent_overflow = true;
-                        } else
-                                c->uevent_overflow = true;
-                } else {
+                if (c->worker_pid > 0)
+                        uevent_remember(c, module, action && strcmp(action, "remove") == 0);
+                else {
                         int r = uevent_debounce(c);
                         if (r < 0)
                                 log_msg(LOG_WARNING, "cannot arm the uevent timer: %s", strerror(-r));
@@ -130,6 +205,8 @@ int uevent_setup(Context *c) {
                 return -errno;
         if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
                 return -errno;
+        /* What the first audit is judged against: the host as the daemon found it. */
+        c->modules_at_rest_known = modules_read(AUDITD_PROC_MODULES, &c->modules_at_rest) >= 0;
         r = sd_event_add_io(c->event, &c->uevent_source, fd, EPOLLIN, uevent_io, c);
         if (r < 0)
                 return r;
