@@ -71,49 +71,18 @@ static void uevent_forget(Context *c) {
         c->uevent_overflow = false;
 }
 
-/* Removed while the audit ran, by someone else: an audit unloads only what it loaded itself. */
-static bool removed_by_others(const Context *c, const char *module) {
-        for (size_t i = 0; i < c->n_uevent_events; i++)
-                if (c->uevent_events[i].removed && strcmp(c->uevent_events[i].module, module) == 0 &&
-                    !cache_report_lists_module(c, "modules_loaded_by_audit", module))
-                        return true;
-        return false;
-}
-
-/* now is before plus what the audit says it left loaded: nothing else came or went. */
-static bool modules_explained(const Context *c, const ModuleList *before, const ModuleList *now) {
-        _cleanup_(module_list_free) ModuleList gone = {}, came = {};
-
-        if (modules_added(now, before, &gone) < 0 || modules_added(before, now, &came) < 0 || gone.n > 0)
-                return false;
-        for (size_t i = 0; i < came.n; i++)
-                if (!cache_report_lists_module(c, "modules_left_loaded", came.names[i]))
-                        return false;
-        return true;
-}
-
 bool uevent_audit_ended(Context *c) {
         _cleanup_(module_list_free) ModuleList before = c->modules_at_rest;
-        bool before_known = c->modules_at_rest_known, foreign = c->uevent_overflow, removed = false;
+        bool before_known = c->modules_at_rest_known, again = true;
 
         c->modules_at_rest = (ModuleList) {};
         c->modules_at_rest_known = modules_read(AUDITD_PROC_MODULES, &c->modules_at_rest) >= 0;
-        /* Its own: the loads and unloads of what it reports it loaded. Anything else is news. */
-        for (size_t i = 0; i < c->n_uevent_events; i++)
-                if (!cache_report_lists_module(c, "modules_loaded_by_audit", c->uevent_events[i].module)) {
-                        foreign = true;
-                        removed = removed || c->uevent_events[i].removed;
-                }
-        /* Removed by others and loaded again: the audit's trials, for which they were present. */
         module_list_free(&c->modules_removed);
-        for (size_t i = 0; i < c->modules_at_rest.n; i++)
-                if (removed_by_others(c, c->modules_at_rest.names[i]) &&
-                    module_list_push(&c->modules_removed, c->modules_at_rest.names[i]) < 0)
-                        foreign = removed = true;
+        /* Out of memory: audit again, to be safe. */
+        (void) audit_events_judge(c, before_known ? &before : NULL,
+                                  c->modules_at_rest_known ? &c->modules_at_rest : NULL, &again, &c->modules_removed);
         uevent_forget(c);
-        if (removed)
-                return true;
-        return foreign && !(before_known && c->modules_at_rest_known && modules_explained(c, &before, &c->modules_at_rest));
+        return again;
 }
 
 void uevent_done(Context *c) {

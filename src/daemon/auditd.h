@@ -133,5 +133,12 @@ int uevent_setup(Context *c);
  * its own and others'; true when another audit is due. */
 bool uevent_audit_ended(Context *c);
 void uevent_done(Context *c);
+
+/* uevent-judge.c: after an audit whose report is cached, with the module events it saw
+ * and /proc/modules before and after it (NULL: unknown), whether another audit is due,
+ * and which modules others removed meanwhile and are loaded now (sorted: for the next
+ * audit to count as absent). */
+int audit_events_judge(const Context *c, const ModuleList *before, const ModuleList *now, bool *ret_again,
+                       ModuleList *ret_removed);
 /* The module a kernel uevent announces as added or removed ("add@/module/esp4"), else NULL. */
 const char *uevent_module(const char *buf, size_t len, const char **ret_action);
