@@ -99,18 +99,19 @@ echo "esp4-after-reaudit $(grep -c '^esp4 ' /proc/modules)"
 step "esp4 checked: $(mods)"
 busctl --json=short call $O GetReport | jq -r '.data[0]' >/tmp/after-rmmod.json
 
-# Restart: the cached report answers at once, and LastRefreshUSec does not go back.
-last=$(prop LastRefreshUSec)
-systemctl restart ipsec-auditd
-echo "restart-last $last $(prop LastRefreshUSec)"
-echo "restart-state $(test -s /var/lib/ipsec-audit/report.json && echo present || echo absent)"
-
 # Idle exit and activation again.
 i=0
 while [ $i -lt 120 ] && systemctl is-active -q ipsec-auditd; do sleep 2; i=$((i + 1)); done
 echo "idle-exit $(systemctl is-active ipsec-auditd)"
 busctl call $O GetCapability s proto.esp >/dev/null 2>&1
 echo "reactivated $(systemctl is-active ipsec-auditd)"
+
+# Restart (during the audit the activation started: nothing waits for it): the cached
+# report answers at once, and LastRefreshUSec does not go back.
+last=$(prop LastRefreshUSec)
+systemctl restart ipsec-auditd
+echo "restart-last $last $(prop LastRefreshUSec)"
+echo "restart-state $(test -s /var/lib/ipsec-audit/report.json && echo present || echo absent)"
 
 dmesg --level=emerg,alert,crit,err,warn >/tmp/dmesg.after
 journalctl -b -u ipsec-auditd -o json --output-fields=PRIORITY,MESSAGE | jq -c '[.PRIORITY, .MESSAGE]' >/tmp/journal
