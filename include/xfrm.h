@@ -7,6 +7,8 @@
 #include <linux/netlink.h>
 #include <linux/xfrm.h>
 
+#include "netlink.h"
+
 /*
  * XFRM netlink, the pieces the probes need: one request/answer transaction
  * (with the kernel's extended-ACK text kept), SA and policy requests built
@@ -31,13 +33,8 @@ typedef enum XfrmApi {
         XFRM_API_PFKEY,
 } XfrmApi;
 
-/* What the kernel said to one request. */
-typedef struct XfrmAnswer {
-        int err;          /* 0: accepted; otherwise a positive errno from NLMSG_ERROR */
-        char extack[128]; /* NLMSGERR_ATTR_MSG, empty if the kernel sent none */
-} XfrmAnswer;
-
-typedef int (*XfrmReplyFn)(const struct nlmsghdr *nlh, void *userdata);
+/* What the kernel said to one request; PF_KEY answers are stated the same way. */
+typedef NetlinkAnswer XfrmAnswer;
 
 int xfrm_nl_open(XfrmNl **ret);
 /* A PF_KEY v2 socket behind the same handle. */
@@ -56,19 +53,11 @@ static inline void xfrm_nl_freep(XfrmNl **nl) {
 }
 
 /*
- * Sends req (sequence number and ACK flag are filled in), passes every reply
- * message to fn and stores the kernel's verdict in ans. Returns 0 when the
- * kernel answered (even with an error: that is in ans), a negative errno when
- * the conversation itself failed (send/receive error, timeout, malformed reply);
- * -EOPNOTSUPP on a PF_KEY handle, which speaks no netlink.
+ * netlink_transact() and netlink_transact_one() (netlink.h) on the handle's XFRM
+ * netlink socket; -EOPNOTSUPP on a PF_KEY handle, which speaks no netlink.
  */
-int xfrm_nl_transact(XfrmNl *nl, struct nlmsghdr *req, XfrmReplyFn fn, void *userdata, XfrmAnswer *ans);
-
-/* As xfrm_nl_transact for a request answered by exactly one message, which parse reads. */
-int xfrm_nl_transact_one(XfrmNl *nl, struct nlmsghdr *req, XfrmReplyFn parse, void *out, XfrmAnswer *ans);
-
-/* Parses an NLMSG_ERROR message: *ret_err positive errno or 0, extack copied. */
-int xfrm_nl_parse_error(const struct nlmsghdr *nlh, int *ret_err, char *extack, size_t extack_size);
+int xfrm_nl_transact(XfrmNl *nl, struct nlmsghdr *req, NetlinkReplyFn fn, void *userdata, XfrmAnswer *ans);
+int xfrm_nl_transact_one(XfrmNl *nl, struct nlmsghdr *req, NetlinkReplyFn parse, void *out, XfrmAnswer *ans);
 
 #define XFRM_ALG_NAME_MAX 64
 

@@ -38,7 +38,7 @@ static int error_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg) {
         const struct nlmsghdr *nlh = (const struct nlmsghdr *) ((const char *) e - NLMSG_HDRLEN);
 
         k->err = -e->error;
-        if (xfrm_nl_parse_error(nlh, &k->err, k->extack, sizeof(k->extack)) < 0)
+        if (netlink_parse_error(nlh, &k->err, k->extack, sizeof(k->extack)) < 0)
                 k->extack[0] = '\0';
         return NL_STOP;
 }

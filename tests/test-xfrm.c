@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "fake-kernel.h"
+#include "macro.h"
+#include "netlink.h"
 #include "trial.h"
 
 static XfrmNl *nl;
@@ -276,17 +278,17 @@ static void test_error_malformed(void **state) {
         int err;
 
         nlh->nlmsg_type = NLMSG_ERROR;
-        assert_int_equal(xfrm_nl_parse_error(nlh, &err, extack, sizeof(extack)), -EBADMSG);
+        assert_int_equal(netlink_parse_error(nlh, &err, extack, sizeof(extack)), -EBADMSG);
 
         e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
         e->error = 5; /* positive: not an errno the kernel sends */
-        assert_int_equal(xfrm_nl_parse_error(nlh, &err, extack, sizeof(extack)), -EBADMSG);
+        assert_int_equal(netlink_parse_error(nlh, &err, extack, sizeof(extack)), -EBADMSG);
 
         /* Uncapped, claiming an echoed request longer than the message. */
         e->error = -EINVAL;
         e->msg.nlmsg_len = 200;
         nlh->nlmsg_flags = NLM_F_ACK_TLVS;
-        assert_int_equal(xfrm_nl_parse_error(nlh, &err, extack, sizeof(extack)), -EBADMSG);
+        assert_int_equal(netlink_parse_error(nlh, &err, extack, sizeof(extack)), -EBADMSG);
 }
 
 static void test_trial_accepted(void **state) {
@@ -470,6 +472,64 @@ static void test_sad_info(void **state) {
         assert_int_equal(ans.err, EPERM);
 }
 
+static int count_reply(const struct nlmsghdr *nlh, void *userdata) {
+        (*(unsigned *) userdata)++;
+        return 0;
+}
+
+static void forget_replies(void *userdata) {
+        *(unsigned *) userdata = 0;
+}
+
+/* A dump the kernel marks NLM_F_DUMP_INTR is started over, with what it delivered forgotten. */
+static void test_dump_restarts_when_interrupted(void **state) {
+        _cleanup_(netlink_socket_freep) NetlinkSocket *s = NULL;
+        uint8_t req_buf[64] = {}, msg_buf[64] = {};
+        struct nlmsghdr *req = mnl_nlmsg_put_header(req_buf), *msg = mnl_nlmsg_put_header(msg_buf);
+        NetlinkAnswer ans;
+        unsigned n = 0;
+
+        assert_int_equal(netlink_socket_open(NETLINK_XFRM, NL_TIMEOUT_S, &s), 0);
+        msg->nlmsg_type = XFRM_MSG_NEWSA;
+        msg->nlmsg_flags = NLM_F_MULTI;
+        fake_push(msg);
+        msg->nlmsg_flags |= NLM_F_DUMP_INTR;
+        fake_push(msg);
+        msg->nlmsg_flags = NLM_F_MULTI;
+        fake_push(msg);
+        msg->nlmsg_type = NLMSG_DONE;
+        mnl_nlmsg_put_extra_header(msg, sizeof(int));
+        fake_push(msg);
+
+        req->nlmsg_type = XFRM_MSG_GETSA;
+        req->nlmsg_flags = NLM_F_REQUEST;
+        assert_int_equal(netlink_dump(s, req, count_reply, forget_replies, &n, &ans), 0);
+        assert_int_equal(ans.err, 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(fake_request_count(), 2);
+        assert_int_equal(fake_request(1)->nlmsg_flags & NLM_F_DUMP, NLM_F_DUMP);
+        assert_false(fake_request(1)->nlmsg_flags & NLM_F_ACK);
+}
+
+/* A table that keeps changing: after NL_DUMP_TRIES attempts the dump fails as interrupted. */
+static void test_dump_gives_up(void **state) {
+        _cleanup_(netlink_socket_freep) NetlinkSocket *s = NULL;
+        uint8_t req_buf[64] = {}, msg_buf[64] = {};
+        struct nlmsghdr *req = mnl_nlmsg_put_header(req_buf), *msg = mnl_nlmsg_put_header(msg_buf);
+        NetlinkAnswer ans;
+        unsigned n = 0;
+
+        assert_int_equal(netlink_socket_open(NETLINK_XFRM, NL_TIMEOUT_S, &s), 0);
+        msg->nlmsg_type = XFRM_MSG_NEWPOLICY;
+        msg->nlmsg_flags = NLM_F_MULTI | NLM_F_DUMP_INTR;
+        for (int i = 0; i < NL_DUMP_TRIES + 1; i++)
+                fake_push(msg);
+        req->nlmsg_type = XFRM_MSG_GETPOLICY;
+        req->nlmsg_flags = NLM_F_REQUEST;
+        assert_int_equal(netlink_dump(s, req, count_reply, forget_replies, &n, &ans), -EINTR);
+        assert_int_equal(fake_request_count(), NL_DUMP_TRIES);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -490,6 +550,8 @@ int main(void) {
                 T(test_trial_policy_templates_dropped),
                 T(test_trial_silence_and_nonsense),
                 T(test_sad_info),
+                T(test_dump_restarts_when_interrupted),
+                T(test_dump_gives_up),
                 /* Last: they change the suite later SAs of this process start with. */
                 T(test_trial_suite_then_transform),
                 T(test_trial_no_suite),
