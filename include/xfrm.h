@@ -91,6 +91,7 @@ typedef struct XfrmSelector {
         uint8_t proto;
         uint16_t sport, dport; /* host byte order; 0 with a zero mask: any */
         uint16_t sport_mask, dport_mask;
+        uint32_t user; /* stored and echoed, part of the lookup key; xfrm_selector_match() ignores it */
 } XfrmSelector;
 
 typedef struct XfrmTmpl {
@@ -101,6 +102,8 @@ typedef struct XfrmTmpl {
         uint32_t reqid;
 } XfrmTmpl;
 
+#define XFRM_SEC_CTX_MAX 64
+
 typedef struct XfrmPolicy {
         XfrmSelector sel;
         uint8_t dir;    /* XFRM_POLICY_IN/OUT/FWD */
@@ -108,6 +111,8 @@ typedef struct XfrmPolicy {
         uint32_t priority;
         unsigned n_tmpl; /* outer first, up to XFRM_MAX_DEPTH */
         XfrmTmpl tmpl[XFRM_MAX_DEPTH];
+        /* XFRMA_SEC_CTX, an LSM (SELinux) context; empty: none. Part of the lookup key, as the selector. */
+        char sec_ctx[XFRM_SEC_CTX_MAX];
 } XfrmPolicy;
 
 /* Message builders write into buf (at least XFRM_MSG_BUF bytes) and return the header. */
@@ -116,6 +121,13 @@ int xfrm_sa_build_new(void *buf, size_t size, const XfrmSa *sa, struct nlmsghdr 
 int xfrm_sa_build_get(void *buf, size_t size, const XfrmSa *sa, struct nlmsghdr **ret);
 int xfrm_policy_build_new(void *buf, size_t size, const XfrmPolicy *p, struct nlmsghdr **ret);
 int xfrm_policy_build_get(void *buf, size_t size, const XfrmPolicy *p, struct nlmsghdr **ret);
+
+/*
+ * The value of a per-socket policy option for the handle's API: IP_XFRM_POLICY's
+ * xfrm_userpolicy_info and templates, or PF_KEY's sadb_x_policy for
+ * IP_IPSEC_POLICY; -EOPNOTSUPP for what the option cannot carry (a context).
+ */
+int xfrm_socket_policy_build(const XfrmNl *nl, const XfrmPolicy *p, void *buf, size_t size, size_t *ret_len);
 
 /* Reply parsers: -EBADMSG for anything truncated or of the wrong type. */
 int xfrm_sa_parse(const struct nlmsghdr *nlh, XfrmSa *ret);

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <string.h>
-
+#include "probe-table.h"
 #include "probes.h"
 
 /* Report order follows RFC 5406: Sections 3.1 to 7, the API first. */
@@ -30,10 +29,3 @@ const Probe *const probe_table[] = {
         &probe_iface_vti,
         NULL,
 };
-
-const Probe *probe_find(const Probe *const *table, const char *id) {
-        for (; *table; table++)
-                if (strcmp((*table)->id, id) == 0)
-                        return *table;
-        return NULL;
-}

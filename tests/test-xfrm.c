@@ -244,6 +244,45 @@ static void test_policy_ports_round_trip(void **state) {
         assert_string_equal(what, "selector destination port");
 }
 
+/* The selector's user field and a security context travel in requests and come back from replies. */
+static void test_policy_user_and_context_round_trip(void **state) {
+        uint8_t buf[XFRM_MSG_BUF];
+        struct nlmsghdr *nlh;
+        XfrmPolicy p, got;
+        const struct xfrm_userpolicy_info *info;
+        struct nlattr *attr;
+        bool ctx_sent = false;
+        size_t len;
+        char what[64];
+
+        assert_int_equal(trial_policy_init(&p, &trial_families[0], XFRM_POLICY_OUT), 0);
+        p.sel.user = 4242;
+        STRSCPY(p.sec_ctx, "system_u:object_r:ipsec_spd_t:s0");
+        assert_int_equal(xfrm_policy_build_new(buf, sizeof(buf), &p, &nlh), 0);
+        info = mnl_nlmsg_get_payload(nlh);
+        assert_int_equal(info->sel.user, 4242);
+        assert_int_equal(xfrm_policy_parse(nlh, &got), 0);
+        assert_int_equal(got.sel.user, 4242);
+        assert_string_equal(got.sec_ctx, p.sec_ctx);
+        assert_int_equal(xfrm_policy_compare(&p, &got, what, sizeof(what)), 0);
+        got.sec_ctx[0] = '\0';
+        assert_int_equal(xfrm_policy_compare(&p, &got, what, sizeof(what)), 1);
+        assert_string_equal(what, "security context");
+
+        /* The lookup (GETPOLICY) carries both too: they are part of the policy's identity. */
+        assert_int_equal(xfrm_policy_build_get(buf, sizeof(buf), &p, &nlh), 0);
+        assert_int_equal(((const struct xfrm_userpolicy_id *) mnl_nlmsg_get_payload(nlh))->sel.user, 4242);
+        mnl_attr_for_each(attr, nlh, sizeof(struct xfrm_userpolicy_id))
+                ctx_sent |= mnl_attr_get_type(attr) == XFRMA_SEC_CTX;
+        assert_true(ctx_sent);
+
+        /* IP_XFRM_POLICY takes no attributes: a context cannot go there. */
+        assert_int_equal(xfrm_socket_policy_build(nl, &p, buf, sizeof(buf), &len), -EOPNOTSUPP);
+        p.sec_ctx[0] = '\0';
+        assert_int_equal(xfrm_socket_policy_build(nl, &p, buf, sizeof(buf), &len), 0);
+        assert_int_equal(len, sizeof(struct xfrm_userpolicy_info));
+}
+
 static void test_error_extack(void **state) {
         XfrmAnswer ans;
         XfrmSa sa = esp_natt_sa();
@@ -540,6 +579,7 @@ int main(void) {
                 T(test_sa_parse_rejects_short_key),
                 T(test_policy_bundle_layout),
                 T(test_policy_ports_round_trip),
+                T(test_policy_user_and_context_round_trip),
                 T(test_error_extack),
                 T(test_error_malformed),
                 T(test_trial_accepted),

@@ -320,6 +320,10 @@ const char *pfkey_policy_inexpressible(const XfrmPolicy *p) {
                 return "port masks";
         if (p->sel.proto == IPSEC_ULPROTO_ANY)
                 return "protocol 255";
+        if (p->sel.user)
+                return "the selector's user field";
+        if (p->sec_ctx[0])
+                return "a security context";
         if (p->dir > XFRM_POLICY_FWD)
                 return "the direction";
         if (p->action != XFRM_POLICY_ALLOW && p->action != XFRM_POLICY_BLOCK)
