@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "frame.h"
+#include "frame-classify.h"
 #include "result.h"
 #include "trial.h"
 #include "xfrm.h"

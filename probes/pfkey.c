@@ -7,7 +7,7 @@
 #include <linux/pfkeyv2.h>
 
 #include "macro.h"
-#include "pfkey.h"
+#include "pfkey-parse.h"
 #include "probes.h"
 
 #define PFKEY_TIMEOUT_S 2

@@ -24,7 +24,7 @@
 #include <cmocka.h>
 
 #include "macro.h"
-#include "pfkey.h"
+#include "xfrm/pfkey-sa.h"
 #include "probe.h"
 #include "trial.h"
 

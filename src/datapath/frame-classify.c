@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "frame.h"
+#include "frame-classify.h"
 #include "macro.h"
 
 #define ETH_HLEN_ 14

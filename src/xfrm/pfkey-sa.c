@@ -13,7 +13,7 @@
 #include <linux/ipsec.h>
 
 #include "macro.h"
-#include "pfkey.h"
+#include "pfkey-sa.h"
 #include "xfrm-internal.h"
 
 _Static_assert(sizeof(struct sadb_sa) == 16 && sizeof(struct sadb_x_sa2) == 16 &&

@@ -6,7 +6,7 @@
 #include <libmnl/libmnl.h>
 
 #include "macro.h"
-#include "pfkey.h"
+#include "pfkey-sa.h"
 #include "xfrm-internal.h"
 
 static void selector_to_kernel(const XfrmSelector *s, struct xfrm_selector *k) {
