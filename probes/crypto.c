@@ -99,7 +99,7 @@ static int trial_alg(const ProbeContext *ctx, CapResult *res, XfrmSa *sa, const 
 
 static int run(const ProbeContext *ctx, CapResult *res) {
         const TrialFamily *f = &trial_families[0];
-        uint32_t spi = 0x8000;
+        uint32_t spi = TRIAL_SPI_CRYPTO;
         XfrmSa sa;
         char what[64];
         int r;

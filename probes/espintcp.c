@@ -77,7 +77,7 @@ static int run(const ProbeContext *ctx, CapResult *res) {
                 XfrmSa sa;
                 int r;
 
-                r = trial_encap_sa_init(&sa, f, XFRM_MODE_TRANSPORT, 0xa000 + (uint32_t) i, TCP_ENCAP_ESPINTCP);
+                r = trial_encap_sa_init(&sa, f, XFRM_MODE_TRANSPORT, TRIAL_SPI_ESPINTCP + (uint32_t) i, TCP_ENCAP_ESPINTCP);
                 if (r < 0)
                         return r;
                 r = trial_sa(ctx->xfrm, &sa, ADD_CHECK(res, f->name, "ESP-in-TCP SA"));

@@ -59,18 +59,22 @@ static const uint8_t both_modes[] = { XFRM_MODE_TRANSPORT, XFRM_MODE_TUNNEL };
 
 static int run_esp(const ProbeContext *ctx, CapResult *res) {
         _cleanup_(datapath_freep) Datapath *dp = NULL;
-        int r = try_sa(ctx, res, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0x1000, false);
-        return r < 0 ? r : traffic(ctx, res, &dp, IPPROTO_ESP, both_modes, ELEMENTSOF(both_modes), 0x11000, 7000);
+        int r = try_sa(ctx, res, IPPROTO_ESP, XFRM_MODE_TRANSPORT, TRIAL_SPI_PROTO, false);
+        return r < 0 ? r
+                     : traffic(ctx, res, &dp, IPPROTO_ESP, both_modes, ELEMENTSOF(both_modes), TRIAL_SPI_FLOW_PROTO,
+                               TRIAL_PORT_FLOW);
 }
 
 static int run_ah(const ProbeContext *ctx, CapResult *res) {
         _cleanup_(datapath_freep) Datapath *dp = NULL;
-        int r = try_sa(ctx, res, IPPROTO_AH, XFRM_MODE_TRANSPORT, 0x1000, false);
-        return r < 0 ? r : traffic(ctx, res, &dp, IPPROTO_AH, both_modes, ELEMENTSOF(both_modes), 0x11000, 7000);
+        int r = try_sa(ctx, res, IPPROTO_AH, XFRM_MODE_TRANSPORT, TRIAL_SPI_PROTO, false);
+        return r < 0 ? r
+                     : traffic(ctx, res, &dp, IPPROTO_AH, both_modes, ELEMENTSOF(both_modes), TRIAL_SPI_FLOW_PROTO,
+                               TRIAL_PORT_FLOW);
 }
 
 static int run_ipcomp(const ProbeContext *ctx, CapResult *res) {
-        return try_sa(ctx, res, IPPROTO_COMP, XFRM_MODE_TRANSPORT, 0x1000, false);
+        return try_sa(ctx, res, IPPROTO_COMP, XFRM_MODE_TRANSPORT, TRIAL_SPI_PROTO, false);
 }
 
 /*
@@ -80,12 +84,12 @@ static int run_ipcomp(const ProbeContext *ctx, CapResult *res) {
  */
 static int run_mode(const ProbeContext *ctx, CapResult *res, uint8_t mode) {
         _cleanup_(datapath_freep) Datapath *dp = NULL;
-        int r = try_sa(ctx, res, IPPROTO_ESP, mode, 0x2000, false);
+        int r = try_sa(ctx, res, IPPROTO_ESP, mode, TRIAL_SPI_MODE_ESP, false);
         if (r >= 0)
-                r = try_sa(ctx, res, IPPROTO_AH, mode, 0x3000, true);
+                r = try_sa(ctx, res, IPPROTO_AH, mode, TRIAL_SPI_MODE_AH, true);
         if (r >= 0)
-                r = traffic(ctx, res, &dp, IPPROTO_ESP, &mode, 1, 0x12000, 7000);
-        return r < 0 ? r : traffic(ctx, res, &dp, IPPROTO_AH, &mode, 1, 0x13000, 7100);
+                r = traffic(ctx, res, &dp, IPPROTO_ESP, &mode, 1, TRIAL_SPI_FLOW_MODE_ESP, TRIAL_PORT_FLOW);
+        return r < 0 ? r : traffic(ctx, res, &dp, IPPROTO_AH, &mode, 1, TRIAL_SPI_FLOW_MODE_AH, TRIAL_PORT_FLOW_AH);
 }
 
 static int run_transport(const ProbeContext *ctx, CapResult *res) {
@@ -98,7 +102,7 @@ static int run_tunnel(const ProbeContext *ctx, CapResult *res) {
 
 /* BEET is defined for ESP only. */
 static int run_beet(const ProbeContext *ctx, CapResult *res) {
-        return try_sa(ctx, res, IPPROTO_ESP, XFRM_MODE_BEET, 0x4000, false);
+        return try_sa(ctx, res, IPPROTO_ESP, XFRM_MODE_BEET, TRIAL_SPI_BEET, false);
 }
 
 #define SA_PROBE(name_, id_, section_, summary_, run_)                  \

@@ -16,7 +16,7 @@
  * without a legacy window).
  */
 static int run(const ProbeContext *ctx, CapResult *res) {
-        uint32_t spi = 0x9000;
+        uint32_t spi = TRIAL_SPI_REPLAY;
 
         for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
                 const TrialFamily *f = &trial_families[i];
