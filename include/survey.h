@@ -50,6 +50,7 @@ typedef struct SurveyReport {
 
 /* "verdict", "ipsec_available", ...: the report's section4 keys. */
 const char *section4_key_to_string(Section4Key k);
+int section4_key_from_string(const char *s, Section4Key *ret);
 
 /*
  * Reads one JSON document (RFC 8259, UTF-8) of len bytes. 0: a v1 report,

@@ -9,6 +9,7 @@
 #include "inventory.h"
 #include "macro.h"
 #include "netlink.h"
+#include "string-table.h"
 
 #ifndef TCP_ENCAP_ESPINTCP
 #define TCP_ENCAP_ESPINTCP 7
@@ -17,26 +18,25 @@
 /* A dump is flow-controlled by the kernel; a silent kernel is reported, not waited for. */
 #define INVENTORY_TIMEOUT_S 10
 
-static const char *const family_names[_INV_FAMILY_MAX] = { "ipv4", "ipv6", "other" };
-static const char *const proto_names[_INV_PROTO_MAX] = { "esp", "ah", "comp", "other" };
-static const char *const mode_names[_INV_MODE_MAX] = { "transport", "tunnel", "beet", "other" };
-static const char *const encap_names[_INV_ENCAP_MAX] = {
+static const char *const inv_family_table[_INV_FAMILY_MAX] = { "ipv4", "ipv6", "other" };
+static const char *const inv_proto_table[_INV_PROTO_MAX] = { "esp", "ah", "comp", "other" };
+static const char *const inv_mode_table[_INV_MODE_MAX] = { "transport", "tunnel", "beet", "other" };
+static const char *const inv_encap_table[_INV_ENCAP_MAX] = {
         "none", "espinudp", "espinudp_non_ike", "espintcp", "other",
 };
-static const char *const dir_names[_INV_DIR_MAX] = { "in", "out", "fwd", "socket", "other" };
-static const char *const action_names[_INV_ACTION_MAX] = { "allow", "block" };
-static const char *const alg_kind_names[_INV_ALG_KIND_MAX] = {
+static const char *const inv_dir_table[_INV_DIR_MAX] = { "in", "out", "fwd", "socket", "other" };
+static const char *const inv_action_table[_INV_ACTION_MAX] = { "allow", "block" };
+static const char *const inv_alg_kind_table[_INV_ALG_KIND_MAX] = {
         "encryption", "integrity", "aead", "compression",
 };
 
-#define NAME_OF(table, v) ((unsigned) (v) < ELEMENTSOF(table) ? table[v] : NULL)
-const char *inv_family_name(InvFamily f) { return NAME_OF(family_names, f); }
-const char *inv_proto_name(InvProto p) { return NAME_OF(proto_names, p); }
-const char *inv_mode_name(InvMode m) { return NAME_OF(mode_names, m); }
-const char *inv_encap_name(InvEncap e) { return NAME_OF(encap_names, e); }
-const char *inv_dir_name(InvDir d) { return NAME_OF(dir_names, d); }
-const char *inv_action_name(InvAction a) { return NAME_OF(action_names, a); }
-const char *inv_alg_kind_name(InvAlgKind k) { return NAME_OF(alg_kind_names, k); }
+DEFINE_STRING_TABLE_TO_STRING(inv_family, InvFamily)
+DEFINE_STRING_TABLE_TO_STRING(inv_proto, InvProto)
+DEFINE_STRING_TABLE_TO_STRING(inv_mode, InvMode)
+DEFINE_STRING_TABLE_TO_STRING(inv_encap, InvEncap)
+DEFINE_STRING_TABLE_TO_STRING(inv_dir, InvDir)
+DEFINE_STRING_TABLE_TO_STRING(inv_action, InvAction)
+DEFINE_STRING_TABLE_TO_STRING(inv_alg_kind, InvAlgKind)
 
 static InvFamily family_of(uint16_t family) {
         return family == AF_INET ? INV_FAMILY_IPV4 : family == AF_INET6 ? INV_FAMILY_IPV6 : INV_FAMILY_OTHER;
