@@ -225,11 +225,6 @@ static void conclude(CapResult *r, const char *self_id) {
                                " ESP without integrity is accepted: allowed but discouraged (RFC 5406 Section 3.1).");
 }
 
-const Probe probe_crypto_algorithms = {
-        .id = "crypto.algorithms",
-        .rfc5406_section = "3.1",
-        .summary = "encryption, integrity, AEAD and compression algorithms trial SAs accept",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run,
-        .conclude = conclude,
-};
+DEFINE_PROBE(probe_crypto_algorithms, "crypto.algorithms", "3.1", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "encryption, integrity, AEAD and compression algorithms trial SAs accept",
+             run, .conclude = conclude);

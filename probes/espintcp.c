@@ -88,10 +88,6 @@ static int run(const ProbeContext *ctx, CapResult *res) {
         return 0;
 }
 
-const Probe probe_natt_tcp_encap = {
-        .id = "natt.tcp_encap",
-        .rfc5406_section = "3.1",
-        .summary = "ESP in TCP (RFC 8229): SA with TCP_ENCAP_ESPINTCP and the espintcp TCP ULP",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run,
-};
+DEFINE_PROBE(probe_natt_tcp_encap, "natt.tcp_encap", "3.1", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "ESP in TCP (RFC 8229): SA with TCP_ENCAP_ESPINTCP and the espintcp TCP ULP",
+             run);

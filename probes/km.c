@@ -519,20 +519,10 @@ static void conclude_acquire_listener(CapResult *r, const char *self_id) {
                 "namespace: no key manager would hear acquires (a fact about the host, not the kernel).");
 }
 
-const Probe probe_km_ike_daemon = {
-        .id = "km.ike_daemon",
-        .rfc5406_section = "3.3",
-        .summary = "sockets on the IKE ports (UDP 500, UDP 4500, TCP 4500) and their processes",
-        .flags = PROBE_HOST,
-        .run = run_ike_daemon,
-        .conclude = conclude_ike_daemon,
-};
+DEFINE_PROBE(probe_km_ike_daemon, "km.ike_daemon", "3.3", PROBE_HOST,
+             "sockets on the IKE ports (UDP 500, UDP 4500, TCP 4500) and their processes",
+             run_ike_daemon, .conclude = conclude_ike_daemon);
 
-const Probe probe_km_acquire_listener = {
-        .id = "km.acquire_listener",
-        .rfc5406_section = "3.3",
-        .summary = "netlink sockets subscribed to XFRM acquire events and their processes",
-        .flags = PROBE_HOST,
-        .run = run_acquire_listener,
-        .conclude = conclude_acquire_listener,
-};
+DEFINE_PROBE(probe_km_acquire_listener, "km.acquire_listener", "3.3", PROBE_HOST,
+             "netlink sockets subscribed to XFRM acquire events and their processes",
+             run_acquire_listener, .conclude = conclude_acquire_listener);

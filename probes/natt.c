@@ -46,10 +46,6 @@ static int run(const ProbeContext *ctx, CapResult *res) {
         return traffic_each_family(res, natt_flows);
 }
 
-const Probe probe_natt_udp_encap = {
-        .id = "natt.udp_encap",
-        .rfc5406_section = "3.1",
-        .summary = "ESP in UDP (RFC 3948): SA with UDP_ENCAP_ESPINUDP and a UDP_ENCAP socket",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run,
-};
+DEFINE_PROBE(probe_natt_udp_encap, "natt.udp_encap", "3.1", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "ESP in UDP (RFC 3948): SA with UDP_ENCAP_ESPINUDP and a UDP_ENCAP socket",
+             run);

@@ -21,6 +21,17 @@ extern const Probe probe_sa_nested, probe_sa_multicast;
 extern const Probe probe_iface_xfrm, probe_iface_vti;
 extern const Probe probe_km_ike_daemon, probe_km_acquire_listener;
 
+/*
+ * A probe's definition, the one way to write one: the name probe-table.c
+ * lists, the catalogue id, its RFC 5406 section, flags, a summary, run() and
+ * optionally ".conclude = fn".
+ */
+#define DEFINE_PROBE(name_, id_, section_, flags_, summary_, run_, ...)                                 \
+        const Probe name_ = {                                                                           \
+                .id = id_, .rfc5406_section = section_, .summary = summary_, .flags = flags_, .run = run_, \
+                __VA_ARGS__                                                                             \
+        }
+
 /* Adds a check or fails the probe: a full result is a probe bug. */
 #define ADD_CHECK(r, group, what) ({                                    \
         Check *_c = result_add_check((r), (group), (what));             \

@@ -42,10 +42,6 @@ static int run(const ProbeContext *ctx, CapResult *res) {
         return 0;
 }
 
-const Probe probe_km_replay_esn = {
-        .id = "km.replay_esn",
-        .rfc5406_section = "3.3",
-        .summary = "replay windows and extended sequence numbers (XFRMA_REPLAY_ESN_VAL) on ESP SAs",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run,
-};
+DEFINE_PROBE(probe_km_replay_esn, "km.replay_esn", "3.3", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "replay windows and extended sequence numbers (XFRMA_REPLAY_ESN_VAL) on ESP SAs",
+             run);

@@ -140,18 +140,10 @@ static int run_multicast(const ProbeContext *ctx, CapResult *res) {
         return traffic_each_family(res, multicast_flow);
 }
 
-const Probe probe_sa_nested = {
-        .id = "sa.nested",
-        .rfc5406_section = "4",
-        .summary = "a policy bundle of two templates and the SAs it needs (RFC 2401 Case 4)",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run_nested,
-};
+DEFINE_PROBE(probe_sa_nested, "sa.nested", "4", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "a policy bundle of two templates and the SAs it needs (RFC 2401 Case 4)",
+             run_nested);
 
-const Probe probe_sa_multicast = {
-        .id = "sa.multicast",
-        .rfc5406_section = "7",
-        .summary = "SAs and policies for multicast destinations (RFC 5374)",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run_multicast,
-};
+DEFINE_PROBE(probe_sa_multicast, "sa.multicast", "7", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "SAs and policies for multicast destinations (RFC 5374)",
+             run_multicast);

@@ -122,26 +122,14 @@ static int run_mixed(const ProbeContext *ctx, CapResult *res) {
         return traffic_each_family(res, mixed_policy_flows);
 }
 
-const Probe probe_selector_ports = {
-        .id = "selector.ports",
-        .rfc5406_section = "5, 6",
-        .summary = "policies selecting TCP, UDP and SCTP ports (RFC 3554)",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run_ports,
-};
+DEFINE_PROBE(probe_selector_ports, "selector.ports", "5, 6", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "policies selecting TCP, UDP and SCTP ports (RFC 3554)",
+             run_ports);
 
-const Probe probe_selector_protocol = {
-        .id = "selector.protocol",
-        .rfc5406_section = "6",
-        .summary = "policies selecting an IP protocol only",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run_protocol,
-};
+DEFINE_PROBE(probe_selector_protocol, "selector.protocol", "6", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "policies selecting an IP protocol only",
+             run_protocol);
 
-const Probe probe_selector_mixed_policy = {
-        .id = "selector.mixed_policy",
-        .rfc5406_section = "6",
-        .summary = "protected and bypassed traffic between the same two hosts",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run_mixed,
-};
+DEFINE_PROBE(probe_selector_mixed_policy, "selector.mixed_policy", "6", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "protected and bypassed traffic between the same two hosts",
+             run_mixed);

@@ -218,18 +218,10 @@ static int run_user(const ProbeContext *ctx, CapResult *res) {
         return result_set_detail(res, "selector_user_field", value);
 }
 
-const Probe probe_api_socket_policy = {
-        .id = "api.socket_policy",
-        .rfc5406_section = "3.4, 5",
-        .summary = "per-socket policy with IP_XFRM_POLICY / IPV6_XFRM_POLICY",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run_socket_policy,
-};
+DEFINE_PROBE(probe_api_socket_policy, "api.socket_policy", "3.4, 5", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "per-socket policy with IP_XFRM_POLICY / IPV6_XFRM_POLICY",
+             run_socket_policy);
 
-const Probe probe_selector_user = {
-        .id = "selector.user",
-        .rfc5406_section = "5",
-        .summary = "user or context granularity: per-socket policy, XFRMA_SEC_CTX, the selector's user field",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run_user,
-};
+DEFINE_PROBE(probe_selector_user, "selector.user", "5", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "user or context granularity: per-socket policy, XFRMA_SEC_CTX, the selector's user field",
+             run_user);
