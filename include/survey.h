@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "probe.h"
+#include "section4.h"
 #include "verdict.h"
 
 /*
@@ -18,15 +19,6 @@
  */
 
 #define SURVEY_MAX_CAPS 64
-
-typedef enum Section4Key {
-        SECTION4_VERDICT,
-        SECTION4_IPSEC_AVAILABLE,
-        SECTION4_POINT_TO_POINT,
-        SECTION4_VPN,
-        SECTION4_MULTIPLE_LAYERS,
-        _SECTION4_KEY_MAX,
-} Section4Key;
 
 typedef struct SurveyCap {
         char id[48];
@@ -49,8 +41,6 @@ typedef struct SurveyReport {
 } SurveyReport;
 
 /* "verdict", "ipsec_available", ...: the report's section4 keys. */
-const char *section4_key_to_string(Section4Key k);
-int section4_key_from_string(const char *s, Section4Key *ret);
 
 /*
  * Reads one JSON document (RFC 8259, UTF-8) of len bytes. 0: a v1 report,

@@ -15,7 +15,6 @@
 #include "macro.h"
 #include "survey.h"
 #include "report.h"
-#include "string-table.h"
 
 #define MAX_DEPTH 64
 
@@ -28,15 +27,6 @@ typedef struct Scanner {
         char shape[160];    /* first way in which valid JSON is not a v1 report */
 } Scanner;
 
-static const char *const section4_key_table[_SECTION4_KEY_MAX] = {
-        [SECTION4_VERDICT] = "verdict",
-        [SECTION4_IPSEC_AVAILABLE] = "ipsec_available",
-        [SECTION4_POINT_TO_POINT] = "point_to_point",
-        [SECTION4_VPN] = "vpn",
-        [SECTION4_MULTIPLE_LAYERS] = "multiple_layers",
-};
-
-DEFINE_STRING_TABLE_LOOKUP(section4_key, Section4Key)
 
 static bool fail(Scanner *s, const char *what) {
         if (!s->syntax) {
@@ -565,7 +555,7 @@ int survey_report_parse(const char *buf, size_t len, SurveyReport *ret, char *re
                 shape_error(&s, "no capabilities");
         for (unsigned k = 0; k < _SECTION4_KEY_MAX; k++)
                 if (!(st.section4_seen & 1u << k))
-                        shape_error(&s, "no section4.%s", section4_key_table[k]);
+                        shape_error(&s, "no section4.%s", section4_key_to_string(k));
         if (s.shape[0]) {
                 snprintf(reason, reason_size, "not a report: %s", s.shape);
                 return -EBADMSG;
