@@ -159,6 +159,17 @@ void survey_summary(const Survey *s, char *buf, size_t size);
 /* Table i: 0 all hosts, 1... the groups; its title ("Kernel 6.1.0 (4 hosts)") in buf. */
 const SurveyGroup *survey_group_title(const Survey *s, size_t i, char *buf, size_t size);
 
+/* How a document format (Markdown, HTML) writes what every survey document has. */
+typedef struct SurveyMarkup {
+        void (*text)(FILE *f, const char *s); /* text from the inputs, escaped */
+        const char *title_open, *title_close; /* around a table's title */
+        void (*table)(const Survey *s, const SurveyGroup *g, FILE *f);
+        const char *problems_open;            /* title and head of the "inputs not counted" table */
+        const char *row_open, *cell, *row_close, *problems_close;
+} SurveyMarkup;
+/* Every table under its title, then the inputs not counted. */
+void survey_render_tables(const Survey *s, const SurveyMarkup *m, FILE *f);
+
 /* The tables (and, in HTML, the charts); -EIO when f cannot be written. */
 int survey_render(const Survey *s, SurveyFormat format, FILE *f);
 void survey_render_html(const Survey *s, FILE *f);
