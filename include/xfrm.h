@@ -52,13 +52,6 @@ static inline void xfrm_nl_freep(XfrmNl **nl) {
                 xfrm_nl_free(*nl);
 }
 
-/*
- * netlink_transact() and netlink_transact_one() (netlink.h) on the handle's XFRM
- * netlink socket; -EOPNOTSUPP on a PF_KEY handle, which speaks no netlink.
- */
-int xfrm_nl_transact(XfrmNl *nl, struct nlmsghdr *req, NetlinkReplyFn fn, void *userdata, XfrmAnswer *ans);
-int xfrm_nl_transact_one(XfrmNl *nl, struct nlmsghdr *req, NetlinkReplyFn parse, void *out, XfrmAnswer *ans);
-
 #define XFRM_ALG_NAME_MAX 64
 
 typedef struct XfrmAlg {

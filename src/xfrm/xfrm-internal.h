@@ -23,6 +23,13 @@ struct XfrmNl {
         unsigned n_pfkey_reqids;
 };
 
+/*
+ * The transport's round trips (netlink.h) on the handle's XFRM netlink
+ * socket; -EOPNOTSUPP on a PF_KEY handle, which speaks no netlink.
+ */
+int xfrm_nl_transact(XfrmNl *nl, struct nlmsghdr *req, NetlinkReplyFn fn, void *userdata, XfrmAnswer *ans);
+int xfrm_nl_transact_one(XfrmNl *nl, struct nlmsghdr *req, NetlinkReplyFn parse, void *out, XfrmAnswer *ans);
+
 /* The PF_KEY side of the round trips in xfrm.h (src/xfrm-pfkey.c). */
 int xfrm_pfkey_sa_add(XfrmNl *nl, const XfrmSa *sa, XfrmAnswer *ans);
 int xfrm_pfkey_sa_get(XfrmNl *nl, const XfrmSa *key, XfrmSa *ret, XfrmAnswer *ans);
