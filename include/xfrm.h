@@ -10,10 +10,11 @@
 #include "netlink.h"
 
 /*
- * XFRM netlink, the pieces the probes need: one request/answer transaction
- * (with the kernel's extended-ACK text kept), SA and policy requests built
- * from plain descriptions, and replies parsed back into the same
- * descriptions so "what was sent" and "what the kernel kept" compare.
+ * XFRM netlink, the pieces the probes need: SA and policy round trips
+ * (add, read back) from plain descriptions, the kernel's answer kept with its
+ * extended-ACK text, and replies parsed back into the same descriptions so
+ * "what was sent" and "what the kernel kept" compare. The messages travel
+ * through the netlink transport (netlink.h).
  */
 
 /* The kernel's limit on templates in one bundle (include/net/xfrm.h, not exported). */
