@@ -520,30 +520,42 @@ static void forget_replies(void *userdata) {
         *(unsigned *) userdata = 0;
 }
 
+/* Queues one reply message of a dump: type, flags and an empty payload of len bytes. */
+static void push_dump_msg(uint16_t type, uint16_t flags, size_t len) {
+        uint8_t buf[64] = {};
+        struct nlmsghdr *msg = mnl_nlmsg_put_header(buf);
+
+        msg->nlmsg_type = type;
+        msg->nlmsg_flags = flags;
+        mnl_nlmsg_put_extra_header(msg, len);
+        fake_push(msg);
+}
+
+/* Dumps type on a fresh transport socket; *n counts the replies the last attempt delivered. */
+static int run_dump(uint16_t type, unsigned *n) {
+        _cleanup_(netlink_socket_freep) NetlinkSocket *s = NULL;
+        uint8_t buf[64] = {};
+        struct nlmsghdr *req = mnl_nlmsg_put_header(buf);
+        NetlinkAnswer ans;
+        int r = netlink_socket_open(NETLINK_XFRM, NL_TIMEOUT_S, &s);
+
+        if (r < 0)
+                return r;
+        req->nlmsg_type = type;
+        req->nlmsg_flags = NLM_F_REQUEST;
+        r = netlink_dump(s, req, count_reply, forget_replies, n, &ans);
+        return r < 0 ? r : -ans.err;
+}
+
 /* A dump the kernel marks NLM_F_DUMP_INTR is started over, with what it delivered forgotten. */
 static void test_dump_restarts_when_interrupted(void **state) {
-        _cleanup_(netlink_socket_freep) NetlinkSocket *s = NULL;
-        uint8_t req_buf[64] = {}, msg_buf[64] = {};
-        struct nlmsghdr *req = mnl_nlmsg_put_header(req_buf), *msg = mnl_nlmsg_put_header(msg_buf);
-        NetlinkAnswer ans;
         unsigned n = 0;
 
-        assert_int_equal(netlink_socket_open(NETLINK_XFRM, NL_TIMEOUT_S, &s), 0);
-        msg->nlmsg_type = XFRM_MSG_NEWSA;
-        msg->nlmsg_flags = NLM_F_MULTI;
-        fake_push(msg);
-        msg->nlmsg_flags |= NLM_F_DUMP_INTR;
-        fake_push(msg);
-        msg->nlmsg_flags = NLM_F_MULTI;
-        fake_push(msg);
-        msg->nlmsg_type = NLMSG_DONE;
-        mnl_nlmsg_put_extra_header(msg, sizeof(int));
-        fake_push(msg);
-
-        req->nlmsg_type = XFRM_MSG_GETSA;
-        req->nlmsg_flags = NLM_F_REQUEST;
-        assert_int_equal(netlink_dump(s, req, count_reply, forget_replies, &n, &ans), 0);
-        assert_int_equal(ans.err, 0);
+        push_dump_msg(XFRM_MSG_NEWSA, NLM_F_MULTI, 0);
+        push_dump_msg(XFRM_MSG_NEWSA, NLM_F_MULTI | NLM_F_DUMP_INTR, 0);
+        push_dump_msg(XFRM_MSG_NEWSA, NLM_F_MULTI, 0);
+        push_dump_msg(NLMSG_DONE, NLM_F_MULTI, sizeof(int));
+        assert_int_equal(run_dump(XFRM_MSG_GETSA, &n), 0);
         assert_int_equal(n, 1);
         assert_int_equal(fake_request_count(), 2);
         assert_int_equal(fake_request(1)->nlmsg_flags & NLM_F_DUMP, NLM_F_DUMP);
@@ -552,20 +564,11 @@ static void test_dump_restarts_when_interrupted(void **state) {
 
 /* A table that keeps changing: after NL_DUMP_TRIES attempts the dump fails as interrupted. */
 static void test_dump_gives_up(void **state) {
-        _cleanup_(netlink_socket_freep) NetlinkSocket *s = NULL;
-        uint8_t req_buf[64] = {}, msg_buf[64] = {};
-        struct nlmsghdr *req = mnl_nlmsg_put_header(req_buf), *msg = mnl_nlmsg_put_header(msg_buf);
-        NetlinkAnswer ans;
         unsigned n = 0;
 
-        assert_int_equal(netlink_socket_open(NETLINK_XFRM, NL_TIMEOUT_S, &s), 0);
-        msg->nlmsg_type = XFRM_MSG_NEWPOLICY;
-        msg->nlmsg_flags = NLM_F_MULTI | NLM_F_DUMP_INTR;
         for (int i = 0; i < NL_DUMP_TRIES + 1; i++)
-                fake_push(msg);
-        req->nlmsg_type = XFRM_MSG_GETPOLICY;
-        req->nlmsg_flags = NLM_F_REQUEST;
-        assert_int_equal(netlink_dump(s, req, count_reply, forget_replies, &n, &ans), -EINTR);
+                push_dump_msg(XFRM_MSG_NEWPOLICY, NLM_F_MULTI | NLM_F_DUMP_INTR, 0);
+        assert_int_equal(run_dump(XFRM_MSG_GETPOLICY, &n), -EINTR);
         assert_int_equal(fake_request_count(), NL_DUMP_TRIES);
 }
 
