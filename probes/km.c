@@ -292,6 +292,28 @@ static int diag_dump(DiagQuery *q) {
         return r < 0 ? -r : ans.err;
 }
 
+/* What a host listing ends with: none found (a measured answer, ENOENT reads as unavailable), or more than listed. */
+typedef struct ListingEnd {
+        const char *none_group, *none_what, *none_note;
+        const char *more_group, *more_what, *more_note;
+} ListingEnd;
+
+static int end_listing(CapResult *res, size_t n, bool overflow, const ListingEnd *e) {
+        Check *c;
+
+        if (n == 0) {
+                c = ADD_CHECK(res, e->none_group, e->none_what);
+                c->outcome = CHECK_REFUSED;
+                c->err = ENOENT;
+                STRSCPY(c->note, e->none_note);
+        } else if (overflow) {
+                c = ADD_CHECK(res, e->more_group, e->more_what);
+                c->outcome = CHECK_ACCEPTED;
+                STRSCPY(c->note, e->more_note);
+        }
+        return 0;
+}
+
 /* One socket on an IKE port: whether its process could install SAs decides whether it is a key manager. */
 static int judge_listener(CapResult *res, const Found *f, const Owner *o) {
         char group[32], what[64];
@@ -375,18 +397,15 @@ static int run_ike_daemon(const ProbeContext *ctx, CapResult *res) {
                 if (r < 0)
                         return r;
         }
-        if (n == 0) {
-                Check *c = ADD_CHECK(res, "IKE listener", "a socket on UDP 500/4500 or TCP 4500");
-                /* No listener is a measured answer: ENOENT reads as unavailable. */
-                c->outcome = CHECK_REFUSED;
-                c->err = ENOENT;
-                STRSCPY(c->note, "sock_diag lists no such socket in this namespace");
-        } else if (overflow) {
-                Check *c = ADD_CHECK(res, "more listeners", "listening sockets not listed");
-                c->outcome = CHECK_ACCEPTED;
-                STRSCPY(c->note, "more IKE-port sockets than the report lists");
-        }
-        return 0;
+        return end_listing(res, n, overflow,
+                           &(ListingEnd) {
+                                   .none_group = "IKE listener",
+                                   .none_what = "a socket on UDP 500/4500 or TCP 4500",
+                                   .none_note = "sock_diag lists no such socket in this namespace",
+                                   .more_group = "more listeners",
+                                   .more_what = "listening sockets not listed",
+                                   .more_note = "more IKE-port sockets than the report lists",
+                           });
 }
 
 #define XFRMNLGRP_ACQUIRE_BIT (1u << (XFRMNLGRP_ACQUIRE - 1))
@@ -440,17 +459,15 @@ static int run_acquire_listener(const ProbeContext *ctx, CapResult *res) {
                 c->outcome = CHECK_ACCEPTED;
                 STRSCPY(c->note, "subscribed to XFRMNLGRP_ACQUIRE in /proc/net/netlink");
         }
-        if (n == 0) {
-                Check *c = ADD_CHECK(res, "acquire listener", "NETLINK_XFRM socket in XFRMNLGRP_ACQUIRE");
-                c->outcome = CHECK_REFUSED;
-                c->err = ENOENT;
-                STRSCPY(c->note, "/proc/net/netlink lists no such socket in this namespace");
-        } else if (overflow) {
-                Check *c = ADD_CHECK(res, "more subscribers", "XFRMNLGRP_ACQUIRE subscribers not listed");
-                c->outcome = CHECK_ACCEPTED;
-                STRSCPY(c->note, "more subscribers than the report lists");
-        }
-        return 0;
+        return end_listing(res, n, overflow,
+                           &(ListingEnd) {
+                                   .none_group = "acquire listener",
+                                   .none_what = "NETLINK_XFRM socket in XFRMNLGRP_ACQUIRE",
+                                   .none_note = "/proc/net/netlink lists no such socket in this namespace",
+                                   .more_group = "more subscribers",
+                                   .more_what = "XFRMNLGRP_ACQUIRE subscribers not listed",
+                                   .more_note = "more subscribers than the report lists",
+                           });
 }
 
 /*
