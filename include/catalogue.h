@@ -14,6 +14,9 @@ typedef struct CatalogueEntry {
         const char *references;   /* RFCs and specifications */
         const char *impact;       /* what a protocol designer loses without it */
         const char *remedy;       /* what an operator does about it */
+        const char *measure;      /* how the audit measures it: which trials, which datapath flows */
+        const char *partial;      /* what "partial" means for it */
+        const char *available, *unavailable; /* NULL: what these verdicts mean for every capability */
         const char *const *kernel_config; /* NULL-terminated */
         const char *const *modules;       /* NULL-terminated */
 } CatalogueEntry;

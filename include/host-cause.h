@@ -49,6 +49,14 @@ HostCause host_cause_ipv4_bypass(const char *root, char *ret, size_t size);
  */
 HostCause host_cause_lsm(const char *root, char *ret, size_t size);
 
+/*
+ * A check's note read back as its cause, and the cause in a few words for
+ * the one-line report ("no esp6", "disable_xfrm=1 on all", "esp4:
+ * modules_disabled=1"): the notes module_cause(), host_cause_ipv4_bypass()
+ * and host_cause_lsm() write. HOST_CAUSE_UNKNOWN and "" for any other note.
+ */
+HostCause host_cause_brief(const char *note, char *ret, size_t size);
+
 /* What an operator does about a run-time cause (a static string), NULL for the others. */
 const char *host_cause_remedy(HostCause c);
 /* The cause whose remedy is text, for reports read back; HOST_CAUSE_UNKNOWN if none. */

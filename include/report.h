@@ -29,11 +29,29 @@ void report_inventory_from_json(json_object *o, Inventory *inv);
 /* A remedy (remedy_for()): as an object (text, impact, kernel_config, modules), and as indented text. */
 int report_json_remedy(const Remedy *m, json_object **ret);
 void report_text_remedy(FILE *f, const char *indent, const Remedy *m);
+/* "label a, b, c" into buf; false (and "") for an empty list. */
+bool report_text_join(char *buf, size_t size, const char *label, const char *const *list);
 /* Word-wraps text at the report's width, every line indented. */
 void report_text_wrapped(FILE *f, const char *indent, const char *text);
 
-/* The human report: RFC sections in order, a line per capability, remedies, Section 4. */
+/* The full human report (--verbose): RFC sections in order, evidence, remedies, Section 4, the inventory. */
 int report_text(const Audit *a, FILE *f, bool colour);
+
+/*
+ * The one-screen report (the default): a header line, the Section 4
+ * verdict and its parts, one line per capability by RFC 5406 section with
+ * the shortest cause for anything not available, and what to run next.
+ * Every line fits 80 columns.
+ */
+int report_text_brief(const Audit *a, FILE *f, bool colour);
+
+/*
+ * The shortest cause of a result that is not available, in a few words
+ * ("no esp6", "disable_xfrm=1 on all", "blocked by proto.esp"), from the
+ * same cause model as remedy_for(): a host setting, else prerequisites,
+ * else the capability's own refusal. "" for an available one.
+ */
+void report_short_cause(const CapResult *r, char *ret, size_t size);
 
 /* The report in the Prometheus text exposition format (node_exporter's textfile collector). */
 int report_prometheus(const Audit *a, FILE *f);

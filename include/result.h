@@ -120,6 +120,15 @@ const Detail *result_find_detail(const CapResult *r, const char *key);
  */
 void result_conclude(CapResult *r, const char *self_id);
 
+/*
+ * The check whose refusal explains the result (its errno, extack and host
+ * cause are the result's): a definite refusal before an untried check, a
+ * required variant before an optional one. NULL when nothing was refused.
+ * Works on a result read back from a report too: it needs only outcomes,
+ * errnos and the optional flag.
+ */
+const Check *result_reason(const CapResult *r);
+
 /* A result that could not be measured at all (no sandbox, probe crashed, ...). */
 void result_set_unknown(CapResult *r, int err, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));

@@ -268,11 +268,15 @@ is "the state file's mtime is LastRefreshUSec, to the microsecond" \
 is "ipsec-audit --bus --json exits 0 (every capability measured)" $? 0
 is "ipsec-audit --bus --json prints GetReport's report" "$(jq -c . "$work/cli-bus.json")" \
         "$(breport GetReport | jq -c .)"
-"$IPSEC_AUDIT" --bus="$addr" >"$work/cli-bus.txt"
+"$IPSEC_AUDIT" --bus="$addr" --verbose >"$work/cli-bus.txt"
 is "ipsec-audit --bus (text) exits 0" $? 0
-"$IPSEC_AUDIT" >"$work/cli-local.txt"
+"$IPSEC_AUDIT" --verbose >"$work/cli-local.txt"
 is "the text from --bus is the CLI's text for the same verdicts (all but the timing line)" \
         "$(sed 2d "$work/cli-bus.txt" | md5sum)" "$(sed 2d "$work/cli-local.txt" | md5sum)"
+"$IPSEC_AUDIT" --bus="$addr" >"$work/cli-bus-brief.txt"
+"$IPSEC_AUDIT" >"$work/cli-local-brief.txt"
+is "the one-screen text from --bus is the CLI's (all but the header line)" \
+        "$(sed 1d "$work/cli-bus-brief.txt" | md5sum)" "$(sed 1d "$work/cli-local-brief.txt" | md5sum)"
 check "the text from --bus is dated by the daemon's report" \
         grep -q "$(jq -r .generated_at "$work/cli-bus.json")" "$work/cli-bus.txt"
 "$IPSEC_AUDIT" --bus="unix:path=$busdir/nothing-here" >/dev/null 2>"$work/cli-nobus.err"

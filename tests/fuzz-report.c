@@ -28,6 +28,7 @@ static void read_back(const char *text) {
         if (!root || report_from_json(root, probe_table, &a) < 0)
                 return;
         (void) report_text(a, null, true);
+        (void) report_text_brief(a, null, true);
         (void) report_json(a, &again);
 }
 

@@ -109,7 +109,8 @@ verify_units() {
                 return
         fi
         mkdir -p "$work/verify-man/man8"
-        cp "$ABS_TOP_SRCDIR"/man/*.8 "$work/verify-man/man8/"
+        # ipsec-audit(8) is built (its CAPABILITIES come from the program), the others are sources.
+        cp "$ABS_TOP_SRCDIR"/man/*.8 "${ABS_TOP_BUILDDIR:-$(dirname "$IPSEC_AUDIT")}"/man/*.8 "$work/verify-man/man8/"
         # Documentation= is checked with man(1), absent from minimal installs.
         local man_check=--man=yes
         command -v man >/dev/null || { man_check=--man=no; diag "no man(1): Documentation= not checked"; }
@@ -123,4 +124,35 @@ verify_units() {
         else
                 skip "systemd-analyze security" "this systemd-analyze has no --offline"
         fi
+}
+
+# one_screen DESC TEXT: the default text report in file TEXT is one screen: at most 40 lines
+# and 80 display columns (wc -L in a UTF-8 locale counts wide characters twice), the Section
+# 4 verdict in its first 5 lines, and exactly one line per capability of the catalogue
+# (ipsec-audit explain lists its ids).
+one_screen() {
+        local desc=$1 text=$2 ids missing=""
+        is "$desc: no colour when not asked" "$(grep -c $'\033' "$text")" 0
+        check "$desc: at most 40 lines ($(wc -l <"$text"))" test "$(wc -l <"$text")" -le 40
+        check "$desc: at most 80 columns ($(LC_ALL=C.UTF-8 wc -L <"$text"))" \
+                test "$(LC_ALL=C.UTF-8 wc -L <"$text")" -le 80
+        check "$desc: the Section 4 verdict in the first 5 lines" \
+                grep -q '^Section 4 verdict: ' <(head -n 5 "$text")
+        ids=$("$IPSEC_AUDIT" explain | awk '{ print $1 }')
+        for id in $ids; do
+                [ "$(grep -cE "^  \[.\] ${id//./\\.}( |\$)" "$text")" = 1 ] || missing="$missing $id"
+        done
+        is "$desc: one line for each capability of the catalogue" "${missing:- none}" " none"
+        is "$desc: no other capability line" "$(grep -cE '^  \[.\] [a-z_]+\.' "$text")" "$(wc -w <<<"$ids")"
+}
+
+# verbose_evidence DESC REPORT: --verbose on the JSON report holds every capability's
+# evidence sentence (the text wraps lines: compared with whitespace runs as one space).
+verbose_evidence() {
+        local desc=$1 report=$2 flat=$work/verbose-flat.txt missing
+        "$IPSEC_AUDIT" --input="$report" --verbose --color=never 2>/dev/null | tr -s ' \n' '  ' >"$flat"
+        missing=$(jq -r '.capabilities[].evidence' "$report" | tr -s ' ' | while IFS= read -r sentence; do
+                grep -qF -- "$sentence" "$flat" || echo "$sentence"
+        done)
+        is "$desc: --verbose holds every evidence sentence of the JSON" "${missing:-all there}" "all there"
 }

@@ -57,7 +57,7 @@ is "the listener's sockets are found, with its name and pid" \
 is "the oracle (ss) lists the same UDP sockets" \
         "$(ip netns exec "$ns" ss -Hlnu 'sport = :500 or sport = :4500' | wc -l)" 2
 check "the evidence names the process" grep -q "ike-listener\[$lpid\]" <(cap ike km.ike_daemon .evidence)
-in_ns ike-text
+in_ns ike-text --verbose
 check "the text report names the process" grep -q "ike-listener\[$lpid\]" "$work/ike-text.out"
 run_audit host --json
 check "the host's own namespace does not see the namespace's listener" \
@@ -75,7 +75,8 @@ pids+=("$npid")
 for _ in $(seq 50); do grep -q ready "$work/nobody-listener.out" 2>/dev/null && break; sleep 0.1; done
 check "an unprivileged listener is on UDP and TCP 4500" grep -q ready "$work/nobody-listener.out"
 in_ns rogue --json
-in_ns rogue-text --color=never
+in_ns rogue-text --color=never --verbose
+in_ns rogue-brief --color=never
 is "km.ike_daemon: a listener that cannot install SAs is not an IKE daemon" "$(cap rogue km.ike_daemon .verdict)" unavailable
 is "its sockets are listed as refused (EPERM), with owner uid 65534" \
         "$(cap rogue km.ike_daemon '[.details.checks[] | .outcome + "/" + .errno + "/" + (.what | sub(".*\\] "; ""))] | unique | join(",")')" \
@@ -84,6 +85,7 @@ check "the evidence says it is not a key manager" grep -q "Not a key manager" <(
 check "the text report carries no raw escape character" bash -c "! grep -q $'\e' '$work/rogue-text.out'"
 check "the text report carries no raw BEL character" bash -c "! grep -q $'\a' '$work/rogue-text.out'"
 check "the text report shows the name escaped" grep -qF '\x1b]0;PWNED\x07\x1b[2J' "$work/rogue-text.out"
+check "the one-screen report carries no raw escape or BEL character" bash -c "! grep -q $'[\e\a]' '$work/rogue-brief.out'"
 ip netns exec "$ns" "$LISTENER" --ike-only >"$work/listener2.out" &
 lpid=$!
 pids+=("$lpid")
@@ -153,7 +155,7 @@ ip -n "$ns" xfrm state allocspi src 10.1.0.5 dst 10.1.0.6 proto esp mode tunnel 
 diag "SAs installed in the namespace: $sas ($keyed with keys)"
 ip -n "$ns" -s -s xfrm state >"$work/sad-before"; ip -n "$ns" -s -s xfrm policy >"$work/spd-before"
 in_ns inv --json
-in_ns inv-text
+in_ns inv-text --verbose
 in_ns inv-passive --passive --json
 ip -n "$ns" -s -s xfrm state >"$work/sad-after"; ip -n "$ns" -s -s xfrm policy >"$work/spd-after"
 is "inventory: SA count is iproute2's" "$(jqr inv .inventory.sad.count)" "$(ip -n "$ns" xfrm state list | grep -c '^src')"

@@ -54,6 +54,14 @@ static int teardown(void **state) {
         return system(cmd);
 }
 
+/* The one-line report reads the note back: the same cause, and the short form. */
+static void brief_is(const char *note, HostCause cause, const char *want) {
+        char brief[160];
+
+        assert_int_equal(host_cause_brief(note, brief, sizeof(brief)), cause);
+        assert_string_equal(brief, want);
+}
+
 static void test_loaded_or_builtin_explain_nothing(void **state) {
         char why[160];
 
@@ -68,6 +76,7 @@ static void test_not_built(void **state) {
 
         assert_int_equal(module_cause(root, REL, "ah4", why, sizeof(why)), HOST_CAUSE_NOT_BUILT);
         assert_string_equal(why, "ah4 is not built for kernel " REL);
+        brief_is(why, HOST_CAUSE_NOT_BUILT, "no ah4");
         assert_null(host_cause_remedy(HOST_CAUSE_NOT_BUILT));
 }
 
@@ -77,10 +86,13 @@ static void test_blacklist_and_install(void **state) {
         put("etc/modprobe.d/local.conf", "# comment\nblacklist esp4\ninstall esp6 /bin/false\n");
         assert_int_equal(module_cause(root, REL, "esp4", why, sizeof(why)), HOST_CAUSE_BLACKLISTED);
         assert_string_equal(why, "esp4 is not loaded: blacklist line in /etc/modprobe.d/local.conf:2");
+        brief_is(why, HOST_CAUSE_BLACKLISTED, "esp4 blacklisted in modprobe.d");
         assert_int_equal(module_cause(root, REL, "esp6", why, sizeof(why)), HOST_CAUSE_INSTALL);
+        brief_is(why, HOST_CAUSE_INSTALL, "esp6: install line in modprobe.d");
         /* '-' and '_' are one character to modprobe. */
         assert_int_equal(module_cause(root, REL, "af-key", why, sizeof(why)), HOST_CAUSE_UNKNOWN);
         assert_string_equal(why, "af-key is built but did not load");
+        brief_is(why, HOST_CAUSE_UNKNOWN, "");
 }
 
 static void test_modules_disabled_first(void **state) {
@@ -89,6 +101,7 @@ static void test_modules_disabled_first(void **state) {
         put("proc/sys/kernel/modules_disabled", "1\n");
         assert_int_equal(module_cause(root, REL, "esp4", why, sizeof(why)), HOST_CAUSE_DISABLED);
         assert_string_equal(why, "esp4 is not loaded: kernel.modules_disabled=1");
+        brief_is(why, HOST_CAUSE_DISABLED, "esp4: modules_disabled=1");
         assert_int_equal(host_cause_from_remedy(host_cause_remedy(HOST_CAUSE_DISABLED)), HOST_CAUSE_DISABLED);
         put("proc/sys/kernel/modules_disabled", "0\n");
 }
@@ -99,6 +112,7 @@ static void test_no_modprobe(void **state) {
         put("proc/sys/kernel/modprobe", "/nonexistent/modprobe\n");
         assert_int_equal(module_cause(root, REL, "af_key", why, sizeof(why)), HOST_CAUSE_NO_MODPROBE);
         assert_string_equal(why, "af_key is not loaded: kernel.modprobe=/nonexistent/modprobe is not a program");
+        brief_is(why, HOST_CAUSE_NO_MODPROBE, "af_key: no modprobe program");
 }
 
 /* New namespaces inherit the host's IPv4 device settings: all first, then default. */
@@ -114,9 +128,15 @@ static void test_ipv4_bypass(void **state) {
         put("proc/sys/net/ipv4/conf/default/disable_policy", "1\n");
         assert_int_equal(host_cause_ipv4_bypass(root, why, sizeof(why)), HOST_CAUSE_DISABLE_POLICY);
         assert_string_equal(why, "net.ipv4.conf.default.disable_policy=1");
+        brief_is(why, HOST_CAUSE_DISABLE_POLICY, "disable_policy=1 on default");
         put("proc/sys/net/ipv4/conf/all/disable_xfrm", "1\n");
         assert_int_equal(host_cause_ipv4_bypass(root, why, sizeof(why)), HOST_CAUSE_DISABLE_XFRM);
         assert_string_equal(why, "net.ipv4.conf.all.disable_xfrm=1");
+        brief_is(why, HOST_CAUSE_DISABLE_XFRM, "disable_xfrm=1 on all");
+        /* As the datapath stage writes it: the setting, then what was missing on the wire. */
+        brief_is("net.ipv4.conf.all.disable_xfrm=1: no ESP frame with SPI 0x11000", HOST_CAUSE_DISABLE_XFRM,
+                 "disable_xfrm=1 on all");
+        brief_is("net.ipv4.conf.all.forwarding=1", HOST_CAUSE_UNKNOWN, "");
         assert_non_null(host_cause_remedy(HOST_CAUSE_DISABLE_XFRM));
 }
 
@@ -128,6 +148,8 @@ static void test_lsm(void **state) {
         put("sys/kernel/security/lsm", "lockdown,capability,selinux");
         assert_int_equal(host_cause_lsm(root, why, sizeof(why)), HOST_CAUSE_LSM);
         assert_string_equal(why, "refused by a security module (active: lockdown,capability,selinux)");
+        brief_is(why, HOST_CAUSE_LSM, "refused by a security module");
+        brief_is("IPv6 is disabled in this kernel", HOST_CAUSE_UNKNOWN, "");
 }
 
 int main(void) {

@@ -215,6 +215,7 @@ static void test_catalogue_complete(void **state) {
                 assert_non_null(e);
                 assert_true(strlen(e->question) > 0 && strlen(e->references) > 0);
                 assert_true(strlen(e->impact) > 0 && strlen(e->remedy) > 0);
+                assert_true(strlen(e->measure) > 0 && strlen(e->partial) > 0);
                 assert_non_null(e->kernel_config[0]);
                 assert_non_null(e->modules);
         }
@@ -236,15 +237,20 @@ static void test_probe_table(void **state) {
         assert_null(probe_find(probe_table, "nope"));
 }
 
-static char *render_text(const Audit *a, bool colour) {
+/* The text of one renderer (report_text, report_text_brief). */
+static char *render(const Audit *a, bool colour, int (*renderer)(const Audit *a, FILE *f, bool colour)) {
         char *buf = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&buf, &size);
 
         assert_non_null(f);
-        assert_int_equal(report_text(a, f, colour), 0);
+        assert_int_equal(renderer(a, f, colour), 0);
         fclose(f);
         return buf;
+}
+
+static char *render_text(const Audit *a, bool colour) {
+        return render(a, colour, report_text);
 }
 
 static void test_text_layout(void **state) {
@@ -275,6 +281,106 @@ static void test_text_layout(void **state) {
         free(plain);
         free(coloured);
         synthetic_free(a);
+}
+
+static char *render_brief(const Audit *a, bool colour) {
+        return render(a, colour, report_text_brief);
+}
+
+/* Lines of text that hold word as a whole word (an id followed by a space or the line's end). */
+static unsigned lines_with(const char *text, const char *word) {
+        unsigned n = 0;
+
+        for (const char *p = text; (p = strstr(p, word)); p += strlen(word))
+                if ((p == text || p[-1] == ' ') && (p[strlen(word)] == ' ' || p[strlen(word)] == '\n'))
+                        n++;
+        return n;
+}
+
+/* One screen: the verdict in the first 5 lines, one line per capability, 80 columns, colour only when asked. */
+static void test_brief_layout(void **state) {
+        Audit *a = synthetic_audit_all(VERDICT_UNAVAILABLE, EPROTONOSUPPORT);
+        char *plain = render_brief(a, false), *coloured = render_brief(a, true);
+        unsigned lines = 0, line_of_verdict = 0;
+
+        for (const char *p = plain; *p; p += strcspn(p, "\n") + 1) {
+                size_t len = strcspn(p, "\n");
+
+                lines++;
+                assert_true(len <= 80);
+                if (strncmp(p, "Section 4 verdict: unavailable", 30) == 0)
+                        line_of_verdict = lines;
+        }
+        assert_in_range(line_of_verdict, 1, 5);
+        assert_in_range(lines, a->n_results, 40);
+        assert_non_null(strstr(plain, "\n3.1 AH and ESP\n"));
+        /* The last line names the first capability on screen that is not available. */
+        assert_non_null(strstr(plain, "\nNext: -v for evidence and remedies; ipsec-audit explain proto.esp\n"));
+        *strstr(plain, "\nNext: ") = '\0';
+        for (size_t i = 0; i < a->n_results; i++)
+                assert_int_equal(lines_with(plain, a->probes[i]->id), 1);
+        assert_null(strchr(plain, '\033'));
+        assert_non_null(strchr(coloured, '\033'));
+        free(plain);
+        free(coloured);
+        synthetic_free(a);
+}
+
+static Check *refused(CapResult *r, const char *group, int err, const char *note) {
+        Check *c = result_add_check(r, group, "transport SA");
+
+        assert_non_null(c);
+        c->outcome = CHECK_REFUSED;
+        c->err = err;
+        strcpy(c->note, note);
+        return c;
+}
+
+static void cause_is(const CapResult *r, const char *want) {
+        char cause[256];
+
+        report_short_cause(r, cause, sizeof(cause));
+        assert_string_equal(cause, want);
+}
+
+/* The shortest cause follows remedy_for()'s order: host setting, prerequisites, then the capability's own. */
+static void test_short_cause(void **state) {
+        CapResult r = { .verdict = VERDICT_UNAVAILABLE, .level = LEVEL_API };
+
+        refused(&r, "ESP IPv4", EPROTONOSUPPORT, "esp4 is not built for kernel 6.1");
+        refused(&r, "ESP IPv6", EPROTONOSUPPORT, "esp6 is not built for kernel 6.1");
+        cause_is(&r, "no esp4, esp6");
+        refused(&r, "ESP IPv4 tunnel", EPROTONOSUPPORT, "esp4 is not built for kernel 6.1");
+        cause_is(&r, "no esp4, esp6");
+        /* A name that another one starts with is its own entry. */
+        refused(&r, "IPComp IPv6", EPROTONOSUPPORT, "ipcomp6 is not built for kernel 6.1");
+        refused(&r, "IPComp IPv4", EPROTONOSUPPORT, "ipcomp is not built for kernel 6.1");
+        cause_is(&r, "no esp4, esp6, ipcomp6, ipcomp");
+        r.blocked_by[r.n_blocked_by++] = "api.xfrm_netlink";
+        cause_is(&r, "blocked by api.xfrm_netlink");
+        r.blocked_by[r.n_blocked_by++] = "api.pfkey_v2";
+        cause_is(&r, "blocked by api.xfrm_netlink and more");
+        strcpy(r.checks[0].note, "xfrm_user is not loaded: kernel.modules_disabled=1");
+        cause_is(&r, "xfrm_user: modules_disabled=1");
+
+        r = (CapResult) { .verdict = VERDICT_PARTIAL, .level = LEVEL_API };
+        refused(&r, "AES-CBC", ENOENT, "");
+        assert_int_equal(result_append_detail(&r, "template_missing", "authenc"), 0);
+        cause_is(&r, "no crypto template authenc");
+
+        r = (CapResult) { .verdict = VERDICT_UNAVAILABLE, .level = LEVEL_API, .err = EINVAL };
+        strcpy(refused(&r, "IPv4", EINVAL, "")->extack, "Unsupported encapsulation type");
+        cause_is(&r, "Unsupported encapsulation type");
+        r.checks[0].extack[0] = '\0';
+        cause_is(&r, "EINVAL");
+        strcpy(r.checks[0].note, "IPv6 is disabled in this kernel; nothing sent");
+        cause_is(&r, "IPv6 is disabled in this kernel");
+
+        r = (CapResult) { .verdict = VERDICT_UNKNOWN, .level = LEVEL_NONE };
+        strcpy(r.evidence, "Not tried: passive mode; no namespace.");
+        cause_is(&r, "Not tried: passive mode");
+        r.verdict = VERDICT_AVAILABLE;
+        cause_is(&r, "");
 }
 
 /* report_from_json() undoes report_json(): the same JSON again, and the same text. */
@@ -386,6 +492,8 @@ int main(void) {
                 cmocka_unit_test(test_catalogue_complete),
                 cmocka_unit_test(test_probe_table),
                 cmocka_unit_test(test_text_layout),
+                cmocka_unit_test(test_brief_layout),
+                cmocka_unit_test(test_short_cause),
                 cmocka_unit_test(test_json_roundtrip),
                 cmocka_unit_test(test_json_not_a_report),
                 cmocka_unit_test(test_text_escapes_outside_strings),

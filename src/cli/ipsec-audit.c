@@ -34,17 +34,22 @@ typedef struct Args {
         ColourMode colour;
         const char *output;
         bool quiet;
+        bool verbose;
         AuditOptions audit;
-        const char *bus; /* --bus: the daemon's report instead of an audit */
+        const char *bus;   /* --bus: the daemon's report instead of an audit */
+        const char *input; /* --input: a saved JSON report instead of an audit */
 } Args;
 
 static void help(void) {
-        printf("Usage: %s [OPTION]...\n"
-               "       %s check --profile=NAME|FILE [--report=FILE | --bus[=BUS]] [--json]\n"
-               "       %s check --list-profiles\n"
-               "       %s survey [OPTION]... FILE|DIR|-...   (see %s survey --help)\n"
+        printf("Usage: %1$s [OPTION]...\n"
+               "       %1$s explain [ID]\n"
+               "       %1$s check --profile=NAME|FILE [--report=FILE | --bus[=BUS]] [--json]\n"
+               "       %1$s check --list-profiles\n"
+               "       %1$s survey [OPTION]... FILE|DIR|-...   (see %1$s survey --help)\n"
                "Measure which IPsec capabilities this host's kernel really has, by the\n"
-               "sections of RFC 5406, and print the availability report.\n"
+               "sections of RFC 5406, and print the availability report: one screen with\n"
+               "the Section 4 verdict and a line per capability (--verbose for the whole).\n"
+               "'%1$s explain ID' says what a capability means and how it is measured.\n"
                "\n"
                "Active probes run in a private network namespace; the host's own SPD and\n"
                "SAD are never touched.\n"
@@ -55,6 +60,8 @@ static void help(void) {
                "                          collector)\n"
                "  -o, --output=FILE       write the report to FILE: a regular file is replaced\n"
                "                          atomically, a device or FIFO is written to\n"
+               "  -v, --verbose           the whole text report: evidence, details, remedies,\n"
+               "                          modules loaded on demand, the live inventory\n"
                "      --color=WHEN        colour the text report: auto (default), always, never\n"
                "      --passive           run no active probe: read-only checks in the host's\n"
                "                          namespace, no namespace created, no module autoloaded\n"
@@ -66,6 +73,8 @@ static void help(void) {
                "                          demand (default: unload those nothing uses)\n"
                "      --bus[=BUS]         run no audit: print the cached report of ipsec-auditd\n"
                "                          on BUS: system (default), session or a D-Bus address\n"
+               "  -i, --input=FILE        run no audit: print the JSON report in FILE (- for\n"
+               "                          standard input), as saved by --json\n"
                "  -q, --quiet             print no report; the exit code tells the outcome\n"
                "  -h, --help              show this help and exit\n"
                "  -V, --version           show the version and exit\n"
@@ -74,24 +83,96 @@ static void help(void) {
                "  0  the audit completed and every capability was measured\n"
                "     (whatever the verdicts: read section4.verdict for those)\n"
                "  1  the audit could not run (out of memory, cannot fork, ...), or with\n"
-               "     --bus, the daemon's report could not be read\n"
+               "     --bus or --input, the report could not be read\n"
                "  2  invalid command line\n"
                "  3  the audit completed but some capabilities are unknown (no privilege\n"
                "     to create a network namespace, --passive, or unexpected kernel answers)\n"
                "  4  the report could not be written\n"
                "\n"
-               "'%s check --help' describes the check subcommand and its exit status.\n",
-               program_invocation_short_name, program_invocation_short_name, program_invocation_short_name,
-               program_invocation_short_name, program_invocation_short_name, program_invocation_short_name);
+               "'%1$s check --help' and '%1$s explain --help' describe those\n"
+               "subcommands and their exit status.\n",
+               program_invocation_short_name);
+}
+
+/* The index of s among an option's three values, else a usage error naming them. */
+static int parse_choice(const char *option, const char *s, const char *const names[static 3]) {
+        for (int i = 0; i < 3; i++)
+                if (strcmp(s, names[i]) == 0)
+                        return i;
+        return usage_error("invalid %s value '%s' (expected %s, %s or %s)", option, s, names[0], names[1], names[2]);
+}
+
+enum { ARG_COLOR = 0x100, ARG_PASSIVE, ARG_TIMEOUT, ARG_QUICK, ARG_BUS, ARG_KEEP_MODULES };
+
+/* One option of parse_args(): 1 to go on, 0 to exit successfully (--help, --version), -EINVAL on a usage error. */
+static int parse_option(int c, Args *args) {
+        unsigned long v;
+        int r;
+
+        switch (c) {
+        case 'j':
+                args->format = FORMAT_JSON;
+                return 1;
+        case 'f':
+                if ((r = parse_choice("--format", optarg, (const char *const[]) { [FORMAT_TEXT] = "text",
+                        [FORMAT_JSON] = "json", [FORMAT_PROMETHEUS] = "prometheus" })) < 0)
+                        return r;
+                args->format = (Format) r;
+                return 1;
+        case 'o':
+        case 'i':
+                if (!*optarg)
+                        return usage_error("empty %s path", c == 'o' ? "output" : "input");
+                *(c == 'o' ? &args->output : &args->input) = optarg;
+                return 1;
+        case 'v':
+                args->verbose = true;
+                return 1;
+        case ARG_COLOR:
+                if ((r = parse_choice("--color", optarg, (const char *const[]) { [COLOUR_AUTO] = "auto",
+                        [COLOUR_ALWAYS] = "always", [COLOUR_NEVER] = "never" })) < 0)
+                        return r;
+                args->colour = (ColourMode) r;
+                return 1;
+        case ARG_PASSIVE:
+                args->audit.passive = true;
+                return 1;
+        case ARG_QUICK:
+                args->audit.quick = true;
+                return 1;
+        case ARG_KEEP_MODULES:
+                args->audit.keep_modules = true;
+                return 1;
+        case ARG_TIMEOUT:
+                if ((r = parse_seconds("timeout", optarg, 1, 3600, &v)) < 0)
+                        return r;
+                args->audit.timeout_s = (unsigned) v;
+                return 1;
+        case ARG_BUS:
+                return parse_bus(optarg, &args->bus) < 0 ? -EINVAL : 1;
+        case 'q':
+                args->quiet = true;
+                return 1;
+        case 'h':
+                help();
+                return 0;
+        case 'V':
+                printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+                return 0;
+        default:
+                fprintf(stderr, "Try '%s --help' for more information.\n", program_invocation_short_name);
+                return -EINVAL;
+        }
 }
 
 /* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL on a usage error. */
 static int parse_args(int argc, char **argv, Args *args) {
-        enum { ARG_COLOR = 0x100, ARG_PASSIVE, ARG_TIMEOUT, ARG_QUICK, ARG_BUS, ARG_KEEP_MODULES };
         static const struct option options[] = {
                 { "json", no_argument, NULL, 'j' },
                 { "format", required_argument, NULL, 'f' },
                 { "output", required_argument, NULL, 'o' },
+                { "input", required_argument, NULL, 'i' },
+                { "verbose", no_argument, NULL, 'v' },
                 { "color", required_argument, NULL, ARG_COLOR },
                 { "colour", required_argument, NULL, ARG_COLOR },
                 { "passive", no_argument, NULL, ARG_PASSIVE },
@@ -107,75 +188,17 @@ static int parse_args(int argc, char **argv, Args *args) {
         int c, r;
 
         /* getopt's own messages name the bad option; we add the hint and the exit code. */
-        while ((c = getopt_long(argc, argv, "jf:o:qhV", options, NULL)) >= 0) {
-                switch (c) {
-                case 'j':
-                        args->format = FORMAT_JSON;
-                        break;
-                case 'f':
-                        if (strcmp(optarg, "text") == 0)
-                                args->format = FORMAT_TEXT;
-                        else if (strcmp(optarg, "json") == 0)
-                                args->format = FORMAT_JSON;
-                        else if (strcmp(optarg, "prometheus") == 0)
-                                args->format = FORMAT_PROMETHEUS;
-                        else
-                                return usage_error("unknown format '%s' (expected text, json or prometheus)", optarg);
-                        break;
-                case 'o':
-                        if (!*optarg)
-                                return usage_error("empty output path");
-                        args->output = optarg;
-                        break;
-                case ARG_COLOR:
-                        if (strcmp(optarg, "auto") == 0)
-                                args->colour = COLOUR_AUTO;
-                        else if (strcmp(optarg, "always") == 0)
-                                args->colour = COLOUR_ALWAYS;
-                        else if (strcmp(optarg, "never") == 0)
-                                args->colour = COLOUR_NEVER;
-                        else
-                                return usage_error("invalid --color value '%s' (expected auto, always or never)", optarg);
-                        break;
-                case ARG_PASSIVE:
-                        args->audit.passive = true;
-                        break;
-                case ARG_QUICK:
-                        args->audit.quick = true;
-                        break;
-                case ARG_KEEP_MODULES:
-                        args->audit.keep_modules = true;
-                        break;
-                case ARG_TIMEOUT: {
-                        unsigned long v;
-
-                        if ((r = parse_seconds("timeout", optarg, 1, 3600, &v)) < 0)
-                                return r;
-                        args->audit.timeout_s = (unsigned) v;
-                        break;
-                }
-                case ARG_BUS:
-                        if ((r = parse_bus(optarg, &args->bus)) < 0)
-                                return r;
-                        break;
-                case 'q':
-                        args->quiet = true;
-                        break;
-                case 'h':
-                        help();
-                        return 0;
-                case 'V':
-                        printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-                        return 0;
-                default:
-                        fprintf(stderr, "Try '%s --help' for more information.\n", program_invocation_short_name);
-                        return -EINVAL;
-                }
-        }
+        while ((c = getopt_long(argc, argv, "jf:o:i:vqhV", options, NULL)) >= 0)
+                if ((r = parse_option(c, args)) <= 0)
+                        return r;
         if (optind < argc)
                 return usage_error("unexpected argument '%s'", argv[optind]);
-        if (args->bus && (args->audit.passive || args->audit.timeout_s || args->audit.keep_modules))
-                return usage_error("--bus runs no audit: --passive, --timeout and --keep-modules do not apply");
+        if (args->bus && args->input)
+                return usage_error("--bus and --input are alternatives: give one");
+        if ((args->bus || args->input) &&
+            (args->audit.passive || args->audit.timeout_s || args->audit.keep_modules))
+                return usage_error("%s runs no audit: --passive, --timeout and --keep-modules do not apply",
+                                   args->bus ? "--bus" : "--input");
         return 1;
 }
 
@@ -206,7 +229,9 @@ static int write_report(const Audit *a, const Args *args, FILE *f) {
         }
         if (args->format == FORMAT_PROMETHEUS)
                 return report_prometheus(a, f);
-        return report_text(a, f, want_colour(args, fileno(f)));
+        if (args->verbose)
+                return report_text(a, f, want_colour(args, fileno(f)));
+        return report_text_brief(a, f, want_colour(args, fileno(f)));
 }
 
 static int write_report_fd(const Audit *a, const Args *args, int fd) {
@@ -383,18 +408,38 @@ int bus_report_json(const char *address, json_object **ret) {
         return 0;
 }
 
-/* The daemon's report, rebuilt as an Audit for the one renderer. */
+/* A report from elsewhere (what), rebuilt as an Audit for the one renderer. */
+static int loaded_report(json_object *root, const char *what, Audit **ret) {
+        int r = report_from_json(root, probe_table, ret);
+
+        if (r < 0)
+                fprintf(stderr, "%s: %s is not a report: %s\n", program_invocation_short_name, what, strerror(-r));
+        return r;
+}
+
+/* --input: a saved JSON report (ipsec-audit --json, GetReport), "-" for standard input. */
+static int input_report(const char *path, Audit **ret) {
+        _cleanup_(json_object_putp) json_object *root = NULL;
+        _cleanup_free_ char *shown = NULL;
+
+        if (strescape(path, 256, &shown) < 0)
+                return -ENOMEM;
+        root = strcmp(path, "-") == 0 ? json_object_from_fd(STDIN_FILENO) : json_object_from_file(path);
+        if (!root) {
+                fprintf(stderr, "%s: cannot read a JSON report from %s: %s\n", program_invocation_short_name, shown,
+                        json_util_get_last_err() ?: "not JSON");
+                return -EBADMSG;
+        }
+        return loaded_report(root, shown, ret);
+}
+
 static int bus_report(const char *address, Audit **ret) {
         _cleanup_(json_object_putp) json_object *root = NULL;
         int r;
 
         if ((r = bus_report_json(address, &root)) < 0)
                 return r;
-        r = report_from_json(root, probe_table, ret);
-        if (r < 0)
-                fprintf(stderr, "%s: ipsec-auditd sent something that is not a report: %s\n",
-                        program_invocation_short_name, strerror(-r));
-        return r;
+        return loaded_report(root, "what ipsec-auditd sent", ret);
 }
 
 int main(int argc, char **argv) {
@@ -408,12 +453,14 @@ int main(int argc, char **argv) {
                 return check_main(argc - 1, argv + 1);
         if (argc > 1 && strcmp(argv[1], "survey") == 0)
                 return survey_main(argc - 1, argv + 1);
+        if (argc > 1 && strcmp(argv[1], "explain") == 0)
+                return explain_main(argc - 1, argv + 1);
         r = parse_args(argc, argv, &args);
         if (r <= 0)
                 return r < 0 ? EXIT_USAGE : EXIT_COMPLETE;
 
-        if (args.bus) {
-                if (bus_report(args.bus, &remote) < 0)
+        if (args.bus || args.input) {
+                if ((args.bus ? bus_report(args.bus, &remote) : input_report(args.input, &remote)) < 0)
                         return EXIT_FAILURE_RUN;
         } else {
                 r = audit_run(&args.audit, probe_table, &audit);

@@ -145,6 +145,29 @@ static HostCause scan_modprobe_d(const char *root, const char *module, char *whe
         return HOST_CAUSE_UNKNOWN;
 }
 
+/*
+ * How a module's cause reads in a check's note, after the module's name: one
+ * table for writing notes and for reading them back (host_cause_brief), so
+ * the short form can never drift from the sentence.
+ */
+static const struct {
+        HostCause cause;
+        const char *phrase, *before, *after; /* the brief is before, the module, after */
+} module_notes[] = {
+        { HOST_CAUSE_NOT_BUILT, " is not built for kernel ", "no ", "" },
+        { HOST_CAUSE_DISABLED, " is not loaded: kernel.modules_disabled=1", "", ": modules_disabled=1" },
+        { HOST_CAUSE_BLACKLISTED, " is not loaded: blacklist line in ", "", " blacklisted in modprobe.d" },
+        { HOST_CAUSE_INSTALL, " is not loaded: install line in ", "", ": install line in modprobe.d" },
+        { HOST_CAUSE_NO_MODPROBE, " is not loaded: kernel.modprobe=", "", ": no modprobe program" },
+};
+
+static const char *module_phrase(HostCause c) {
+        for (size_t i = 0; i < ELEMENTSOF(module_notes); i++)
+                if (module_notes[i].cause == c)
+                        return module_notes[i].phrase;
+        return NULL;
+}
+
 HostCause module_cause(const char *root, const char *release, const char *module, char *ret, size_t size) {
         char path[4096], value[256], where[4096 + 16];
         struct utsname u;
@@ -161,17 +184,16 @@ HostCause module_cause(const char *root, const char *release, const char *module
                 return HOST_CAUSE_UNKNOWN;
         snprintf(path, sizeof(path), "%s/lib/modules/%s/modules.dep", root, release);
         if (!listed(path, module)) {
-                snprintf(ret, size, "%s is not built for kernel %s", module, release);
+                snprintf(ret, size, "%s%s%s", module, module_phrase(HOST_CAUSE_NOT_BUILT), release);
                 return HOST_CAUSE_NOT_BUILT;
         }
         snprintf(path, sizeof(path), "%s/proc/sys/kernel/modules_disabled", root);
         if (read_line_file(path, value, sizeof(value)) == 0 && strcmp(value, "1") == 0) {
-                snprintf(ret, size, "%s is not loaded: kernel.modules_disabled=1", module);
+                snprintf(ret, size, "%s%s", module, module_phrase(HOST_CAUSE_DISABLED));
                 return HOST_CAUSE_DISABLED;
         }
         if ((c = scan_modprobe_d(root, module, where, sizeof(where))) != HOST_CAUSE_UNKNOWN) {
-                snprintf(ret, size, "%s is not loaded: %s line in %s", module,
-                         c == HOST_CAUSE_BLACKLISTED ? "blacklist" : "install", where + strlen(root));
+                snprintf(ret, size, "%s%s%s", module, module_phrase(c), where + strlen(root));
                 return c;
         }
         snprintf(path, sizeof(path), "%s/proc/sys/kernel/modprobe", root);
@@ -180,7 +202,7 @@ HostCause module_cause(const char *root, const char *release, const char *module
 
                 snprintf(prog, sizeof(prog), "%s%s", root, value);
                 if (!value[0] || access(prog, X_OK) < 0) {
-                        snprintf(ret, size, "%s is not loaded: kernel.modprobe=%s is not a program", module,
+                        snprintf(ret, size, "%s%s%s is not a program", module, module_phrase(HOST_CAUSE_NO_MODPROBE),
                                  value[0] ? value : "(empty)");
                         return HOST_CAUSE_NO_MODPROBE;
                 }
@@ -188,6 +210,9 @@ HostCause module_cause(const char *root, const char *release, const char *module
         snprintf(ret, size, "%s is built but did not load", module);
         return HOST_CAUSE_UNKNOWN;
 }
+
+#define IPV4_CONF "net.ipv4.conf."
+#define LSM_NOTE "refused by a security module"
 
 HostCause host_cause_ipv4_bypass(const char *root, char *ret, size_t size) {
         static const struct {
@@ -207,7 +232,7 @@ HostCause host_cause_ipv4_bypass(const char *root, char *ret, size_t size) {
                         snprintf(path, sizeof(path), "%s/proc/sys/net/ipv4/conf/%s/%s", root, devices[d],
                                  settings[i].setting);
                         if (read_line_file(path, value, sizeof(value)) == 0 && strcmp(value, "0") != 0) {
-                                snprintf(ret, size, "net.ipv4.conf.%s.%s=%s", devices[d], settings[i].setting, value);
+                                snprintf(ret, size, IPV4_CONF "%s.%s=%s", devices[d], settings[i].setting, value);
                                 return settings[i].cause;
                         }
                 }
@@ -219,8 +244,48 @@ HostCause host_cause_lsm(const char *root, char *ret, size_t size) {
 
         snprintf(path, sizeof(path), "%s/sys/kernel/security/lsm", root);
         if (read_line_file(path, lsm, sizeof(lsm)) == 0 && lsm[0])
-                snprintf(ret, size, "refused by a security module (active: %s)", lsm);
+                snprintf(ret, size, LSM_NOTE " (active: %s)", lsm);
         else
-                snprintf(ret, size, "refused by a security module");
+                snprintf(ret, size, LSM_NOTE);
         return HOST_CAUSE_LSM;
+}
+
+/* "net.ipv4.conf.all.disable_xfrm=1[: ...]" as "disable_xfrm=1 on all". */
+static HostCause ipv4_brief(const char *note, char *ret, size_t size) {
+        const char *dev = note + strlen(IPV4_CONF), *setting, *value;
+        size_t dev_len, setting_len;
+        HostCause c;
+
+        dev_len = strcspn(dev, ".");
+        setting = dev + dev_len + (dev[dev_len] ? 1 : 0);
+        setting_len = strcspn(setting, "=");
+        value = setting + setting_len + (setting[setting_len] ? 1 : 0);
+        if (setting_len == strlen("disable_xfrm") && strncmp(setting, "disable_xfrm", setting_len) == 0)
+                c = HOST_CAUSE_DISABLE_XFRM;
+        else if (setting_len == strlen("disable_policy") && strncmp(setting, "disable_policy", setting_len) == 0)
+                c = HOST_CAUSE_DISABLE_POLICY;
+        else
+                return HOST_CAUSE_UNKNOWN;
+        snprintf(ret, size, "%.*s=%.*s on %.*s", (int) setting_len, setting, (int) strcspn(value, ":"), value,
+                 (int) dev_len, dev);
+        return c;
+}
+
+HostCause host_cause_brief(const char *note, char *ret, size_t size) {
+        size_t word = strcspn(note, " ");
+
+        ret[0] = '\0';
+        if (strncmp(note, IPV4_CONF, strlen(IPV4_CONF)) == 0)
+                return ipv4_brief(note, ret, size);
+        if (strncmp(note, LSM_NOTE, strlen(LSM_NOTE)) == 0) {
+                snprintf(ret, size, "refused by a security module");
+                return HOST_CAUSE_LSM;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(module_notes); i++)
+                if (strncmp(note + word, module_notes[i].phrase, strlen(module_notes[i].phrase)) == 0) {
+                        snprintf(ret, size, "%s%.*s%s", module_notes[i].before, (int) word, note,
+                                 module_notes[i].after);
+                        return module_notes[i].cause;
+                }
+        return HOST_CAUSE_UNKNOWN;
 }

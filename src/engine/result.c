@@ -336,6 +336,23 @@ static Verdict tally_verdict(const Tally *t) {
         return t->unknown > 0 ? VERDICT_UNKNOWN : VERDICT_UNAVAILABLE;
 }
 
+const Check *result_reason(const CapResult *r) {
+        const Check *reason = NULL;
+
+        for (unsigned i = 0; i < r->n_checks; i++) {
+                const Check *c = &r->checks[i];
+                Verdict v = check_verdict(c);
+
+                /* Untried packets name no refusal. */
+                if ((c->datapath && c->outcome != CHECK_ALTERED) || v == VERDICT_AVAILABLE)
+                        continue;
+                if (!reason || (check_verdict(reason) == VERDICT_UNKNOWN && v == VERDICT_UNAVAILABLE) ||
+                    (reason->optional && !c->optional))
+                        reason = c;
+        }
+        return reason;
+}
+
 void result_conclude(CapResult *r, const char *self_id) {
         Tally required = {}, optional = {};
         const Check *reason = NULL;
@@ -379,16 +396,12 @@ void result_conclude(CapResult *r, const char *self_id) {
 
                 if (c->datapath && c->outcome != CHECK_ALTERED)
                         continue; /* untried packets name no refusal; blockers come from the API checks */
-                if (v == VERDICT_AVAILABLE)
-                        continue;
-                if (!reason || (check_verdict(reason) == VERDICT_UNKNOWN && v == VERDICT_UNAVAILABLE) ||
-                    (reason->optional && !c->optional))
-                        reason = c;
                 if (v == VERDICT_UNAVAILABLE && r->verdict != VERDICT_AVAILABLE && !c->datapath &&
                     (!c->optional || required.yes + required.no + required.unknown == 0) &&
                     group_only_blocked(r, c->group))
                         add_blocker(r, c->blocked_by, self_id);
         }
+        reason = result_reason(r);
         r->cause = HOST_CAUSE_UNKNOWN;
         /* An available capability's refusals are all optional variants: they name no errno for it. */
         if (reason && r->verdict != VERDICT_AVAILABLE) {

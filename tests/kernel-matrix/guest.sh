@@ -145,7 +145,7 @@ echo "--- inventory json"
 audit passive-json /tmp/inventory.json --passive --json
 cat /tmp/inventory.json
 echo "--- inventory text"
-audit passive-text /tmp/inventory.txt --passive --color=never
+audit passive-text /tmp/inventory.txt --passive --color=never --verbose
 cat /tmp/inventory.txt /tmp/audit.passive-text.err
 echo "--- inventory end"
 for n in 2 3; do

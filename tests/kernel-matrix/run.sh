@@ -198,6 +198,9 @@ while read -r line; do
                 continue
         fi
         is "$cfg: the report is from the guest's kernel" "$(jq -r .host.kernel_release "$report")" "$kver"
+        "$IPSEC_AUDIT" --input="$report" --color=never >"$cfg_out.txt" 2>/dev/null
+        one_screen "$cfg: the default text report" "$cfg_out.txt"
+        verbose_evidence "$cfg" "$report"
         if python3 -c 'import jsonschema' 2>/dev/null; then
                 python3 "$TESTS_DIR/validate-report.py" "$ABS_TOP_SRCDIR/schema/report-v1.schema.json" "$report" \
                         >"$cfg_out.schema" 2>&1
@@ -311,6 +314,7 @@ while read -r line; do
         keyed=$(sed -n 's/^keyed-sas //p' "$cfg_out.guest")
         sed -n '/^--- inventory json$/,/^--- inventory text$/p' "$cfg_out.guest" | sed '1d;$d' >"$cfg_out.inventory-json"
         sed -n '/^--- inventory text$/,/^--- inventory end$/p' "$cfg_out.guest" | sed '1d;$d' >"$cfg_out.inventory.txt"
+        check "$cfg: the text report has the live inventory" grep -q "^Live inventory" "$cfg_out.inventory.txt"
         if [ -n "$(sed -n 's/^oracle-api //p' "$cfg_out.guest")" ]; then
                 # The inventory reads through XFRM netlink only: without it, it says why it has no count.
                 is "$cfg: the inventory has no SAD count without XFRM netlink, and says why" \
