@@ -10,6 +10,7 @@
 #include "daemon/auditd.h"
 #include "fuzz.h"
 #include "macro.h"
+#include "probe-table.h"
 #include "report.h"
 
 static void report_loaded_freep(Audit **a) {

@@ -10,6 +10,7 @@
 #include <systemd/sd-bus.h>
 
 #include "audit.h"
+#include "probe-table.h"
 #include "shared/bus-util.h"
 #include "shared/cli.h"
 #include "ipsec-audit.h"

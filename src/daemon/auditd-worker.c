@@ -17,6 +17,7 @@
 
 #include "auditd.h"
 #include "macro.h"
+#include "probe-table.h"
 #include "report.h"
 
 static uint64_t now_usec(clockid_t clock) {

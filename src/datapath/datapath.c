@@ -32,7 +32,6 @@
  * the first TCP flow of a third audit time out at 1 s): 3 s also outlasts TCP's first SYN
  * retransmission, so one stall does not turn into a different verdict. */
 #define TIMEOUT_MS 3000
-#define REVERSE_SPI 0x10000
 #define NATT_PORT 4500
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
@@ -230,7 +229,7 @@ static XfrmSa reverse_sa(const XfrmSa *sa) {
         XfrmSa r = *sa;
 
         swap_addr(&r.saddr, &r.daddr);
-        r.spi += REVERSE_SPI;
+        r.spi += TRIAL_SPI_REVERSE;
         if (r.encap) {
                 uint16_t t = r.encap_sport;
                 r.encap_sport = r.encap_dport;
