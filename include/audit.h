@@ -15,6 +15,10 @@ typedef struct AuditOptions {
         unsigned timeout_s; /* per probe; 0: the default */
         bool quick;         /* skip the datapath stage: configuration checks only */
         bool keep_modules;  /* leave loaded the modules the audit loaded on demand */
+        /* Modules to count as not loaded when the audit starts, so that it unloads them
+         * when it ends: an administrator removed them while the last audit ran, whose
+         * trials may have loaded them again. NULL: none. */
+        const ModuleList *removed;
 } AuditOptions;
 
 typedef struct Privilege {

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "frame.h"
+#include "frame-classify.h"
 #include "result.h"
 #include "trial.h"
 #include "xfrm.h"
@@ -46,7 +46,7 @@ typedef enum DpProtectFlags {
  * Protects traffic as out (an A-side outbound policy) selects it, with the SAs
  * sas[] (A to B, in template order): the SAs go into both namespaces, out and
  * the matching inbound policy into A and B, and (unless DP_ONE_WAY) mirrored
- * SAs (SPI + 0x10000) and policies for the way back. A refusal is recorded in
+ * SAs (SPI + TRIAL_SPI_REVERSE) and policies for the way back. A refusal is recorded in
  * c as untried ("could not send"), with the capability it needed in
  * blocked_by. Returns 1 when all is in place, 0 when a refusal was recorded,
  * a negative errno for our own faults.

@@ -24,6 +24,8 @@ int modules_read(const char *path, ModuleList *ret);
 int module_list_push(ModuleList *l, const char *name);
 void module_list_free(ModuleList *l);
 
+bool module_list_has(const ModuleList *l, const char *name);
+
 /* Both sorted: the same names. */
 bool module_lists_equal(const ModuleList *a, const ModuleList *b);
 

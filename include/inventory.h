@@ -86,10 +86,10 @@ int inventory_read(Inventory *inv);
 int inventory_count_sa(InvSad *sad, const struct nlmsghdr *nlh);
 int inventory_count_policy(InvSpd *spd, const struct nlmsghdr *nlh);
 
-const char *inv_family_name(InvFamily f);
-const char *inv_proto_name(InvProto p);
-const char *inv_mode_name(InvMode m);
-const char *inv_encap_name(InvEncap e);
-const char *inv_dir_name(InvDir d);
-const char *inv_action_name(InvAction a);
-const char *inv_alg_kind_name(InvAlgKind k);
+const char *inv_family_to_string(InvFamily f);
+const char *inv_proto_to_string(InvProto p);
+const char *inv_mode_to_string(InvMode m);
+const char *inv_encap_to_string(InvEncap e);
+const char *inv_dir_to_string(InvDir d);
+const char *inv_action_to_string(InvAction a);
+const char *inv_alg_kind_to_string(InvAlgKind k);

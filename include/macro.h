@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "string-util.h"
+
 /* One cleanup idiom throughout: __attribute__((cleanup)), systemd-style. */
 #define _cleanup_(f) __attribute__((cleanup(f)))
 
@@ -44,20 +46,3 @@ static inline void closedirp(DIR **d) {
 
 /* Copies a C string into a fixed array, always terminated, truncating. */
 #define STRSCPY(dst, src) strscpy((dst), sizeof(dst), (src))
-size_t strscpy(char *dst, size_t size, const char *src);
-
-/* Appends to a fixed buffer at *len, truncating silently: for human sentences only. */
-void strbuf_appendf(char *buf, size_t size, size_t *len, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-
-/*
- * Writes n bytes of s for a terminal: control characters, invalid UTF-8 and
- * backslashes as C escapes (\x1b, \\). For strings from outside (process
- * names, hostnames, extended ACKs, reports read back), which must never move
- * a cursor or retitle a terminal.
- */
-void fwrite_escaped(FILE *f, const char *s, size_t n);
-void fputs_escaped(FILE *f, const char *s);
-
-/* At most max bytes of s, escaped the same way, "..." when cut short: for error messages. */
-int strescape(const char *s, size_t max, char **ret);

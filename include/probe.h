@@ -36,7 +36,5 @@ typedef struct Probe {
         void (*conclude)(CapResult *r, const char *self_id);
 } Probe;
 
-/* NULL-terminated, in report order. */
-extern const Probe *const probe_table[];
-
+/* The probe of table (NULL-terminated) with this id, or NULL. */
 const Probe *probe_find(const Probe *const *table, const char *id);

@@ -14,3 +14,15 @@ typedef struct Section4 {
 } Section4;
 
 void section4_derive(const Audit *a, Section4 *ret);
+
+/* The members of a report's section4 object, by their JSON names ("ipsec_available"). */
+typedef enum Section4Key {
+        SECTION4_VERDICT,
+        SECTION4_IPSEC_AVAILABLE,
+        SECTION4_POINT_TO_POINT,
+        SECTION4_VPN,
+        SECTION4_MULTIPLE_LAYERS,
+        _SECTION4_KEY_MAX,
+} Section4Key;
+const char *section4_key_to_string(Section4Key k);
+int section4_key_from_string(const char *s, Section4Key *ret);

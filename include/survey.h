@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "probe.h"
+#include "section4.h"
 #include "verdict.h"
 
 /*
@@ -18,15 +19,6 @@
  */
 
 #define SURVEY_MAX_CAPS 64
-
-typedef enum Section4Key {
-        SECTION4_VERDICT,
-        SECTION4_IPSEC_AVAILABLE,
-        SECTION4_POINT_TO_POINT,
-        SECTION4_VPN,
-        SECTION4_MULTIPLE_LAYERS,
-        _SECTION4_KEY_MAX,
-} Section4Key;
 
 typedef struct SurveyCap {
         char id[48];
@@ -49,7 +41,6 @@ typedef struct SurveyReport {
 } SurveyReport;
 
 /* "verdict", "ipsec_available", ...: the report's section4 keys. */
-const char *section4_key_to_string(Section4Key k);
 
 /*
  * Reads one JSON document (RFC 8259, UTF-8) of len bytes. 0: a v1 report,
@@ -167,6 +158,17 @@ int survey_format_from_string(const char *s, SurveyFormat *ret);
 void survey_summary(const Survey *s, char *buf, size_t size);
 /* Table i: 0 all hosts, 1... the groups; its title ("Kernel 6.1.0 (4 hosts)") in buf. */
 const SurveyGroup *survey_group_title(const Survey *s, size_t i, char *buf, size_t size);
+
+/* How a document format (Markdown, HTML) writes what every survey document has. */
+typedef struct SurveyMarkup {
+        void (*text)(FILE *f, const char *s); /* text from the inputs, escaped */
+        const char *title_open, *title_close; /* around a table's title */
+        void (*table)(const Survey *s, const SurveyGroup *g, FILE *f);
+        const char *problems_open;            /* title and head of the "inputs not counted" table */
+        const char *row_open, *cell, *row_close, *problems_close;
+} SurveyMarkup;
+/* Every table under its title, then the inputs not counted. */
+void survey_render_tables(const Survey *s, const SurveyMarkup *m, FILE *f);
 
 /* The tables (and, in HTML, the charts); -EIO when f cannot be written. */
 int survey_render(const Survey *s, SurveyFormat format, FILE *f);

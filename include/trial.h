@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include "result.h"
+#include "trial-numbers.h"
 #include "xfrm.h"
 
 /*

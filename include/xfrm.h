@@ -7,11 +7,14 @@
 #include <linux/netlink.h>
 #include <linux/xfrm.h>
 
+#include "netlink.h"
+
 /*
- * XFRM netlink, the pieces the probes need: one request/answer transaction
- * (with the kernel's extended-ACK text kept), SA and policy requests built
- * from plain descriptions, and replies parsed back into the same
- * descriptions so "what was sent" and "what the kernel kept" compare.
+ * XFRM netlink, the pieces the probes need: SA and policy round trips
+ * (add, read back) from plain descriptions, the kernel's answer kept with its
+ * extended-ACK text, and replies parsed back into the same descriptions so
+ * "what was sent" and "what the kernel kept" compare. The messages travel
+ * through the netlink transport (netlink.h).
  */
 
 /* The kernel's limit on templates in one bundle (include/net/xfrm.h, not exported). */
@@ -31,13 +34,8 @@ typedef enum XfrmApi {
         XFRM_API_PFKEY,
 } XfrmApi;
 
-/* What the kernel said to one request. */
-typedef struct XfrmAnswer {
-        int err;          /* 0: accepted; otherwise a positive errno from NLMSG_ERROR */
-        char extack[128]; /* NLMSGERR_ATTR_MSG, empty if the kernel sent none */
-} XfrmAnswer;
-
-typedef int (*XfrmReplyFn)(const struct nlmsghdr *nlh, void *userdata);
+/* What the kernel said to one request; PF_KEY answers are stated the same way. */
+typedef NetlinkAnswer XfrmAnswer;
 
 int xfrm_nl_open(XfrmNl **ret);
 /* A PF_KEY v2 socket behind the same handle. */
@@ -54,21 +52,6 @@ static inline void xfrm_nl_freep(XfrmNl **nl) {
         if (*nl)
                 xfrm_nl_free(*nl);
 }
-
-/*
- * Sends req (sequence number and ACK flag are filled in), passes every reply
- * message to fn and stores the kernel's verdict in ans. Returns 0 when the
- * kernel answered (even with an error: that is in ans), a negative errno when
- * the conversation itself failed (send/receive error, timeout, malformed reply);
- * -EOPNOTSUPP on a PF_KEY handle, which speaks no netlink.
- */
-int xfrm_nl_transact(XfrmNl *nl, struct nlmsghdr *req, XfrmReplyFn fn, void *userdata, XfrmAnswer *ans);
-
-/* As xfrm_nl_transact for a request answered by exactly one message, which parse reads. */
-int xfrm_nl_transact_one(XfrmNl *nl, struct nlmsghdr *req, XfrmReplyFn parse, void *out, XfrmAnswer *ans);
-
-/* Parses an NLMSG_ERROR message: *ret_err positive errno or 0, extack copied. */
-int xfrm_nl_parse_error(const struct nlmsghdr *nlh, int *ret_err, char *extack, size_t extack_size);
 
 #define XFRM_ALG_NAME_MAX 64
 
@@ -102,6 +85,7 @@ typedef struct XfrmSelector {
         uint8_t proto;
         uint16_t sport, dport; /* host byte order; 0 with a zero mask: any */
         uint16_t sport_mask, dport_mask;
+        uint32_t user; /* stored and echoed, part of the lookup key; xfrm_selector_match() ignores it */
 } XfrmSelector;
 
 typedef struct XfrmTmpl {
@@ -112,6 +96,8 @@ typedef struct XfrmTmpl {
         uint32_t reqid;
 } XfrmTmpl;
 
+#define XFRM_SEC_CTX_MAX 64
+
 typedef struct XfrmPolicy {
         XfrmSelector sel;
         uint8_t dir;    /* XFRM_POLICY_IN/OUT/FWD */
@@ -119,6 +105,8 @@ typedef struct XfrmPolicy {
         uint32_t priority;
         unsigned n_tmpl; /* outer first, up to XFRM_MAX_DEPTH */
         XfrmTmpl tmpl[XFRM_MAX_DEPTH];
+        /* XFRMA_SEC_CTX, an LSM (SELinux) context; empty: none. Part of the lookup key, as the selector. */
+        char sec_ctx[XFRM_SEC_CTX_MAX];
 } XfrmPolicy;
 
 /* Message builders write into buf (at least XFRM_MSG_BUF bytes) and return the header. */
@@ -127,6 +115,13 @@ int xfrm_sa_build_new(void *buf, size_t size, const XfrmSa *sa, struct nlmsghdr 
 int xfrm_sa_build_get(void *buf, size_t size, const XfrmSa *sa, struct nlmsghdr **ret);
 int xfrm_policy_build_new(void *buf, size_t size, const XfrmPolicy *p, struct nlmsghdr **ret);
 int xfrm_policy_build_get(void *buf, size_t size, const XfrmPolicy *p, struct nlmsghdr **ret);
+
+/*
+ * The value of a per-socket policy option for the handle's API: IP_XFRM_POLICY's
+ * xfrm_userpolicy_info and templates, or PF_KEY's sadb_x_policy for
+ * IP_IPSEC_POLICY; -EOPNOTSUPP for what the option cannot carry (a context).
+ */
+int xfrm_socket_policy_build(const XfrmNl *nl, const XfrmPolicy *p, void *buf, size_t size, size_t *ret_len);
 
 /* Reply parsers: -EBADMSG for anything truncated or of the wrong type. */
 int xfrm_sa_parse(const struct nlmsghdr *nlh, XfrmSa *ret);

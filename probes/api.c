@@ -45,10 +45,6 @@ static int run(const ProbeContext *ctx, CapResult *res) {
         return 0;
 }
 
-const Probe probe_api_xfrm_netlink = {
-        .id = "api.xfrm_netlink",
-        .rfc5406_section = "3.4, 4",
-        .summary = "XFRM netlink socket answers SAD and SPD queries",
-        .flags = 0,
-        .run = run,
-};
+DEFINE_PROBE(probe_api_xfrm_netlink, "api.xfrm_netlink", "3.4, 4", 0,
+             "XFRM netlink socket answers SAD and SPD queries",
+             run);

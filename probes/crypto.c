@@ -99,7 +99,7 @@ static int trial_alg(const ProbeContext *ctx, CapResult *res, XfrmSa *sa, const 
 
 static int run(const ProbeContext *ctx, CapResult *res) {
         const TrialFamily *f = &trial_families[0];
-        uint32_t spi = 0x8000;
+        uint32_t spi = TRIAL_SPI_CRYPTO;
         XfrmSa sa;
         char what[64];
         int r;
@@ -225,11 +225,6 @@ static void conclude(CapResult *r, const char *self_id) {
                                " ESP without integrity is accepted: allowed but discouraged (RFC 5406 Section 3.1).");
 }
 
-const Probe probe_crypto_algorithms = {
-        .id = "crypto.algorithms",
-        .rfc5406_section = "3.1",
-        .summary = "encryption, integrity, AEAD and compression algorithms trial SAs accept",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run,
-        .conclude = conclude,
-};
+DEFINE_PROBE(probe_crypto_algorithms, "crypto.algorithms", "3.1", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "encryption, integrity, AEAD and compression algorithms trial SAs accept",
+             run, .conclude = conclude);

@@ -77,7 +77,7 @@ static int run(const ProbeContext *ctx, CapResult *res) {
                 XfrmSa sa;
                 int r;
 
-                r = trial_encap_sa_init(&sa, f, XFRM_MODE_TRANSPORT, 0xa000 + (uint32_t) i, TCP_ENCAP_ESPINTCP);
+                r = trial_encap_sa_init(&sa, f, XFRM_MODE_TRANSPORT, TRIAL_SPI_ESPINTCP + (uint32_t) i, TCP_ENCAP_ESPINTCP);
                 if (r < 0)
                         return r;
                 r = trial_sa(ctx->xfrm, &sa, ADD_CHECK(res, f->name, "ESP-in-TCP SA"));
@@ -88,10 +88,6 @@ static int run(const ProbeContext *ctx, CapResult *res) {
         return 0;
 }
 
-const Probe probe_natt_tcp_encap = {
-        .id = "natt.tcp_encap",
-        .rfc5406_section = "3.1",
-        .summary = "ESP in TCP (RFC 8229): SA with TCP_ENCAP_ESPINTCP and the espintcp TCP ULP",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run,
-};
+DEFINE_PROBE(probe_natt_tcp_encap, "natt.tcp_encap", "3.1", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "ESP in TCP (RFC 8229): SA with TCP_ENCAP_ESPINTCP and the espintcp TCP ULP",
+             run);

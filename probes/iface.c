@@ -38,7 +38,7 @@ static int error_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg) {
         const struct nlmsghdr *nlh = (const struct nlmsghdr *) ((const char *) e - NLMSG_HDRLEN);
 
         k->err = -e->error;
-        if (xfrm_nl_parse_error(nlh, &k->err, k->extack, sizeof(k->extack)) < 0)
+        if (netlink_parse_error(nlh, &k->err, k->extack, sizeof(k->extack)) < 0)
                 k->extack[0] = '\0';
         return NL_STOP;
 }
@@ -154,18 +154,10 @@ static int run_vti(const ProbeContext *ctx, CapResult *res) {
         return trial_iface("ipsa-vti6", "vti6", rtnl_link_ip6vti_alloc, vti6_setup, NULL, c);
 }
 
-const Probe probe_iface_xfrm = {
-        .id = "iface.xfrm",
-        .rfc5406_section = "4",
-        .summary = "an xfrm interface can be created, read back and deleted",
-        .flags = PROBE_ACTIVE,
-        .run = run_xfrm,
-};
+DEFINE_PROBE(probe_iface_xfrm, "iface.xfrm", "4", PROBE_ACTIVE,
+             "an xfrm interface can be created, read back and deleted",
+             run_xfrm);
 
-const Probe probe_iface_vti = {
-        .id = "iface.vti",
-        .rfc5406_section = "4",
-        .summary = "IPv4 and IPv6 VTI interfaces can be created, read back and deleted",
-        .flags = PROBE_ACTIVE,
-        .run = run_vti,
-};
+DEFINE_PROBE(probe_iface_vti, "iface.vti", "4", PROBE_ACTIVE,
+             "IPv4 and IPv6 VTI interfaces can be created, read back and deleted",
+             run_vti);

@@ -17,8 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <time.h>
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
@@ -247,76 +245,107 @@ static int diag_cb(const struct nlmsghdr *nlh, void *data) {
         uint16_t port;
 
         if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*m)))
-                return MNL_CB_ERROR;
+                return -EBADMSG;
         m = mnl_nlmsg_get_payload(nlh);
         port = ntohs(m->id.idiag_sport);
         if (!ike_port(port, q->protocol))
-                return MNL_CB_OK;
+                return 0;
         if (q->n_found >= q->max) {
                 q->overflow = true;
-                return MNL_CB_OK;
+                return 0;
         }
         q->found[q->n_found++] = (Found) {
                 .proto = q->proto_name, .family = q->family_name, .port = port, .uid = m->idiag_uid,
                 .owner.inode = m->idiag_inode,
         };
-        return MNL_CB_OK;
+        return 0;
 }
 
-/* One sock_diag dump; returns 0 or a positive errno (the kernel's or the conversation's). */
+static void diag_restart(void *data) {
+        DiagQuery *q = data;
+
+        q->n_found = 0;
+        q->overflow = false;
+}
+
+/* One sock_diag dump; returns 0 or a positive errno (the kernel's or the conversation's); -ENOMEM is ours. */
 static int diag_dump(DiagQuery *q) {
-        struct mnl_socket *nl;
-        struct timeval tv = { .tv_sec = 5 };
-        uint8_t buf[16384];
+        _cleanup_(netlink_socket_freep) NetlinkSocket *s = NULL;
+        uint8_t buf[MNL_NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct inet_diag_req_v2))] = {};
         struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
         struct inet_diag_req_v2 *req;
-        unsigned seq = (unsigned) time(NULL), portid;
-        int err = 0;
+        NetlinkAnswer ans;
+        int r;
 
-        nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
-        if (!nl)
-                return errno;
-        if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-            setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
-                err = errno;
-                goto out;
-        }
-        portid = mnl_socket_get_portid(nl);
+        r = netlink_socket_open(NETLINK_SOCK_DIAG, NL_TIMEOUT_S, &s);
+        if (r < 0)
+                return r == -ENOMEM ? r : -r;
         nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-        nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-        nlh->nlmsg_seq = seq;
+        nlh->nlmsg_flags = NLM_F_REQUEST;
         req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
         req->sdiag_family = q->family;
         req->sdiag_protocol = q->protocol;
         req->idiag_states = q->states;
-        if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-                err = errno;
-                goto out;
-        }
-        for (;;) {
-                ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-                int r;
+        r = netlink_dump(s, nlh, diag_cb, diag_restart, q, &ans);
+        if (r == -ENOMEM)
+                return r;
+        return r < 0 ? -r : ans.err;
+}
 
-                if (n <= 0) {
-                        err = n < 0 ? (errno == EAGAIN ? ETIMEDOUT : errno) : EPIPE;
-                        break;
-                }
-                if (nl_check_lengths(buf, (size_t) n) < 0) {
-                        err = EBADMSG;
-                        break;
-                }
-                errno = 0;
-                r = mnl_cb_run(buf, (size_t) n, seq, portid, diag_cb, q);
-                if (r == MNL_CB_STOP)
-                        break;
-                if (r < 0) {
-                        err = errno > 0 ? errno : EBADMSG;
-                        break;
-                }
+/* What a host listing ends with: none found (a measured answer, ENOENT reads as unavailable), or more than listed. */
+typedef struct ListingEnd {
+        const char *none_group, *none_what, *none_note;
+        const char *more_group, *more_what, *more_note;
+} ListingEnd;
+
+static int end_listing(CapResult *res, size_t n, bool overflow, const ListingEnd *e) {
+        Check *c;
+
+        if (n == 0) {
+                c = ADD_CHECK(res, e->none_group, e->none_what);
+                c->outcome = CHECK_REFUSED;
+                c->err = ENOENT;
+                STRSCPY(c->note, e->none_note);
+        } else if (overflow) {
+                c = ADD_CHECK(res, e->more_group, e->more_what);
+                c->outcome = CHECK_ACCEPTED;
+                STRSCPY(c->note, e->more_note);
         }
-out:
-        mnl_socket_close(nl);
-        return err;
+        return 0;
+}
+
+/* One socket on an IKE port: whether its process could install SAs decides whether it is a key manager. */
+static int judge_listener(CapResult *res, const Found *f, const Owner *o) {
+        char group[32], what[64];
+        Check *c;
+        int admin;
+
+        snprintf(group, sizeof(group), "%s %u %s", f->proto, f->port, f->family);
+        describe_owner(o, what, sizeof(what));
+        snprintf(what + strlen(what), sizeof(what) - strlen(what), " uid %" PRIu32, f->uid);
+        c = ADD_CHECK(res, group, what);
+        if (!o->pid) {
+                check_set_untried(c, 0, "no process in view: whether it can install SAs is unknown");
+                return 0;
+        }
+        if (o->key_socket) {
+                c->outcome = CHECK_ACCEPTED;
+                STRSCPY(c->note, "can install SAs: holds a NETLINK_XFRM or PF_KEY socket");
+                return 0;
+        }
+        admin = net_admin_in_init_ns(o->pid);
+        if (admin < 0)
+                check_set_untried(c, -admin, "cannot read its capabilities: whether it can install SAs is unknown");
+        else if (admin) {
+                c->outcome = CHECK_ACCEPTED;
+                STRSCPY(c->note, "can install SAs: CAP_NET_ADMIN in the initial user namespace");
+        } else {
+                c->outcome = CHECK_REFUSED;
+                c->err = EPERM;
+                STRSCPY(c->note, "cannot install SAs (no CAP_NET_ADMIN, no XFRM or PF_KEY socket): "
+                                 "not a key manager");
+        }
+        return 0;
 }
 
 static int run_ike_daemon(const ProbeContext *ctx, CapResult *res) {
@@ -346,6 +375,8 @@ static int run_ike_daemon(const ProbeContext *ctx, CapResult *res) {
                 char what[64];
                 int err = diag_dump(&q);
 
+                if (err < 0)
+                        return err;
                 if (err) {
                         Check *c;
                         snprintf(what, sizeof(what), "sock_diag %s %s dump", q.proto_name, q.family_name);
@@ -361,48 +392,20 @@ static int run_ike_daemon(const ProbeContext *ctx, CapResult *res) {
         find_key_sockets(&keys);
         find_owners(owners, n, &keys);
         for (size_t i = 0; i < n; i++) {
-                char group[32], what[64];
-                Check *c;
-                int admin;
+                int r = judge_listener(res, &found[i], &owners[i]);
 
-                snprintf(group, sizeof(group), "%s %u %s", found[i].proto, found[i].port, found[i].family);
-                describe_owner(&owners[i], what, sizeof(what));
-                snprintf(what + strlen(what), sizeof(what) - strlen(what), " uid %" PRIu32, found[i].uid);
-                c = ADD_CHECK(res, group, what);
-                if (!owners[i].pid) {
-                        check_set_untried(c, 0, "no process in view: whether it can install SAs is unknown");
-                        continue;
-                }
-                if (owners[i].key_socket) {
-                        c->outcome = CHECK_ACCEPTED;
-                        STRSCPY(c->note, "can install SAs: holds a NETLINK_XFRM or PF_KEY socket");
-                        continue;
-                }
-                admin = net_admin_in_init_ns(owners[i].pid);
-                if (admin < 0)
-                        check_set_untried(c, -admin, "cannot read its capabilities: whether it can install SAs is unknown");
-                else if (admin) {
-                        c->outcome = CHECK_ACCEPTED;
-                        STRSCPY(c->note, "can install SAs: CAP_NET_ADMIN in the initial user namespace");
-                } else {
-                        c->outcome = CHECK_REFUSED;
-                        c->err = EPERM;
-                        STRSCPY(c->note, "cannot install SAs (no CAP_NET_ADMIN, no XFRM or PF_KEY socket): "
-                                         "not a key manager");
-                }
+                if (r < 0)
+                        return r;
         }
-        if (n == 0) {
-                Check *c = ADD_CHECK(res, "IKE listener", "a socket on UDP 500/4500 or TCP 4500");
-                /* No listener is a measured answer: ENOENT reads as unavailable. */
-                c->outcome = CHECK_REFUSED;
-                c->err = ENOENT;
-                STRSCPY(c->note, "sock_diag lists no such socket in this namespace");
-        } else if (overflow) {
-                Check *c = ADD_CHECK(res, "more listeners", "listening sockets not listed");
-                c->outcome = CHECK_ACCEPTED;
-                STRSCPY(c->note, "more IKE-port sockets than the report lists");
-        }
-        return 0;
+        return end_listing(res, n, overflow,
+                           &(ListingEnd) {
+                                   .none_group = "IKE listener",
+                                   .none_what = "a socket on UDP 500/4500 or TCP 4500",
+                                   .none_note = "sock_diag lists no such socket in this namespace",
+                                   .more_group = "more listeners",
+                                   .more_what = "listening sockets not listed",
+                                   .more_note = "more IKE-port sockets than the report lists",
+                           });
 }
 
 #define XFRMNLGRP_ACQUIRE_BIT (1u << (XFRMNLGRP_ACQUIRE - 1))
@@ -456,17 +459,15 @@ static int run_acquire_listener(const ProbeContext *ctx, CapResult *res) {
                 c->outcome = CHECK_ACCEPTED;
                 STRSCPY(c->note, "subscribed to XFRMNLGRP_ACQUIRE in /proc/net/netlink");
         }
-        if (n == 0) {
-                Check *c = ADD_CHECK(res, "acquire listener", "NETLINK_XFRM socket in XFRMNLGRP_ACQUIRE");
-                c->outcome = CHECK_REFUSED;
-                c->err = ENOENT;
-                STRSCPY(c->note, "/proc/net/netlink lists no such socket in this namespace");
-        } else if (overflow) {
-                Check *c = ADD_CHECK(res, "more subscribers", "XFRMNLGRP_ACQUIRE subscribers not listed");
-                c->outcome = CHECK_ACCEPTED;
-                STRSCPY(c->note, "more subscribers than the report lists");
-        }
-        return 0;
+        return end_listing(res, n, overflow,
+                           &(ListingEnd) {
+                                   .none_group = "acquire listener",
+                                   .none_what = "NETLINK_XFRM socket in XFRMNLGRP_ACQUIRE",
+                                   .none_note = "/proc/net/netlink lists no such socket in this namespace",
+                                   .more_group = "more subscribers",
+                                   .more_what = "XFRMNLGRP_ACQUIRE subscribers not listed",
+                                   .more_note = "more subscribers than the report lists",
+                           });
 }
 
 /*
@@ -535,20 +536,10 @@ static void conclude_acquire_listener(CapResult *r, const char *self_id) {
                 "namespace: no key manager would hear acquires (a fact about the host, not the kernel).");
 }
 
-const Probe probe_km_ike_daemon = {
-        .id = "km.ike_daemon",
-        .rfc5406_section = "3.3",
-        .summary = "sockets on the IKE ports (UDP 500, UDP 4500, TCP 4500) and their processes",
-        .flags = PROBE_HOST,
-        .run = run_ike_daemon,
-        .conclude = conclude_ike_daemon,
-};
+DEFINE_PROBE(probe_km_ike_daemon, "km.ike_daemon", "3.3", PROBE_HOST,
+             "sockets on the IKE ports (UDP 500, UDP 4500, TCP 4500) and their processes",
+             run_ike_daemon, .conclude = conclude_ike_daemon);
 
-const Probe probe_km_acquire_listener = {
-        .id = "km.acquire_listener",
-        .rfc5406_section = "3.3",
-        .summary = "netlink sockets subscribed to XFRM acquire events and their processes",
-        .flags = PROBE_HOST,
-        .run = run_acquire_listener,
-        .conclude = conclude_acquire_listener,
-};
+DEFINE_PROBE(probe_km_acquire_listener, "km.acquire_listener", "3.3", PROBE_HOST,
+             "netlink sockets subscribed to XFRM acquire events and their processes",
+             run_acquire_listener, .conclude = conclude_acquire_listener);

@@ -22,7 +22,8 @@ static void try_encap_socket(uint16_t family, Check *c) {
 }
 
 static int natt_flows(CapResult *res, Datapath *dp, const TrialFamily *f, uint32_t i) {
-        return traffic_natt_flows(res, dp, f, f->name, 0x45000 + 0x10 * i, (uint16_t) (7300 + i));
+        return traffic_natt_flows(res, dp, f, f->name, TRIAL_SPI_FLOW_NATT + 0x10 * i,
+                                  (uint16_t) (TRIAL_PORT_FLOW_NATT + i));
 }
 
 static int run(const ProbeContext *ctx, CapResult *res) {
@@ -31,7 +32,7 @@ static int run(const ProbeContext *ctx, CapResult *res) {
                 XfrmSa sa;
                 int r;
 
-                r = trial_encap_sa_init(&sa, f, XFRM_MODE_TUNNEL, 0x5000 + (uint32_t) i, UDP_ENCAP_ESPINUDP);
+                r = trial_encap_sa_init(&sa, f, XFRM_MODE_TUNNEL, TRIAL_SPI_NATT + (uint32_t) i, UDP_ENCAP_ESPINUDP);
                 if (r < 0)
                         return r;
                 r = trial_sa(ctx->xfrm, &sa, ADD_CHECK(res, f->name, "ESP-in-UDP SA"));
@@ -45,10 +46,6 @@ static int run(const ProbeContext *ctx, CapResult *res) {
         return traffic_each_family(res, natt_flows);
 }
 
-const Probe probe_natt_udp_encap = {
-        .id = "natt.udp_encap",
-        .rfc5406_section = "3.1",
-        .summary = "ESP in UDP (RFC 3948): SA with UDP_ENCAP_ESPINUDP and a UDP_ENCAP socket",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run,
-};
+DEFINE_PROBE(probe_natt_udp_encap, "natt.udp_encap", "3.1", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "ESP in UDP (RFC 3948): SA with UDP_ENCAP_ESPINUDP and a UDP_ENCAP socket",
+             run);

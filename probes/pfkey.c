@@ -7,7 +7,7 @@
 #include <linux/pfkeyv2.h>
 
 #include "macro.h"
-#include "pfkey.h"
+#include "pfkey-parse.h"
 #include "probes.h"
 
 #define PFKEY_TIMEOUT_S 2
@@ -112,10 +112,6 @@ static int run(const ProbeContext *ctx, CapResult *res) {
         return 0;
 }
 
-const Probe probe_api_pfkey_v2 = {
-        .id = "api.pfkey_v2",
-        .rfc5406_section = "3.4, 4",
-        .summary = "PF_KEY v2 socket: SADB_REGISTER for ESP and AH and the algorithms listed",
-        .flags = PROBE_ACTIVE,
-        .run = run,
-};
+DEFINE_PROBE(probe_api_pfkey_v2, "api.pfkey_v2", "3.4, 4", PROBE_ACTIVE,
+             "PF_KEY v2 socket: SADB_REGISTER for ESP and AH and the algorithms listed",
+             run);

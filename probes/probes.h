@@ -8,18 +8,16 @@
 #include "probe.h"
 #include "trial.h"
 
-extern const Probe probe_api_xfrm_netlink;
-extern const Probe probe_api_pfkey_v2;
-extern const Probe probe_crypto_algorithms;
-extern const Probe probe_api_socket_policy, probe_selector_user;
-extern const Probe probe_km_replay_esn, probe_natt_tcp_encap;
-extern const Probe probe_proto_esp, probe_proto_ah, probe_proto_ipcomp;
-extern const Probe probe_mode_transport, probe_mode_tunnel, probe_mode_beet;
-extern const Probe probe_natt_udp_encap;
-extern const Probe probe_selector_ports, probe_selector_protocol, probe_selector_mixed_policy;
-extern const Probe probe_sa_nested, probe_sa_multicast;
-extern const Probe probe_iface_xfrm, probe_iface_vti;
-extern const Probe probe_km_ike_daemon, probe_km_acquire_listener;
+/*
+ * A probe's definition, the one way to write one: the name probe-table.c
+ * lists, the catalogue id, its RFC 5406 section, flags, a summary, run() and
+ * optionally ".conclude = fn".
+ */
+#define DEFINE_PROBE(name_, id_, section_, flags_, summary_, run_, ...)                                 \
+        const Probe name_ = {                                                                           \
+                .id = id_, .rfc5406_section = section_, .summary = summary_, .flags = flags_, .run = run_, \
+                __VA_ARGS__                                                                             \
+        }
 
 /* Adds a check or fails the probe: a full result is a probe bug. */
 #define ADD_CHECK(r, group, what) ({                                    \

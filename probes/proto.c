@@ -57,20 +57,26 @@ static int traffic(const ProbeContext *ctx, CapResult *res, Datapath **dp, uint8
 
 static const uint8_t both_modes[] = { XFRM_MODE_TRANSPORT, XFRM_MODE_TUNNEL };
 
-static int run_esp(const ProbeContext *ctx, CapResult *res) {
+/* A transform: transport-mode SAs, then traffic through both modes. */
+static int run_transform(const ProbeContext *ctx, CapResult *res, uint8_t proto) {
         _cleanup_(datapath_freep) Datapath *dp = NULL;
-        int r = try_sa(ctx, res, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0x1000, false);
-        return r < 0 ? r : traffic(ctx, res, &dp, IPPROTO_ESP, both_modes, ELEMENTSOF(both_modes), 0x11000, 7000);
+        int r = try_sa(ctx, res, proto, XFRM_MODE_TRANSPORT, TRIAL_SPI_PROTO, false);
+
+        return r < 0 ? r
+                     : traffic(ctx, res, &dp, proto, both_modes, ELEMENTSOF(both_modes), TRIAL_SPI_FLOW_PROTO,
+                               TRIAL_PORT_FLOW);
+}
+
+static int run_esp(const ProbeContext *ctx, CapResult *res) {
+        return run_transform(ctx, res, IPPROTO_ESP);
 }
 
 static int run_ah(const ProbeContext *ctx, CapResult *res) {
-        _cleanup_(datapath_freep) Datapath *dp = NULL;
-        int r = try_sa(ctx, res, IPPROTO_AH, XFRM_MODE_TRANSPORT, 0x1000, false);
-        return r < 0 ? r : traffic(ctx, res, &dp, IPPROTO_AH, both_modes, ELEMENTSOF(both_modes), 0x11000, 7000);
+        return run_transform(ctx, res, IPPROTO_AH);
 }
 
 static int run_ipcomp(const ProbeContext *ctx, CapResult *res) {
-        return try_sa(ctx, res, IPPROTO_COMP, XFRM_MODE_TRANSPORT, 0x1000, false);
+        return try_sa(ctx, res, IPPROTO_COMP, XFRM_MODE_TRANSPORT, TRIAL_SPI_PROTO, false);
 }
 
 /*
@@ -80,12 +86,12 @@ static int run_ipcomp(const ProbeContext *ctx, CapResult *res) {
  */
 static int run_mode(const ProbeContext *ctx, CapResult *res, uint8_t mode) {
         _cleanup_(datapath_freep) Datapath *dp = NULL;
-        int r = try_sa(ctx, res, IPPROTO_ESP, mode, 0x2000, false);
+        int r = try_sa(ctx, res, IPPROTO_ESP, mode, TRIAL_SPI_MODE_ESP, false);
         if (r >= 0)
-                r = try_sa(ctx, res, IPPROTO_AH, mode, 0x3000, true);
+                r = try_sa(ctx, res, IPPROTO_AH, mode, TRIAL_SPI_MODE_AH, true);
         if (r >= 0)
-                r = traffic(ctx, res, &dp, IPPROTO_ESP, &mode, 1, 0x12000, 7000);
-        return r < 0 ? r : traffic(ctx, res, &dp, IPPROTO_AH, &mode, 1, 0x13000, 7100);
+                r = traffic(ctx, res, &dp, IPPROTO_ESP, &mode, 1, TRIAL_SPI_FLOW_MODE_ESP, TRIAL_PORT_FLOW);
+        return r < 0 ? r : traffic(ctx, res, &dp, IPPROTO_AH, &mode, 1, TRIAL_SPI_FLOW_MODE_AH, TRIAL_PORT_FLOW_AH);
 }
 
 static int run_transport(const ProbeContext *ctx, CapResult *res) {
@@ -98,21 +104,14 @@ static int run_tunnel(const ProbeContext *ctx, CapResult *res) {
 
 /* BEET is defined for ESP only. */
 static int run_beet(const ProbeContext *ctx, CapResult *res) {
-        return try_sa(ctx, res, IPPROTO_ESP, XFRM_MODE_BEET, 0x4000, false);
+        return try_sa(ctx, res, IPPROTO_ESP, XFRM_MODE_BEET, TRIAL_SPI_BEET, false);
 }
 
-#define SA_PROBE(name_, id_, section_, summary_, run_)                  \
-        const Probe name_ = {                                           \
-                .id = id_,                                              \
-                .rfc5406_section = section_,                            \
-                .summary = summary_,                                    \
-                .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,               \
-                .run = run_,                                            \
-        }
+#define SA_PROBE_FLAGS (PROBE_ACTIVE | PROBE_NEEDS_XFRM)
 
-SA_PROBE(probe_proto_esp, "proto.esp", "3.1", "ESP SAs for IPv4 and IPv6", run_esp);
-SA_PROBE(probe_proto_ah, "proto.ah", "3.1", "AH SAs for IPv4 and IPv6", run_ah);
-SA_PROBE(probe_proto_ipcomp, "proto.ipcomp", "3.1", "IPComp SAs for IPv4 and IPv6", run_ipcomp);
-SA_PROBE(probe_mode_transport, "mode.transport", "3.2", "transport-mode ESP and AH SAs", run_transport);
-SA_PROBE(probe_mode_tunnel, "mode.tunnel", "3.2", "tunnel-mode ESP and AH SAs", run_tunnel);
-SA_PROBE(probe_mode_beet, "mode.beet", "3.2", "BEET-mode ESP SAs", run_beet);
+DEFINE_PROBE(probe_proto_esp, "proto.esp", "3.1", SA_PROBE_FLAGS, "ESP SAs for IPv4 and IPv6", run_esp);
+DEFINE_PROBE(probe_proto_ah, "proto.ah", "3.1", SA_PROBE_FLAGS, "AH SAs for IPv4 and IPv6", run_ah);
+DEFINE_PROBE(probe_proto_ipcomp, "proto.ipcomp", "3.1", SA_PROBE_FLAGS, "IPComp SAs for IPv4 and IPv6", run_ipcomp);
+DEFINE_PROBE(probe_mode_transport, "mode.transport", "3.2", SA_PROBE_FLAGS, "transport-mode ESP and AH SAs", run_transport);
+DEFINE_PROBE(probe_mode_tunnel, "mode.tunnel", "3.2", SA_PROBE_FLAGS, "tunnel-mode ESP and AH SAs", run_tunnel);
+DEFINE_PROBE(probe_mode_beet, "mode.beet", "3.2", SA_PROBE_FLAGS, "BEET-mode ESP SAs", run_beet);

@@ -16,7 +16,7 @@
  * without a legacy window).
  */
 static int run(const ProbeContext *ctx, CapResult *res) {
-        uint32_t spi = 0x9000;
+        uint32_t spi = TRIAL_SPI_REPLAY;
 
         for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
                 const TrialFamily *f = &trial_families[i];
@@ -42,10 +42,6 @@ static int run(const ProbeContext *ctx, CapResult *res) {
         return 0;
 }
 
-const Probe probe_km_replay_esn = {
-        .id = "km.replay_esn",
-        .rfc5406_section = "3.3",
-        .summary = "replay windows and extended sequence numbers (XFRMA_REPLAY_ESN_VAL) on ESP SAs",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run,
-};
+DEFINE_PROBE(probe_km_replay_esn, "km.replay_esn", "3.3", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "replay windows and extended sequence numbers (XFRMA_REPLAY_ESN_VAL) on ESP SAs",
+             run);

@@ -69,12 +69,12 @@ static int run_nested(const ProbeContext *ctx, CapResult *res) {
                 { IPPROTO_ESP, IPPROTO_AH },
                 { IPPROTO_AH, IPPROTO_AH },
         };
-        uint32_t spi = 0x6000;
+        uint32_t spi = TRIAL_SPI_NESTED;
 
         for (size_t i = 0; i < ELEMENTSOF(trial_families); i++)
                 for (size_t j = 0; j < ELEMENTSOF(layers); j++, spi += 2) {
                         int r = try_bundle(ctx, res, &trial_families[i], layers[j].outer, layers[j].inner, spi,
-                                           (uint16_t) (5000 + j));
+                                           (uint16_t) (TRIAL_PORT_NESTED + j));
                         if (r < 0)
                                 return r;
                 }
@@ -83,7 +83,7 @@ static int run_nested(const ProbeContext *ctx, CapResult *res) {
 
         /* Datapath: the outer layer is AH or null-cipher ESP, so the captured frame shows the inner SA. */
         _cleanup_(datapath_freep) Datapath *dp = NULL;
-        spi = 0x46000;
+        spi = TRIAL_SPI_FLOW_NESTED;
         for (size_t i = 0; i < ELEMENTSOF(trial_families); i++)
                 for (size_t j = 0; j < ELEMENTSOF(layers); j++, spi += 0x10) {
                         const TrialFamily *f = &trial_families[i];
@@ -99,9 +99,9 @@ static int run_nested(const ProbeContext *ctx, CapResult *res) {
                                 return r;
                         /* First without the policy for the packet between the layers, while none selects it. */
                         if ((r = traffic_nested_needs_policy(dp, f, group, layers[j].outer, layers[j].inner, spi + 8,
-                                                             (uint16_t) (7100 + (spi + 8) % 0x100), &needs)) < 0 ||
+                                                             (uint16_t) (TRIAL_PORT_FLOW_AH + (spi + 8) % 0x100), &needs)) < 0 ||
                             (r = traffic_nested_flow(res, dp, f, group, layers[j].outer, layers[j].inner, spi,
-                                                     (uint16_t) (7100 + spi % 0x100))) < 0)
+                                                     (uint16_t) (TRIAL_PORT_FLOW_AH + spi % 0x100))) < 0)
                                 return r;
                         if (needs && res->checks[res->n_checks - 1].outcome == CHECK_ACCEPTED &&
                             (r = note_needs_policy(res, group)) < 0)
@@ -111,7 +111,8 @@ static int run_nested(const ProbeContext *ctx, CapResult *res) {
 }
 
 static int multicast_flow(CapResult *res, Datapath *dp, const TrialFamily *f, uint32_t i) {
-        return traffic_multicast_flow(res, dp, f, f->name, 0x47000 + 0x10 * i, (uint16_t) (7200 + i));
+        return traffic_multicast_flow(res, dp, f, f->name, TRIAL_SPI_FLOW_MULTICAST + 0x10 * i,
+                                      (uint16_t) (TRIAL_PORT_FLOW_MULTICAST + i));
 }
 
 /* RFC 5374: an SA and a policy whose destination is a group address. */
@@ -122,7 +123,7 @@ static int run_multicast(const ProbeContext *ctx, CapResult *res) {
                 XfrmPolicy p;
                 int r;
 
-                if ((r = trial_sa_init(&sa, f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0x7000 + (uint32_t) i)) < 0 ||
+                if ((r = trial_sa_init(&sa, f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, TRIAL_SPI_MULTICAST + (uint32_t) i)) < 0 ||
                     (r = xfrm_addr(f->family, f->group, &sa.daddr)) < 0 ||
                     (r = trial_policy_init(&p, f, XFRM_POLICY_OUT)) < 0 ||
                     (r = xfrm_addr(f->family, f->group, &p.sel.daddr)) < 0 ||
@@ -139,18 +140,10 @@ static int run_multicast(const ProbeContext *ctx, CapResult *res) {
         return traffic_each_family(res, multicast_flow);
 }
 
-const Probe probe_sa_nested = {
-        .id = "sa.nested",
-        .rfc5406_section = "4",
-        .summary = "a policy bundle of two templates and the SAs it needs (RFC 2401 Case 4)",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run_nested,
-};
+DEFINE_PROBE(probe_sa_nested, "sa.nested", "4", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "a policy bundle of two templates and the SAs it needs (RFC 2401 Case 4)",
+             run_nested);
 
-const Probe probe_sa_multicast = {
-        .id = "sa.multicast",
-        .rfc5406_section = "7",
-        .summary = "SAs and policies for multicast destinations (RFC 5374)",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run_multicast,
-};
+DEFINE_PROBE(probe_sa_multicast, "sa.multicast", "7", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "SAs and policies for multicast destinations (RFC 5374)",
+             run_multicast);

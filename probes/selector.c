@@ -6,11 +6,7 @@
 #include "probes.h"
 #include "trial.h"
 
-/* RFC 5406 Section 9's example: BGP, TCP port 179. */
-#define SELECTED_PORT 179
 #define GRE_PROTO 47
-/* Traffic between the same hosts that the port selector must leave alone. */
-#define OTHER_PORT 180
 
 /* Policies need no transform in the kernel, so templates name ESP even where it is missing. */
 static int protected_policy(XfrmPolicy *p, const TrialFamily *f, uint8_t dir, uint8_t proto) {
@@ -43,9 +39,9 @@ static int run_ports(const ProbeContext *ctx, CapResult *res) {
                         if ((r = protected_policy(&out, f, XFRM_POLICY_OUT, protos[j].proto)) < 0 ||
                             (r = protected_policy(&in, f, XFRM_POLICY_IN, protos[j].proto)) < 0)
                                 return r;
-                        out.sel.dport = SELECTED_PORT;
+                        out.sel.dport = TRIAL_PORT_SELECTED;
                         out.sel.dport_mask = 0xffff;
-                        in.sel.sport = SELECTED_PORT;
+                        in.sel.sport = TRIAL_PORT_SELECTED;
                         in.sel.sport_mask = 0xffff;
                         if ((r = trial_policy(ctx->xfrm, &out, ADD_CHECK(res, group, "destination-port policy"))) < 0 ||
                             (r = trial_policy(ctx->xfrm, &in, ADD_CHECK(res, group, "source-port policy"))) < 0)
@@ -56,7 +52,7 @@ static int run_ports(const ProbeContext *ctx, CapResult *res) {
 
         /* Datapath: the selected port is ESP on the wire, another port between the same hosts is not. */
         _cleanup_(datapath_freep) Datapath *dp = NULL;
-        uint32_t spi = 0x21000;
+        uint32_t spi = TRIAL_SPI_FLOW_PORTS;
         for (size_t i = 0; i < ELEMENTSOF(trial_families); i++)
                 for (size_t j = 0; j < ELEMENTSOF(protos); j++, spi += 0x10) {
                         const TrialFamily *f = &trial_families[i];
@@ -68,8 +64,8 @@ static int run_ports(const ProbeContext *ctx, CapResult *res) {
                                 continue;
                         if ((r = traffic_open(res, group, &dp)) <= 0)
                                 return r;
-                        r = traffic_port_flows(res, dp, f, group, protos[j].proto, spi, SELECTED_PORT,
-                                               OTHER_PORT, false);
+                        r = traffic_port_flows(res, dp, f, group, protos[j].proto, spi, TRIAL_PORT_SELECTED,
+                                               TRIAL_PORT_OTHER, false);
                         if (r < 0)
                                 return r;
                 }
@@ -94,7 +90,7 @@ static int run_protocol(const ProbeContext *ctx, CapResult *res) {
 
 /* Datapath: TCP/179 ESP and TCP/180 clear under an explicit bypass policy, per family. */
 static int mixed_policy_flows(CapResult *res, Datapath *dp, const TrialFamily *f, uint32_t i) {
-        return traffic_port_flows(res, dp, f, f->name, IPPROTO_TCP, 0x31000 + 0x10 * i, SELECTED_PORT, OTHER_PORT,
+        return traffic_port_flows(res, dp, f, f->name, IPPROTO_TCP, TRIAL_SPI_FLOW_MIXED + 0x10 * i, TRIAL_PORT_SELECTED, TRIAL_PORT_OTHER,
                                   true);
 }
 
@@ -112,7 +108,7 @@ static int run_mixed(const ProbeContext *ctx, CapResult *res) {
                 if ((r = protected_policy(&protect, f, XFRM_POLICY_OUT, IPPROTO_TCP)) < 0 ||
                     (r = trial_policy_init(&bypass, f, XFRM_POLICY_OUT)) < 0)
                         return r;
-                protect.sel.dport = SELECTED_PORT;
+                protect.sel.dport = TRIAL_PORT_SELECTED;
                 protect.sel.dport_mask = 0xffff;
                 protect.priority = 100;
                 bypass.priority = 200;
@@ -126,26 +122,14 @@ static int run_mixed(const ProbeContext *ctx, CapResult *res) {
         return traffic_each_family(res, mixed_policy_flows);
 }
 
-const Probe probe_selector_ports = {
-        .id = "selector.ports",
-        .rfc5406_section = "5, 6",
-        .summary = "policies selecting TCP, UDP and SCTP ports (RFC 3554)",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run_ports,
-};
+DEFINE_PROBE(probe_selector_ports, "selector.ports", "5, 6", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "policies selecting TCP, UDP and SCTP ports (RFC 3554)",
+             run_ports);
 
-const Probe probe_selector_protocol = {
-        .id = "selector.protocol",
-        .rfc5406_section = "6",
-        .summary = "policies selecting an IP protocol only",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run_protocol,
-};
+DEFINE_PROBE(probe_selector_protocol, "selector.protocol", "6", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "policies selecting an IP protocol only",
+             run_protocol);
 
-const Probe probe_selector_mixed_policy = {
-        .id = "selector.mixed_policy",
-        .rfc5406_section = "6",
-        .summary = "protected and bypassed traffic between the same two hosts",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run_mixed,
-};
+DEFINE_PROBE(probe_selector_mixed_policy, "selector.mixed_policy", "6", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "protected and bypassed traffic between the same two hosts",
+             run_mixed);

@@ -4,13 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <libmnl/libmnl.h>
 
 #include "macro.h"
-#include "pfkey.h"
 #include "probes.h"
 #include "trial.h"
-#include "xfrm/xfrm-internal.h"
 
 /*
  * Per-socket policy (RFC 5406 Section 3.4's "application asks for IPsec"):
@@ -21,51 +18,27 @@
  */
 
 #define SOCKET_POLICY_GETSOCKOPT "getsockopt_read_back"
-
-typedef struct SocketPolicyReq {
-        struct xfrm_userpolicy_info info;
-        struct xfrm_user_tmpl tmpl;
-} SocketPolicyReq;
-
-static int socket_policy_req(const TrialFamily *f, SocketPolicyReq *ret) {
-        SocketPolicyReq req = {
-                .info = {
-                        .sel.family = f->family,
-                        .dir = XFRM_POLICY_OUT,
-                        .action = XFRM_POLICY_ALLOW,
-                },
-                .tmpl = {
-                        .family = f->family,
-                        .id.proto = IPPROTO_ESP,
-                        .mode = XFRM_MODE_TRANSPORT,
-                        .aalgos = ~0u,
-                        .ealgos = ~0u,
-                        .calgos = ~0u,
-                },
-        };
-        int r;
-
-        xfrm_lifetime_infinite(&req.info.lft);
-        if ((r = xfrm_addr(f->family, f->peer, &req.tmpl.id.daddr)) < 0)
-                return r;
-        *ret = req;
-        return 0;
-}
+/* A policy with one template, in either API's form. */
+#define SOCKET_POLICY_BUF 256
 
 /*
- * Without XFRM netlink, af_key compiles the per-socket policy instead: the
- * same request as an sadb_x_policy (RFC 2367's KAME extension, what
- * setkey-era applications pass) under IP_IPSEC_POLICY / IPV6_IPSEC_POLICY.
+ * One ESP transport template to the peer. Without XFRM netlink, af_key
+ * compiles the per-socket policy instead: the same request as an
+ * sadb_x_policy (RFC 2367's KAME extension, what setkey-era applications
+ * pass) under IP_IPSEC_POLICY / IPV6_IPSEC_POLICY.
  */
-static int socket_policy_pfkey_req(const TrialFamily *f, uint8_t *buf, size_t size, size_t *ret_len) {
+static int socket_policy_req(XfrmNl *nl, const TrialFamily *f, uint8_t *buf, size_t size, size_t *ret_len) {
         XfrmPolicy p = {
                 .sel.family = f->family,
                 .dir = XFRM_POLICY_OUT,
                 .action = XFRM_POLICY_ALLOW,
         };
-        int r = trial_policy_add_tmpl(&p, f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0);
+        int r;
 
-        return r < 0 ? r : pfkey_build_socket_policy(buf, size, &p, ret_len);
+        if ((r = trial_policy_add_tmpl(&p, f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0)) < 0 ||
+            (r = xfrm_addr(f->family, f->peer, &p.tmpl[0].daddr)) < 0)
+                return r;
+        return xfrm_socket_policy_build(nl, &p, buf, size, ret_len);
 }
 
 static const char *socket_count_name(const XfrmNl *nl) {
@@ -99,20 +72,13 @@ static int try_socket_policy(XfrmNl *nl, const TrialFamily *f, CapResult *res, C
         int level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, opt = socket_policy_opt(nl, f->family);
         _cleanup_close_ int fd = -1;
         uint32_t before = 0, after = 0;
-        union {
-                SocketPolicyReq xfrm;
-                uint8_t pfkey[sizeof(SocketPolicyReq) + 64] __attribute__((aligned(8)));
-        } req;
-        SocketPolicyReq got;
+        uint8_t req[SOCKET_POLICY_BUF] __attribute__((aligned(8))), got[SOCKET_POLICY_BUF];
         socklen_t len = sizeof(got);
-        size_t req_len = sizeof(req.xfrm);
+        size_t req_len;
         XfrmAnswer ans;
         int r;
 
-        if (xfrm_api(nl) == XFRM_API_PFKEY)
-                r = socket_policy_pfkey_req(f, req.pfkey, sizeof(req.pfkey), &req_len);
-        else
-                r = socket_policy_req(f, &req.xfrm);
+        r = socket_policy_req(nl, f, req, sizeof(req), &req_len);
         if (r < 0)
                 return r;
         fd = socket(f->family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
@@ -126,13 +92,13 @@ static int try_socket_policy(XfrmNl *nl, const TrialFamily *f, CapResult *res, C
         r = trial_record_answer(c, xfrm_spd_socket_count(nl, &before, &ans), &ans, socket_count_name(nl));
         if (r <= 0)
                 return r;
-        if (setsockopt(fd, level, opt, &req, (socklen_t) req_len) < 0) {
+        if (setsockopt(fd, level, opt, req, (socklen_t) req_len) < 0) {
                 c->outcome = CHECK_REFUSED;
                 c->err = errno;
                 return 0;
         }
         /* Linux answers ENOPROTOOPT; record what this kernel says, for the day it changes. */
-        if (getsockopt(fd, level, opt, &got, &len) < 0) {
+        if (getsockopt(fd, level, opt, got, &len) < 0) {
                 char what[64];
                 snprintf(what, sizeof(what), "%s %s", f->name, errno_name(errno) ?: "error");
                 if ((r = result_append_detail(res, SOCKET_POLICY_GETSOCKOPT, what)) < 0 && r != -ENOBUFS)
@@ -168,94 +134,25 @@ static int run_socket_policy(const ProbeContext *ctx, CapResult *res) {
 #define SEC_CTX "system_u:object_r:ipsec_spd_t:s0"
 #define SELECTOR_UID 4242
 
-typedef struct PolicyReadBack {
-        bool sec_ctx;
-        char ctx_str[64];
-        uint32_t sel_user;
-} PolicyReadBack;
-
-static int put_sec_ctx(struct nlmsghdr *nlh, size_t size) {
-        struct {
-                struct xfrm_user_sec_ctx hdr;
-                char str[sizeof(SEC_CTX)];
-        } ctx = {
-                .hdr = {
-                        .len = sizeof(struct xfrm_user_sec_ctx) + strlen(SEC_CTX),
-                        .exttype = XFRMA_SEC_CTX,
-                        .ctx_alg = XFRM_SC_ALG_SELINUX,
-                        .ctx_doi = XFRM_SC_DOI_LSM,
-                        .ctx_len = strlen(SEC_CTX),
-                },
-        };
-
-        memcpy(ctx.str, SEC_CTX, strlen(SEC_CTX));
-        return mnl_attr_put_check(nlh, size, XFRMA_SEC_CTX, sizeof(ctx.hdr) + strlen(SEC_CTX), &ctx) ? 0 : -ENOBUFS;
-}
-
-static int readback_attr_cb(const struct nlattr *attr, void *data) {
-        PolicyReadBack *rb = data;
-        struct xfrm_user_sec_ctx hdr;
-        size_t len = mnl_attr_get_payload_len(attr);
-
-        if (mnl_attr_get_type(attr) != XFRMA_SEC_CTX)
-                return MNL_CB_OK;
-        if (len < sizeof(hdr))
-                return MNL_CB_ERROR;
-        memcpy(&hdr, mnl_attr_get_payload(attr), sizeof(hdr));
-        if (hdr.ctx_len > len - sizeof(hdr))
-                return MNL_CB_ERROR;
-        rb->sec_ctx = true;
-        snprintf(rb->ctx_str, sizeof(rb->ctx_str), "%.*s", (int) hdr.ctx_len,
-                 (const char *) mnl_attr_get_payload(attr) + sizeof(hdr));
-        return MNL_CB_OK;
-}
-
-static int readback_parse(const struct nlmsghdr *nlh, void *userdata) {
-        PolicyReadBack *rb = userdata;
-        struct xfrm_userpolicy_info info;
-
-        if (nlh->nlmsg_type != XFRM_MSG_NEWPOLICY || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(info)))
-                return -EBADMSG;
-        memcpy(&info, mnl_nlmsg_get_payload(nlh), sizeof(info));
-        rb->sel_user = info.sel.user;
-        return mnl_attr_parse(nlh, sizeof(info), readback_attr_cb, rb) < 0 ? -EBADMSG : 0;
-}
-
-/* Installs p with the selector's user field and optionally a security context, and reads it back. */
-static int policy_with_extras(XfrmNl *nl, const XfrmPolicy *p, bool sec_ctx, Check *c, PolicyReadBack *rb) {
-        uint8_t buf[XFRM_MSG_BUF];
-        struct nlmsghdr *nlh;
+/*
+ * Installs p (its selector's user field and security context included) and
+ * reads it back into got: 1 when both were answered, 0 when a refusal was
+ * recorded in c, negative for our own faults.
+ */
+static int policy_round_trip(XfrmNl *nl, const XfrmPolicy *p, Check *c, XfrmPolicy *got) {
         XfrmAnswer ans;
         int r;
 
-        if ((r = xfrm_policy_build_new(buf, sizeof(buf), p, &nlh)) < 0)
-                return r;
-        ((struct xfrm_userpolicy_info *) mnl_nlmsg_get_payload(nlh))->sel.user = SELECTOR_UID;
-        if (sec_ctx && (r = put_sec_ctx(nlh, sizeof(buf))) < 0)
-                return r;
-        r = trial_record_answer(c, xfrm_nl_transact(nl, nlh, NULL, NULL, &ans), &ans, "XFRM_MSG_NEWPOLICY");
+        r = trial_record_answer(c, xfrm_policy_add(nl, p, &ans), &ans, xfrm_op_name(nl, XFRM_OP_POLICY_ADD));
         if (r <= 0)
                 return r;
-
-        /*
-         * The lookup compares the whole selector (user field included) and
-         * the context: with an LSM, both are part of the policy's identity.
-         */
-        if ((r = xfrm_policy_build_get(buf, sizeof(buf), p, &nlh)) < 0)
-                return r;
-        ((struct xfrm_userpolicy_id *) mnl_nlmsg_get_payload(nlh))->sel.user = SELECTOR_UID;
-        if (sec_ctx && (r = put_sec_ctx(nlh, sizeof(buf))) < 0)
-                return r;
-        r = trial_record_answer(c, xfrm_nl_transact_one(nl, nlh, readback_parse, rb, &ans), &ans, "XFRM_MSG_GETPOLICY");
-        if (r <= 0)
-                return r;
-        return 1;
+        /* The lookup compares the whole selector (user field included) and the context. */
+        return trial_record_answer(c, xfrm_policy_get(nl, p, got, &ans), &ans, xfrm_op_name(nl, XFRM_OP_POLICY_GET));
 }
 
 static int run_user(const ProbeContext *ctx, CapResult *res) {
         const TrialFamily *f = &trial_families[0];
-        PolicyReadBack rb = {};
-        XfrmPolicy p;
+        XfrmPolicy p, got;
         Check *c;
         char value[RESULT_DETAIL_VALUE];
         int r;
@@ -277,16 +174,18 @@ static int run_user(const ProbeContext *ctx, CapResult *res) {
         if ((r = trial_policy_init(&p, f, XFRM_POLICY_OUT)) < 0 ||
             (r = trial_policy_add_tmpl(&p, f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0)) < 0)
                 return r;
+        p.sel.user = SELECTOR_UID;
+        STRSCPY(p.sec_ctx, SEC_CTX);
         c = ADD_CHECK(res, "security context", "policy with XFRMA_SEC_CTX");
-        r = policy_with_extras(ctx->xfrm, &p, true, c, &rb);
+        r = policy_round_trip(ctx->xfrm, &p, c, &got);
         if (r < 0)
                 return r;
         if (r > 0) {
-                if (!rb.sec_ctx) {
+                if (!got.sec_ctx[0]) {
                         c->outcome = CHECK_ALTERED;
                         /* No LSM handles XFRM contexts (CONFIG_SECURITY_NETWORK_XFRM, SELinux): the kernel drops it. */
                         STRSCPY(c->note, "read back without XFRMA_SEC_CTX: dropped, no XFRM-aware LSM");
-                } else if (strcmp(rb.ctx_str, SEC_CTX) != 0) {
+                } else if (strcmp(got.sec_ctx, SEC_CTX) != 0) {
                         c->outcome = CHECK_ALTERED;
                         STRSCPY(c->note, "read back differs: XFRMA_SEC_CTX");
                 } else {
@@ -302,16 +201,16 @@ static int run_user(const ProbeContext *ctx, CapResult *res) {
         p.sel.dport = 22;
         p.sel.dport_mask = 0xffff;
         p.sel.proto = IPPROTO_TCP;
-        rb = (PolicyReadBack) {};
+        p.sec_ctx[0] = '\0';
         {
                 Check scratch = {};
-                r = policy_with_extras(ctx->xfrm, &p, false, &scratch, &rb);
+                r = policy_round_trip(ctx->xfrm, &p, &scratch, &got);
                 if (r < 0)
                         return r;
                 if (r > 0)
                         snprintf(value, sizeof(value),
                                  "uid %u sent, %u read back (part of the lookup key); not enforced: xfrm_selector_match() ignores it", SELECTOR_UID,
-                                 rb.sel_user);
+                                 got.sel.user);
                 else
                         snprintf(value, sizeof(value), "policy %s (%s)", check_outcome_to_string(scratch.outcome),
                                  errno_name(scratch.err) ?: scratch.note);
@@ -319,18 +218,10 @@ static int run_user(const ProbeContext *ctx, CapResult *res) {
         return result_set_detail(res, "selector_user_field", value);
 }
 
-const Probe probe_api_socket_policy = {
-        .id = "api.socket_policy",
-        .rfc5406_section = "3.4, 5",
-        .summary = "per-socket policy with IP_XFRM_POLICY / IPV6_XFRM_POLICY",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run_socket_policy,
-};
+DEFINE_PROBE(probe_api_socket_policy, "api.socket_policy", "3.4, 5", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "per-socket policy with IP_XFRM_POLICY / IPV6_XFRM_POLICY",
+             run_socket_policy);
 
-const Probe probe_selector_user = {
-        .id = "selector.user",
-        .rfc5406_section = "5",
-        .summary = "user or context granularity: per-socket policy, XFRMA_SEC_CTX, the selector's user field",
-        .flags = PROBE_ACTIVE | PROBE_NEEDS_XFRM,
-        .run = run_user,
-};
+DEFINE_PROBE(probe_selector_user, "selector.user", "5", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+             "user or context granularity: per-socket policy, XFRMA_SEC_CTX, the selector's user field",
+             run_user);

@@ -63,6 +63,26 @@ int traffic_family_ready(Datapath *dp, const TrialFamily *f, Check *c) {
         return 0;
 }
 
+/* The A-side policy out selects proto traffic to port: one port per flow, so flows live side by side. */
+static void select_port(XfrmPolicy *out, uint8_t proto, uint16_t port) {
+        out->sel.proto = proto;
+        out->sel.dport = port;
+        out->sel.dport_mask = 0xffff;
+}
+
+/* One SA and the outbound policy that sends sel_proto traffic to port through it; the SPI is the reqid too. */
+static int sa_and_policy(const TrialFamily *f, uint8_t proto, uint8_t mode, uint32_t spi, uint8_t sel_proto,
+                         uint16_t port, XfrmSa *sa, XfrmPolicy *out) {
+        int r;
+
+        if ((r = trial_sa_init(sa, f, proto, mode, spi)) < 0 || (r = trial_policy_init(out, f, XFRM_POLICY_OUT)) < 0 ||
+            (r = trial_policy_add_tmpl(out, f, proto, mode, spi)) < 0)
+                return r;
+        sa->reqid = spi;
+        select_port(out, sel_proto, port);
+        return 0;
+}
+
 int traffic_sa_flow(CapResult *res, Datapath *dp, const TrialFamily *f, const char *group, uint8_t proto,
                     uint8_t mode, uint32_t spi, uint16_t port) {
         XfrmSa sa;
@@ -77,14 +97,8 @@ int traffic_sa_flow(CapResult *res, Datapath *dp, const TrialFamily *f, const ch
         c = ADD_DATAPATH_CHECK(res, group, what);
         if ((r = traffic_family_ready(dp, f, c)) <= 0)
                 return r;
-        if ((r = trial_sa_init(&sa, f, proto, mode, spi)) < 0 || (r = trial_policy_init(&out, f, XFRM_POLICY_OUT)) < 0 ||
-            (r = trial_policy_add_tmpl(&out, f, proto, mode, spi)) < 0)
+        if ((r = sa_and_policy(f, proto, mode, spi, IPPROTO_UDP, port, &sa, &out)) < 0)
                 return r;
-        sa.reqid = spi;
-        /* One port per flow: policies of several flows live side by side. */
-        out.sel.proto = IPPROTO_UDP;
-        out.sel.dport = port;
-        out.sel.dport_mask = 0xffff;
         e.sas = &sa;
         if ((r = datapath_protect(dp, &sa, 1, &out, DP_ONE_WAY, c)) <= 0)
                 return r;
@@ -115,14 +129,8 @@ int traffic_port_flows(CapResult *res, Datapath *dp, const TrialFamily *f, const
         c = ADD_DATAPATH_CHECK(res, group, what);
         if ((r = traffic_family_ready(dp, f, c)) <= 0)
                 return r;
-        if ((r = trial_sa_init(&sa, f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, spi)) < 0 ||
-            (r = trial_policy_init(&out, f, XFRM_POLICY_OUT)) < 0 ||
-            (r = trial_policy_add_tmpl(&out, f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, spi)) < 0)
+        if ((r = sa_and_policy(f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, spi, proto, port, &sa, &out)) < 0)
                 return r;
-        sa.reqid = spi;
-        out.sel.proto = proto;
-        out.sel.dport = port;
-        out.sel.dport_mask = 0xffff;
         out.priority = 100;
         e.sas = &sa;
         /* Both ways: stream set-up needs the answers protected too. */
@@ -149,13 +157,6 @@ int traffic_port_flows(CapResult *res, Datapath *dp, const TrialFamily *f, const
         flow.port = other_port;
         e = (DpExpect) { .kind = datapath_clear_kind(proto) };
         return datapath_check(dp, &flow, &e, c);
-}
-
-/* Shared by the single-policy flows below: UDP to port, selected by the A-side policy out. */
-static void select_udp(XfrmPolicy *out, uint16_t port) {
-        out->sel.proto = IPPROTO_UDP;
-        out->sel.dport = port;
-        out->sel.dport_mask = 0xffff;
 }
 
 #define NULL_ICV_BITS 128
@@ -199,7 +200,7 @@ static int nested_flow(Datapath *dp, const TrialFamily *f, uint8_t outer, uint8_
                 sas[1].enc.key_bits = 0;
                 sas[1].auth.icv_bits = NULL_ICV_BITS;
         }
-        select_udp(&out, port);
+        select_port(&out, IPPROTO_UDP, port);
         /* B's inbound view of A's outbound selector, as datapath_protect() builds it. */
         mid.sel.proto = inner;
         mid.dir = XFRM_POLICY_IN;
@@ -254,14 +255,10 @@ int traffic_multicast_flow(CapResult *res, Datapath *dp, const TrialFamily *f, c
         c = ADD_DATAPATH_CHECK(res, group, what);
         if ((r = traffic_family_ready(dp, f, c)) <= 0)
                 return r;
-        if ((r = trial_sa_init(&sa, f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, spi)) < 0 ||
+        if ((r = sa_and_policy(f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, spi, IPPROTO_UDP, port, &sa, &out)) < 0 ||
             (r = xfrm_addr(f->family, f->group, &sa.daddr)) < 0 ||
-            (r = trial_policy_init(&out, f, XFRM_POLICY_OUT)) < 0 ||
-            (r = xfrm_addr(f->family, f->group, &out.sel.daddr)) < 0 ||
-            (r = trial_policy_add_tmpl(&out, f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, spi)) < 0)
+            (r = xfrm_addr(f->family, f->group, &out.sel.daddr)) < 0)
                 return r;
-        sa.reqid = spi;
-        select_udp(&out, port);
         if ((r = datapath_protect(dp, &sa, 1, &out, DP_ONE_WAY, c)) <= 0)
                 return r;
         return datapath_check(dp, &flow, &e, c);
@@ -279,15 +276,11 @@ int traffic_natt_flows(CapResult *res, Datapath *dp, const TrialFamily *f, const
         c = ADD_DATAPATH_CHECK(res, group, "UDP as ESP in UDP/4500, decapsulated by a UDP_ENCAP socket");
         if ((r = traffic_family_ready(dp, f, c)) <= 0)
                 return r;
-        if ((r = trial_sa_init(&sa, f, IPPROTO_ESP, XFRM_MODE_TUNNEL, spi)) < 0 ||
-            (r = trial_policy_init(&out, f, XFRM_POLICY_OUT)) < 0 ||
-            (r = trial_policy_add_tmpl(&out, f, IPPROTO_ESP, XFRM_MODE_TUNNEL, spi)) < 0)
+        if ((r = sa_and_policy(f, IPPROTO_ESP, XFRM_MODE_TUNNEL, spi, IPPROTO_UDP, port, &sa, &out)) < 0)
                 return r;
-        sa.reqid = spi;
         sa.encap = true;
         sa.encap_type = UDP_ENCAP_ESPINUDP;
         sa.encap_sport = sa.encap_dport = FRAME_NATT_PORT;
-        select_udp(&out, port);
         if ((r = datapath_protect(dp, &sa, 1, &out, DP_ONE_WAY, c)) <= 0 || (r = datapath_check(dp, &flow, &e, c)) < 0)
                 return r;
 

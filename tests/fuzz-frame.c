@@ -5,7 +5,7 @@
  * ones through the null-cipher trailer parser with the ICV lengths the
  * datapath uses.
  */
-#include "frame.h"
+#include "frame-classify.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -15,13 +15,12 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         Found found[KM_MAX_SOCKETS];
         DiagQuery q = { .protocol = IPPROTO_UDP, .found = found, .max = ELEMENTSOF(found) };
+        NetlinkAnswer ans;
 
-        /* As diag_dump() does: lengths first. */
-        if (nl_check_lengths(data, size) < 0)
-                return 0;
-        (void) mnl_cb_run(data, size, 0, 0, diag_cb, &q);
+        /* As diag_dump()'s transport reads a datagram. */
+        (void) netlink_parse_datagram(data, size, 0, 0, diag_cb, &q, &ans);
         q = (DiagQuery) { .protocol = IPPROTO_TCP, .found = found, .max = ELEMENTSOF(found) };
-        (void) mnl_cb_run(data, size, 0, 0, diag_cb, &q);
+        (void) netlink_parse_datagram(data, size, 0, 0, diag_cb, &q, &ans);
         return 0;
 }
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Fuzz target: PF_KEY replies (SADB_REGISTER and the rest) through pfkey_parse(). */
 #include "fuzz.h"
-#include "pfkey.h"
+#include "pfkey-parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         PfkeyMsg m;

@@ -10,6 +10,7 @@
 #include "daemon/auditd.h"
 #include "fuzz.h"
 #include "macro.h"
+#include "probe-table.h"
 #include "report.h"
 
 static void report_loaded_freep(Audit **a) {
@@ -38,7 +39,7 @@ static void state_file(const char *text) {
                 (void) cache_section4_verdict(&c);
                 (void) cache_kernel_release(&c);
                 (void) cache_capability(&c, "proto.esp");
-                (void) cache_report_lists_module(&c, "esp4");
+                (void) cache_report_lists_module(&c, "modules_loaded_by_audit", "esp4");
         }
         free(c.report_text);
         json_object_put(c.report);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Fuzz target: XFRM netlink replies, as a receive buffer of messages run
- * through libmnl's loop like the real one: every message goes to the SA and
- * policy read-back parsers, the error/extended-ACK parser and the
- * inventory's dump counters (each checks the type it expects).
+ * Fuzz target: XFRM netlink replies, as a received datagram run through the
+ * transport's own parsing (netlink_parse_datagram: length checks, libmnl's
+ * loop, the error/extended-ACK parser): every data message goes to the SA and
+ * policy read-back parsers and the inventory's dump counters (each checks
+ * the type it expects).
  */
 #include <string.h>
 #include <libmnl/libmnl.h>
@@ -17,26 +18,28 @@ static int each_message(const struct nlmsghdr *nlh, void *data) {
         Inventory *inv = data;
         XfrmSa sa;
         XfrmPolicy p;
-        char extack[128];
+        char extack[NL_EXTACK_MAX];
         int err;
 
+        /* The transport parses only NLMSG_ERROR as an error; every message here widens the search. */
+        (void) netlink_parse_error(nlh, &err, extack, sizeof(extack));
         (void) xfrm_sa_parse(nlh, &sa);
         (void) xfrm_policy_parse(nlh, &p);
         (void) inventory_count_sa(&inv->sad, nlh);
         (void) inventory_count_policy(&inv->spd, nlh);
-        (void) xfrm_nl_parse_error(nlh, &err, extack, sizeof(extack));
-        return MNL_CB_OK;
+        return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         static Inventory inv;
         static uint8_t buf[1 << 16];
+        NetlinkAnswer ans;
 
         /*
-         * As the receive loops do: the datagram lands in a larger receive buffer, and
-         * lengths are checked first. libmnl walks a message's attributes up to its
-         * length rounded up to 4, so a last message of unaligned length (the kernel
-         * sends none) is read up to 3 bytes into the rest of the receive buffer: the
+         * As the transport does: the datagram lands in a larger receive buffer.
+         * libmnl walks a message's attributes up to its length rounded up to 4, so
+         * a last message of unaligned length (the kernel sends none) is read up to
+         * 3 bytes into the rest of the receive buffer: the
          * fuzzer found that with an exactly-sized input; here the rest is zeroed, as
          * in a real receive buffer it is in bounds. Sequence and port 0: libmnl checks neither.
          */
@@ -44,7 +47,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 return 0;
         memcpy(buf, data, size);
         memset(buf + size, 0, NLMSG_ALIGNTO);
-        if (nl_check_lengths(buf, size) == 0)
-                (void) mnl_cb_run(buf, size, 0, 0, each_message, &inv);
+        (void) netlink_parse_datagram(buf, size, 0, 0, each_message, &inv, &ans);
         return 0;
 }

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <linux/pfkeyv2.h>
 
-#include "pfkey.h"
+#include "pfkey-parse.h"
 
 int main(int argc, char **argv) {
         uint8_t buf[4096] __attribute__((aligned(8)));

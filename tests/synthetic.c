@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe-table.h"
 #include "synthetic.h"
 
 Audit *synthetic_audit(const SyntheticCap *caps, size_t n) {

@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "frame.h"
+#include "frame-classify.h"
 #include "macro.h"
 
 #define MAX_FRAMES 512

@@ -24,7 +24,7 @@
 #include <cmocka.h>
 
 #include "macro.h"
-#include "pfkey.h"
+#include "xfrm/pfkey-sa.h"
 #include "probe.h"
 #include "trial.h"
 
@@ -609,6 +609,14 @@ static void test_policy_messages(void **state) {
         bad = p;
         bad.tmpl[0].reqid = IPSEC_MANUAL_REQID_MAX + 1;
         assert_non_null(pfkey_policy_inexpressible(&bad));
+        /* Fields our PF_KEY requests carry no extension for. */
+        bad = p;
+        bad.sel.user = 4242;
+        assert_string_equal(pfkey_policy_inexpressible(&bad), "the selector's user field");
+        bad = p;
+        STRSCPY(bad.sec_ctx, "system_u:object_r:ipsec_spd_t:s0");
+        assert_string_equal(pfkey_policy_inexpressible(&bad), "a security context");
+        assert_int_equal(pfkey_build_spdadd(buf, sizeof(buf), &bad, &len), -EOPNOTSUPP);
 
         /* The per-socket form: the policy extension alone. */
         p = (XfrmPolicy) { .sel.family = AF_INET6, .dir = XFRM_POLICY_OUT, .action = XFRM_POLICY_ALLOW };

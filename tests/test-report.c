@@ -12,6 +12,7 @@
 
 #include "catalogue.h"
 #include "macro.h"
+#include "probe-table.h"
 #include "report.h"
 #include "synthetic.h"
 

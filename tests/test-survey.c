@@ -15,6 +15,7 @@
 
 #include "json-util.h"
 #include "macro.h"
+#include "probe-table.h"
 #include "report.h"
 #include "survey.h"
 

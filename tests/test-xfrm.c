@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "fake-kernel.h"
+#include "macro.h"
+#include "netlink.h"
 #include "trial.h"
 
 static XfrmNl *nl;
@@ -242,6 +244,45 @@ static void test_policy_ports_round_trip(void **state) {
         assert_string_equal(what, "selector destination port");
 }
 
+/* The selector's user field and a security context travel in requests and come back from replies. */
+static void test_policy_user_and_context_round_trip(void **state) {
+        uint8_t buf[XFRM_MSG_BUF];
+        struct nlmsghdr *nlh;
+        XfrmPolicy p, got;
+        const struct xfrm_userpolicy_info *info;
+        struct nlattr *attr;
+        bool ctx_sent = false;
+        size_t len;
+        char what[64];
+
+        assert_int_equal(trial_policy_init(&p, &trial_families[0], XFRM_POLICY_OUT), 0);
+        p.sel.user = 4242;
+        STRSCPY(p.sec_ctx, "system_u:object_r:ipsec_spd_t:s0");
+        assert_int_equal(xfrm_policy_build_new(buf, sizeof(buf), &p, &nlh), 0);
+        info = mnl_nlmsg_get_payload(nlh);
+        assert_int_equal(info->sel.user, 4242);
+        assert_int_equal(xfrm_policy_parse(nlh, &got), 0);
+        assert_int_equal(got.sel.user, 4242);
+        assert_string_equal(got.sec_ctx, p.sec_ctx);
+        assert_int_equal(xfrm_policy_compare(&p, &got, what, sizeof(what)), 0);
+        got.sec_ctx[0] = '\0';
+        assert_int_equal(xfrm_policy_compare(&p, &got, what, sizeof(what)), 1);
+        assert_string_equal(what, "security context");
+
+        /* The lookup (GETPOLICY) carries both too: they are part of the policy's identity. */
+        assert_int_equal(xfrm_policy_build_get(buf, sizeof(buf), &p, &nlh), 0);
+        assert_int_equal(((const struct xfrm_userpolicy_id *) mnl_nlmsg_get_payload(nlh))->sel.user, 4242);
+        mnl_attr_for_each(attr, nlh, sizeof(struct xfrm_userpolicy_id))
+                ctx_sent |= mnl_attr_get_type(attr) == XFRMA_SEC_CTX;
+        assert_true(ctx_sent);
+
+        /* IP_XFRM_POLICY takes no attributes: a context cannot go there. */
+        assert_int_equal(xfrm_socket_policy_build(nl, &p, buf, sizeof(buf), &len), -EOPNOTSUPP);
+        p.sec_ctx[0] = '\0';
+        assert_int_equal(xfrm_socket_policy_build(nl, &p, buf, sizeof(buf), &len), 0);
+        assert_int_equal(len, sizeof(struct xfrm_userpolicy_info));
+}
+
 static void test_error_extack(void **state) {
         XfrmAnswer ans;
         XfrmSa sa = esp_natt_sa();
@@ -276,17 +317,17 @@ static void test_error_malformed(void **state) {
         int err;
 
         nlh->nlmsg_type = NLMSG_ERROR;
-        assert_int_equal(xfrm_nl_parse_error(nlh, &err, extack, sizeof(extack)), -EBADMSG);
+        assert_int_equal(netlink_parse_error(nlh, &err, extack, sizeof(extack)), -EBADMSG);
 
         e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
         e->error = 5; /* positive: not an errno the kernel sends */
-        assert_int_equal(xfrm_nl_parse_error(nlh, &err, extack, sizeof(extack)), -EBADMSG);
+        assert_int_equal(netlink_parse_error(nlh, &err, extack, sizeof(extack)), -EBADMSG);
 
         /* Uncapped, claiming an echoed request longer than the message. */
         e->error = -EINVAL;
         e->msg.nlmsg_len = 200;
         nlh->nlmsg_flags = NLM_F_ACK_TLVS;
-        assert_int_equal(xfrm_nl_parse_error(nlh, &err, extack, sizeof(extack)), -EBADMSG);
+        assert_int_equal(netlink_parse_error(nlh, &err, extack, sizeof(extack)), -EBADMSG);
 }
 
 static void test_trial_accepted(void **state) {
@@ -470,6 +511,67 @@ static void test_sad_info(void **state) {
         assert_int_equal(ans.err, EPERM);
 }
 
+static int count_reply(const struct nlmsghdr *nlh, void *userdata) {
+        (*(unsigned *) userdata)++;
+        return 0;
+}
+
+static void forget_replies(void *userdata) {
+        *(unsigned *) userdata = 0;
+}
+
+/* Queues one reply message of a dump: type, flags and an empty payload of len bytes. */
+static void push_dump_msg(uint16_t type, uint16_t flags, size_t len) {
+        uint8_t buf[64] = {};
+        struct nlmsghdr *msg = mnl_nlmsg_put_header(buf);
+
+        msg->nlmsg_type = type;
+        msg->nlmsg_flags = flags;
+        mnl_nlmsg_put_extra_header(msg, len);
+        fake_push(msg);
+}
+
+/* Dumps type on a fresh transport socket; *n counts the replies the last attempt delivered. */
+static int run_dump(uint16_t type, unsigned *n) {
+        _cleanup_(netlink_socket_freep) NetlinkSocket *s = NULL;
+        uint8_t buf[64] = {};
+        struct nlmsghdr *req = mnl_nlmsg_put_header(buf);
+        NetlinkAnswer ans;
+        int r = netlink_socket_open(NETLINK_XFRM, NL_TIMEOUT_S, &s);
+
+        if (r < 0)
+                return r;
+        req->nlmsg_type = type;
+        req->nlmsg_flags = NLM_F_REQUEST;
+        r = netlink_dump(s, req, count_reply, forget_replies, n, &ans);
+        return r < 0 ? r : -ans.err;
+}
+
+/* A dump the kernel marks NLM_F_DUMP_INTR is started over, with what it delivered forgotten. */
+static void test_dump_restarts_when_interrupted(void **state) {
+        unsigned n = 0;
+
+        push_dump_msg(XFRM_MSG_NEWSA, NLM_F_MULTI, 0);
+        push_dump_msg(XFRM_MSG_NEWSA, NLM_F_MULTI | NLM_F_DUMP_INTR, 0);
+        push_dump_msg(XFRM_MSG_NEWSA, NLM_F_MULTI, 0);
+        push_dump_msg(NLMSG_DONE, NLM_F_MULTI, sizeof(int));
+        assert_int_equal(run_dump(XFRM_MSG_GETSA, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(fake_request_count(), 2);
+        assert_int_equal(fake_request(1)->nlmsg_flags & NLM_F_DUMP, NLM_F_DUMP);
+        assert_false(fake_request(1)->nlmsg_flags & NLM_F_ACK);
+}
+
+/* A table that keeps changing: after NL_DUMP_TRIES attempts the dump fails as interrupted. */
+static void test_dump_gives_up(void **state) {
+        unsigned n = 0;
+
+        for (int i = 0; i < NL_DUMP_TRIES + 1; i++)
+                push_dump_msg(XFRM_MSG_NEWPOLICY, NLM_F_MULTI | NLM_F_DUMP_INTR, 0);
+        assert_int_equal(run_dump(XFRM_MSG_GETPOLICY, &n), -EINTR);
+        assert_int_equal(fake_request_count(), NL_DUMP_TRIES);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -480,6 +582,7 @@ int main(void) {
                 T(test_sa_parse_rejects_short_key),
                 T(test_policy_bundle_layout),
                 T(test_policy_ports_round_trip),
+                T(test_policy_user_and_context_round_trip),
                 T(test_error_extack),
                 T(test_error_malformed),
                 T(test_trial_accepted),
@@ -490,6 +593,8 @@ int main(void) {
                 T(test_trial_policy_templates_dropped),
                 T(test_trial_silence_and_nonsense),
                 T(test_sad_info),
+                T(test_dump_restarts_when_interrupted),
+                T(test_dump_gives_up),
                 /* Last: they change the suite later SAs of this process start with. */
                 T(test_trial_suite_then_transform),
                 T(test_trial_no_suite),

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe-table.h"
 #include "shared/cli.h"
 #include "macro.h"
 #include "report.h"

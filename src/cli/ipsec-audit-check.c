@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "probe-table.h"
 #include "shared/cli.h"
 #include "ipsec-audit.h"
 #include "macro.h"

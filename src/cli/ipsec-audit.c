@@ -10,6 +10,8 @@
 #include <systemd/sd-bus.h>
 
 #include "audit.h"
+#include "probe-table.h"
+#include "shared/bus-util.h"
 #include "shared/cli.h"
 #include "ipsec-audit.h"
 #include "config.h"
@@ -351,26 +353,6 @@ static void report_loaded_freep(Audit **a) {
         report_loaded_free(*a);
 }
 
-static int bus_open(const char *address, sd_bus **ret) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        int r;
-
-        if (strcmp(address, "system") == 0)
-                r = sd_bus_open_system(&bus);
-        else if (strcmp(address, "session") == 0)
-                r = sd_bus_open_user(&bus);
-        else {
-                if ((r = sd_bus_new(&bus)) < 0 || (r = sd_bus_set_address(bus, address)) < 0 ||
-                    (r = sd_bus_set_bus_client(bus, 1)) < 0)
-                        return r;
-                r = sd_bus_start(bus);
-        }
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(bus);
-        return 0;
-}
-
 /* ipsec-auditd's cached report (GetReport), as the JSON tree it sent. */
 int bus_report_json(const char *address, json_object **ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -380,7 +362,7 @@ int bus_report_json(const char *address, json_object **ret) {
         const char *text;
         int r;
 
-        if ((r = bus_open(address, &bus)) < 0) {
+        if ((r = bus_open(address, "ipsec-audit", &bus)) < 0) {
                 fprintf(stderr, "%s: cannot connect to the %s bus: %s\n", program_invocation_short_name, address,
                         strerror(-r));
                 return r;

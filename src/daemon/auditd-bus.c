@@ -10,6 +10,7 @@
 #include "macro.h"
 #include "profile.h"
 #include "report.h"
+#include "shared/bus-util.h"
 
 static const char *cap_str(json_object *cap, const char *key) {
         json_object *v;
@@ -342,30 +343,10 @@ int bus_emit_report_changed(Context *c, bool verdicts_changed) {
         return r;
 }
 
-static int bus_open(const char *address, sd_bus **ret) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        int r;
-
-        if (!address || strcmp(address, "system") == 0)
-                r = sd_bus_open_system_with_description(&bus, "ipsec-auditd");
-        else if (strcmp(address, "session") == 0)
-                r = sd_bus_open_user_with_description(&bus, "ipsec-auditd");
-        else {
-                if ((r = sd_bus_new(&bus)) < 0 || (r = sd_bus_set_address(bus, address)) < 0 ||
-                    (r = sd_bus_set_bus_client(bus, 1)) < 0 || (r = sd_bus_set_description(bus, "ipsec-auditd")) < 0)
-                        return r;
-                r = sd_bus_start(bus);
-        }
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(bus);
-        return 0;
-}
-
 int bus_setup(Context *c) {
         int r;
 
-        if ((r = bus_open(c->bus_address, &c->bus)) < 0) {
+        if ((r = bus_open(c->bus_address, "ipsec-auditd", &c->bus)) < 0) {
                 log_msg(LOG_ERR, "cannot connect to the %s bus: %s", c->bus_address ?: "system", strerror(-r));
                 return r;
         }

@@ -108,8 +108,8 @@ json_object *cache_capability(const Context *c, const char *id) {
         return report_json_find(c->report, id);
 }
 
-bool cache_report_lists_module(const Context *c, const char *module) {
-        json_object *mods = obj_get(c->report, "modules_loaded_by_audit", json_type_array);
+bool cache_report_lists_module(const Context *c, const char *list, const char *module) {
+        json_object *mods = obj_get(c->report, list, json_type_array);
 
         for (size_t i = 0; mods && i < json_object_array_length(mods); i++) {
                 const char *m = json_object_get_string(json_object_array_get_idx(mods, i));

@@ -42,6 +42,58 @@ static int uevent_debounce(Context *c) {
         return timer_arm(c, &c->uevent_timer, now + AUDITD_UEVENT_DEBOUNCE_USEC, 0, uevent_timer_fired);
 }
 
+/* An event while an audit runs: perhaps the audit's own doing, judged when it ends. */
+static void uevent_remember(Context *c, const char *module, bool removed) {
+        char *name;
+
+        if (c->n_uevent_events == c->size_uevent_events) {
+                size_t n = c->size_uevent_events ? c->size_uevent_events * 2 : 256;
+                ModuleEvent *p = n <= AUDITD_UEVENT_MAX_PENDING ? realloc(c->uevent_events, n * sizeof(*p)) : NULL;
+
+                if (!p) {
+                        c->uevent_overflow = true;
+                        return;
+                }
+                c->uevent_events = p;
+                c->size_uevent_events = n;
+        }
+        if (!(name = strdup(module))) {
+                c->uevent_overflow = true;
+                return;
+        }
+        c->uevent_events[c->n_uevent_events++] = (ModuleEvent) { .module = name, .removed = removed };
+}
+
+static void uevent_forget(Context *c) {
+        for (size_t i = 0; i < c->n_uevent_events; i++)
+                free(c->uevent_events[i].module);
+        c->n_uevent_events = 0;
+        c->uevent_overflow = false;
+}
+
+bool uevent_audit_ended(Context *c) {
+        _cleanup_(module_list_free) ModuleList before = c->modules_at_rest;
+        bool before_known = c->modules_at_rest_known, again = true;
+
+        c->modules_at_rest = (ModuleList) {};
+        c->modules_at_rest_known = modules_read(AUDITD_PROC_MODULES, &c->modules_at_rest) >= 0;
+        module_list_free(&c->modules_removed);
+        /* Out of memory: audit again, to be safe. */
+        (void) audit_events_judge(c, before_known ? &before : NULL,
+                                  c->modules_at_rest_known ? &c->modules_at_rest : NULL, &again, &c->modules_removed);
+        uevent_forget(c);
+        return again;
+}
+
+void uevent_done(Context *c) {
+        uevent_forget(c);
+        free(c->uevent_events);
+        c->uevent_source = sd_event_source_unref(c->uevent_source);
+        c->uevent_timer = sd_event_source_unref(c->uevent_timer);
+        module_list_free(&c->modules_at_rest);
+        module_list_free(&c->modules_removed);
+}
+
 static int uevent_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Context *c = userdata;
 
@@ -75,17 +127,9 @@ static int uevent_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 if (!module)
                         continue;
                 log_msg(LOG_DEBUG, "kernel module %s: %s", module, action);
-                if (c->worker_pid > 0) {
-                        /* Perhaps the audit's own autoload; judged when the audit ends. */
-                        if (c->n_uevent_modules < AUDITD_UEVENT_MAX_PENDING) {
-                                char *name = strdup(module);
-                                if (name)
-                                        c->uevent_modules[c->n_uevent_modules++] = name;
-                                else
-                                        c->uevent_overflow = true;
-                        } else
-                                c->uevent_overflow = true;
-                } else {
+                if (c->worker_pid > 0)
+                        uevent_remember(c, module, action && strcmp(action, "remove") == 0);
+                else {
                         int r = uevent_debounce(c);
                         if (r < 0)
                                 log_msg(LOG_WARNING, "cannot arm the uevent timer: %s", strerror(-r));
@@ -130,6 +174,8 @@ int uevent_setup(Context *c) {
                 return -errno;
         if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
                 return -errno;
+        /* What the first audit is judged against: the host as the daemon found it. */
+        c->modules_at_rest_known = modules_read(AUDITD_PROC_MODULES, &c->modules_at_rest) >= 0;
         r = sd_event_add_io(c->event, &c->uevent_source, fd, EPOLLIN, uevent_io, c);
         if (r < 0)
                 return r;

@@ -17,6 +17,7 @@
 
 #include "auditd.h"
 #include "macro.h"
+#include "probe-table.h"
 #include "report.h"
 
 static uint64_t now_usec(clockid_t clock) {
@@ -115,8 +116,7 @@ bool context_busy(const Context *c) {
 
 static int worker_finish(Context *c, int status) {
         bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-        _cleanup_(module_list_free) ModuleList before = {};
-        bool changed = false, foreign, before_known;
+        bool changed = false;
         uint64_t started = c->last_start_usec;
         int r = 0;
 
@@ -153,20 +153,10 @@ static int worker_finish(Context *c, int status) {
                         (void) sd_event_source_set_enabled(c->first_reply_timer, SD_EVENT_OFF);
         }
 
-        /* Module events that this audit's own trial SAs caused are not news; others are,
-         * unless /proc/modules ended as it was before the audit: the crypto manager's
-         * late loads, and the unloading of what they brought, are the audit's too. */
-        foreign = c->uevent_overflow;
-        for (size_t i = 0; i < c->n_uevent_modules; i++) {
-                foreign = foreign || !cache_report_lists_module(c, c->uevent_modules[i]);
-                free(c->uevent_modules[i]);
-        }
-        before = c->modules_at_rest;
-        before_known = c->modules_at_rest_known;
-        c->modules_at_rest = (ModuleList) {};
-        c->modules_at_rest_known = modules_read(AUDITD_PROC_MODULES, &c->modules_at_rest) >= 0;
-        if (foreign && !(before_known && c->modules_at_rest_known && module_lists_equal(&before, &c->modules_at_rest)))
+        if (uevent_audit_ended(c)) {
+                log_msg(LOG_INFO, "re-auditing: kernel modules changed while audit %u ran", c->n_audits);
                 c->audit_wanted = true;
+        }
 
         /* Refresh calls that came in during this audit are answered by the next one. */
         if (c->next.n > 0) {
@@ -174,9 +164,6 @@ static int worker_finish(Context *c, int status) {
                 c->next = (CallList) {};
                 c->audit_wanted = true;
         }
-        c->n_uevent_modules = 0;
-        c->uevent_overflow = false;
-
         (void) interval_arm(c);
         if (c->audit_wanted) {
                 c->audit_wanted = false;
@@ -235,6 +222,7 @@ static int worker_start(Context *c) {
         }
         if (pid == 0) {
                 close(fds[0]);
+                c->audit_options.removed = c->modules_removed.n > 0 ? &c->modules_removed : NULL;
                 worker_main(&c->audit_options, fds[1]);
         }
         close(fds[1]);

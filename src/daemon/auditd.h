@@ -5,13 +5,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <syslog.h>
 #include <sys/types.h>
 #include <json-c/json.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "audit.h"
+#include "auditd-log.h"
 
 #define AUDITD_BUS_NAME "net.ipsecaudit.Auditor1"
 #define AUDITD_OBJECT_PATH "/net/ipsecaudit/Auditor1"
@@ -26,7 +26,9 @@
 
 /* Module uevents are debounced: a burst of loads (modprobe of a chain) is one audit. */
 #define AUDITD_UEVENT_DEBOUNCE_USEC (2 * USEC_PER_SEC)
-#define AUDITD_UEVENT_MAX_PENDING 64
+/* An audit loads and unloads about 65 modules: 130 events. More than this many in one
+ * audit count as lost (an audit follows, to be safe). */
+#define AUDITD_UEVENT_MAX_PENDING 4096
 
 /* Calls that wait for the first report get an answer within this time of the audit's
  * start, under the 25 s default timeout of sd-bus and GDBus clients, with room for the
@@ -38,6 +40,11 @@ typedef struct CallList {
         sd_bus_message **items;
         size_t n, size;
 } CallList;
+
+typedef struct ModuleEvent {
+        char *module;
+        bool removed; /* else added */
+} ModuleEvent;
 
 typedef struct Context {
         sd_event *event;
@@ -80,14 +87,17 @@ typedef struct Context {
         /* Kernel module uevents. */
         sd_event_source *uevent_source;
         sd_event_source *uevent_timer;
-        char *uevent_modules[AUDITD_UEVENT_MAX_PENDING]; /* seen while the worker ran */
-        size_t n_uevent_modules;
+        ModuleEvent *uevent_events; /* seen while the worker ran */
+        size_t n_uevent_events, size_uevent_events;
         bool uevent_overflow;
-        /* /proc/modules as the last audit left it: module events that end in the same
-         * set (the crypto manager's late loads an audit caused, and their unloading) are
-         * no news. */
+        /* /proc/modules as the last audit left it (or as it was at start): module events
+         * that end in the same set, or in it plus what the audit reports it left loaded,
+         * are no news. */
         ModuleList modules_at_rest;
         bool modules_at_rest_known;
+        /* Removed by someone else while the last audit ran, and loaded again since (its
+         * trials counted them as present): the next audit unloads them. */
+        ModuleList modules_removed;
 } Context;
 
 /* auditd-state.c: the cache and the state file. */
@@ -98,7 +108,8 @@ const char *cache_section4_verdict(const Context *c);
 const char *cache_kernel_release(const Context *c);
 json_object *cache_capabilities(const Context *c);
 json_object *cache_capability(const Context *c, const char *id);
-bool cache_report_lists_module(const Context *c, const char *module);
+/* Whether the report's module list named list ("modules_loaded_by_audit", "modules_left_loaded") has module. */
+bool cache_report_lists_module(const Context *c, const char *list, const char *module);
 
 /* auditd-worker.c: running audits. */
 int audit_request(Context *c);
@@ -118,9 +129,16 @@ int bus_emit_report_changed(Context *c, bool verdicts_changed);
 
 /* auditd-uevent.c: module load and removal. */
 int uevent_setup(Context *c);
+/* After an audit (its report cached if it succeeded): sorts the module events it saw into
+ * its own and others'; true when another audit is due. */
+bool uevent_audit_ended(Context *c);
+void uevent_done(Context *c);
+
+/* uevent-judge.c: after an audit whose report is cached, with the module events it saw
+ * and /proc/modules before and after it (NULL: unknown), whether another audit is due,
+ * and which modules others removed meanwhile and are loaded now (sorted: for the next
+ * audit to count as absent). */
+int audit_events_judge(const Context *c, const ModuleList *before, const ModuleList *now, bool *ret_again,
+                       ModuleList *ret_removed);
 /* The module a kernel uevent announces as added or removed ("add@/module/esp4"), else NULL. */
 const char *uevent_module(const char *buf, size_t len, const char **ret_action);
-
-/* One place that logs: stderr (the journal when run by systemd), with a syslog
- * priority (LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG from <syslog.h>). */
-void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

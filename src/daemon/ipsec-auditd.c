@@ -4,11 +4,9 @@
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
@@ -24,39 +22,6 @@ enum {
         EXIT_RUNTIME = 1, /* cannot connect, own the name, or run the loop */
         EXIT_USAGE = 2,
 };
-
-/*
- * Under systemd, stderr is a journal stream (JOURNAL_STREAM names its device and
- * inode): each line then starts with its syslog priority, "<3>", which the journal
- * parses, and without our name, which the journal records already. Anywhere else,
- * lines carry the name, like any command's diagnostics.
- */
-static bool stderr_is_journal(void) {
-        static int cached = -1;
-        const char *e;
-        unsigned long long dev, ino;
-        struct stat st;
-
-        if (cached < 0) {
-                e = getenv("JOURNAL_STREAM");
-                cached = e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
-                         st.st_dev == (dev_t) dev && st.st_ino == (ino_t) ino;
-        }
-        return cached;
-}
-
-void log_msg(int priority, const char *fmt, ...) {
-        va_list ap;
-
-        if (stderr_is_journal())
-                fprintf(stderr, "<%d>", priority);
-        else
-                fprintf(stderr, "%s: ", program_invocation_short_name);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-}
 
 static void help(void) {
         printf("Usage: %s [OPTION]...\n"
@@ -87,10 +52,69 @@ static void help(void) {
                program_invocation_short_name);
 }
 
+enum {
+        ARG_BUS = 0x100,
+        ARG_STATE_DIR,
+        ARG_INTERVAL,
+        ARG_IDLE,
+        ARG_LIMIT,
+        ARG_PASSIVE,
+        ARG_TIMEOUT,
+        ARG_KEEP_MODULES,
+};
+
+/* One option into the context: 1 to go on, 0 to exit successfully (--help, --version), -EINVAL. */
+static int apply_option(Context *c, int opt, const char *arg, const char **state_dir) {
+        unsigned long v = 0;
+        int r;
+
+        switch (opt) {
+        case ARG_BUS:
+                if (!*arg)
+                        return usage_error("empty --bus");
+                c->bus_address = arg;
+                return 1;
+        case ARG_STATE_DIR:
+                if (!*arg)
+                        return usage_error("empty --state-dir");
+                *state_dir = arg;
+                return 1;
+        case ARG_INTERVAL:
+                r = parse_seconds("interval", arg, 0, 31 * 24 * 3600, &v);
+                c->interval_usec = v * USEC_PER_SEC;
+                return r < 0 ? r : 1;
+        case ARG_IDLE:
+                r = parse_seconds("exit-on-idle", arg, 0, 24 * 3600, &v);
+                c->idle_usec = v * USEC_PER_SEC;
+                return r < 0 ? r : 1;
+        case ARG_LIMIT:
+                r = parse_seconds("refresh-limit", arg, 0, 3600, &v);
+                c->refresh_limit_usec = v * USEC_PER_SEC;
+                return r < 0 ? r : 1;
+        case ARG_TIMEOUT:
+                r = parse_seconds("timeout", arg, 1, 3600, &v);
+                c->audit_options.timeout_s = (unsigned) v;
+                return r < 0 ? r : 1;
+        case ARG_PASSIVE:
+                c->audit_options.passive = true;
+                return 1;
+        case ARG_KEEP_MODULES:
+                c->audit_options.keep_modules = true;
+                return 1;
+        case 'h':
+                help();
+                return 0;
+        case 'V':
+                printf("ipsec-auditd %s\n", PACKAGE_VERSION);
+                return 0;
+        default:
+                fprintf(stderr, "Try '%s --help' for more information.\n", program_invocation_short_name);
+                return -EINVAL;
+        }
+}
+
 /* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL on a usage error. */
 static int parse_args(int argc, char **argv, Context *c) {
-        enum { ARG_BUS = 0x100, ARG_STATE_DIR, ARG_INTERVAL, ARG_IDLE, ARG_LIMIT, ARG_PASSIVE, ARG_TIMEOUT,
-               ARG_KEEP_MODULES };
         static const struct option options[] = {
                 { "bus", required_argument, NULL, ARG_BUS },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
@@ -105,58 +129,11 @@ static int parse_args(int argc, char **argv, Context *c) {
                 {},
         };
         const char *state_dir = NULL;
-        unsigned long v;
         int opt, r;
 
-        while ((opt = getopt_long(argc, argv, "hV", options, NULL)) >= 0) {
-                switch (opt) {
-                case ARG_BUS:
-                        if (!*optarg)
-                                return usage_error("empty --bus");
-                        c->bus_address = optarg;
-                        break;
-                case ARG_STATE_DIR:
-                        if (!*optarg)
-                                return usage_error("empty --state-dir");
-                        state_dir = optarg;
-                        break;
-                case ARG_INTERVAL:
-                        if ((r = parse_seconds("interval", optarg, 0, 31 * 24 * 3600, &v)) < 0)
-                                return r;
-                        c->interval_usec = v * USEC_PER_SEC;
-                        break;
-                case ARG_IDLE:
-                        if ((r = parse_seconds("exit-on-idle", optarg, 0, 24 * 3600, &v)) < 0)
-                                return r;
-                        c->idle_usec = v * USEC_PER_SEC;
-                        break;
-                case ARG_LIMIT:
-                        if ((r = parse_seconds("refresh-limit", optarg, 0, 3600, &v)) < 0)
-                                return r;
-                        c->refresh_limit_usec = v * USEC_PER_SEC;
-                        break;
-                case ARG_PASSIVE:
-                        c->audit_options.passive = true;
-                        break;
-                case ARG_KEEP_MODULES:
-                        c->audit_options.keep_modules = true;
-                        break;
-                case ARG_TIMEOUT:
-                        if ((r = parse_seconds("timeout", optarg, 1, 3600, &v)) < 0)
-                                return r;
-                        c->audit_options.timeout_s = (unsigned) v;
-                        break;
-                case 'h':
-                        help();
-                        return 0;
-                case 'V':
-                        printf("ipsec-auditd %s\n", PACKAGE_VERSION);
-                        return 0;
-                default:
-                        fprintf(stderr, "Try '%s --help' for more information.\n", program_invocation_short_name);
-                        return -EINVAL;
-                }
-        }
+        while ((opt = getopt_long(argc, argv, "hV", options, NULL)) >= 0)
+                if ((r = apply_option(c, opt, optarg, &state_dir)) <= 0)
+                        return r;
         if (optind < argc)
                 return usage_error("unexpected argument '%s'", argv[optind]);
 
@@ -174,20 +151,16 @@ static void context_done(Context *c) {
         worker_kill(c);
         call_list_fail(&c->pending, SD_BUS_ERROR_NO_REPLY, "ipsec-auditd is exiting");
         call_list_fail(&c->next, SD_BUS_ERROR_NO_REPLY, "ipsec-auditd is exiting");
-        for (size_t i = 0; i < c->n_uevent_modules; i++)
-                free(c->uevent_modules[i]);
+        uevent_done(c);
         sd_event_source_unref(c->limit_timer);
         sd_event_source_unref(c->first_reply_timer);
         sd_event_source_unref(c->interval_timer);
-        sd_event_source_unref(c->uevent_source);
-        sd_event_source_unref(c->uevent_timer);
         sd_bus_flush_close_unref(c->bus);
         sd_event_unref(c->event);
         free(c->report_text);
         json_object_put(c->report);
         free(c->signature);
         free(c->state_dir);
-        module_list_free(&c->modules_at_rest);
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -198,11 +171,16 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
-/* Releases the name first, so a call that arrives from now on activates a new instance. */
+/*
+ * As systemd's bus_event_loop_with_idle(): STOPPING=1 first, so the service
+ * manager queues the activation a new call asks for instead of taking it as
+ * answered by us; then the name goes, so such a call starts a new instance.
+ */
 static int exit_on_idle(Context *c) {
         int r;
 
         log_msg(LOG_INFO, "idle for %llu s, exiting", (unsigned long long) (c->idle_usec / USEC_PER_SEC));
+        (void) sd_notify(0, "STOPPING=1");
         r = sd_bus_release_name(c->bus, AUDITD_BUS_NAME);
         if (r < 0)
                 return r;
@@ -217,7 +195,7 @@ static int exit_on_idle(Context *c) {
  * that may wait on the outside world: the state file, the bus connection
  * and name. They are blocked for sd-event only once the loop is about to run.
  */
-static int run(Context *c) {
+static int setup(Context *c) {
         sigset_t mask;
         int r;
 
@@ -225,19 +203,16 @@ static int run(Context *c) {
                 log_msg(LOG_ERR, "cannot set up the event loop: %s", strerror(-r));
                 return r;
         }
-
         r = state_load(c);
         if (r < 0)
                 log_msg(LOG_WARNING, "ignoring the state file in %s: %s", c->state_dir, strerror(-r));
         else if (r > 0)
                 log_msg(LOG_INFO, "loaded the cached report from %s (Section 4 verdict %s)", c->state_dir,
                         cache_section4_verdict(c));
-
         r = uevent_setup(c);
         if (r < 0)
                 log_msg(LOG_WARNING, "cannot watch kernel module events, audits follow SIGHUP and Refresh only: %s",
                         strerror(-r));
-
         if ((r = bus_setup(c)) < 0)
                 return r;
 
@@ -254,12 +229,11 @@ static int run(Context *c) {
                 log_msg(LOG_ERR, "cannot set up the event loop: %s", strerror(-r));
                 return r;
         }
+        return 0;
+}
 
-        if ((r = audit_request(c)) < 0) {
-                log_msg(LOG_ERR, "cannot start the first audit: %s", strerror(-r));
-                return r;
-        }
-        (void) sd_notify(0, "READY=1\nSTATUS=Auditing");
+static int event_loop_with_idle(Context *c) {
+        int r;
 
         for (;;) {
                 r = sd_event_get_state(c->event);
@@ -280,8 +254,27 @@ static int run(Context *c) {
         return 0;
 }
 
+/* A negative errno when the service fails, else the exit status (0, or EXIT_USAGE). */
+static int run(int argc, char **argv) {
+        _cleanup_(context_done) Context c = { .refresh_limit_usec = 5 * USEC_PER_SEC };
+        int r;
+
+        r = parse_args(argc, argv, &c);
+        if (r < 0)
+                return r == -EINVAL ? EXIT_USAGE : r;
+        if (r == 0)
+                return EXIT_CLEAN;
+        if ((r = setup(&c)) < 0)
+                return r;
+        if ((r = audit_request(&c)) < 0) {
+                log_msg(LOG_ERR, "cannot start the first audit: %s", strerror(-r));
+                return r;
+        }
+        (void) sd_notify(0, "READY=1\nSTATUS=Auditing");
+        return event_loop_with_idle(&c);
+}
+
 int main(int argc, char **argv) {
-        Context c = { .refresh_limit_usec = 5 * USEC_PER_SEC };
         int r;
 
         /*
@@ -292,12 +285,6 @@ int main(int argc, char **argv) {
          */
         (void) mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
-        r = parse_args(argc, argv, &c);
-        if (r <= 0) {
-                free(c.state_dir);
-                return r < 0 ? EXIT_USAGE : EXIT_CLEAN;
-        }
-        r = run(&c);
-        context_done(&c);
-        return r < 0 ? EXIT_RUNTIME : EXIT_CLEAN;
+        r = run(argc, argv);
+        return r < 0 ? EXIT_RUNTIME : r;
 }

@@ -35,7 +35,6 @@
 /* How often a wait looks at B's drop counters. */
 #define DROP_CHECK_MS 10
 #define XFRM_STAT "/proc/net/xfrm_stat"
-#define REVERSE_SPI 0x10000
 #define NATT_PORT 4500
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
@@ -240,7 +239,7 @@ static XfrmSa reverse_sa(const XfrmSa *sa) {
         XfrmSa r = *sa;
 
         swap_addr(&r.saddr, &r.daddr);
-        r.spi += REVERSE_SPI;
+        r.spi += TRIAL_SPI_REVERSE;
         if (r.encap) {
                 uint16_t t = r.encap_sport;
                 r.encap_sport = r.encap_dport;

@@ -4,8 +4,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "frame.h"
+#include "frame-classify.h"
 #include "macro.h"
+#include "string-table.h"
 
 #define ETH_HLEN_ 14
 #define ETHERTYPE_IPV4 0x0800
@@ -22,7 +23,7 @@
 #define PROTO_DSTOPTS 60
 #define PROTO_SCTP 132
 
-static const char *const kind_names[_FRAME_KIND_MAX] = {
+static const char *const frame_kind_table[_FRAME_KIND_MAX] = {
         [FRAME_OTHER] = "other",
         [FRAME_ESP] = "ESP",
         [FRAME_AH] = "AH",
@@ -34,9 +35,7 @@ static const char *const kind_names[_FRAME_KIND_MAX] = {
         [FRAME_SCTP] = "SCTP",
 };
 
-const char *frame_kind_to_string(FrameKind k) {
-        return k >= 0 && k < _FRAME_KIND_MAX ? kind_names[k] : NULL;
-}
+DEFINE_STRING_TABLE_TO_STRING(frame_kind, FrameKind)
 
 static uint16_t be16(const uint8_t *p) {
         return (uint16_t) (p[0] << 8 | p[1]);

@@ -257,6 +257,18 @@ static void format_rfc3339(time_t t, char *buf, size_t size) {
         strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Drops the names in removed from l. */
+static int modules_without(ModuleList *l, const ModuleList *removed) {
+        ModuleList kept = {};
+        int r = modules_added(removed, l, &kept);
+
+        if (r < 0)
+                return r;
+        module_list_free(l);
+        *l = kept;
+        return 0;
+}
+
 int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
         _cleanup_(audit_freep) Audit *a = NULL;
         _cleanup_(module_list_free) ModuleList before = {}, after = {};
@@ -285,6 +297,8 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
                 return r;
 
         a->modules_known = modules_read(PROC_MODULES, &before) >= 0;
+        if (a->modules_known && o->removed && (r = modules_without(&before, o->removed)) < 0)
+                return r;
         if ((r = run_probes(a, timeout_s)) < 0)
                 return r;
         /* Read-only, so passive mode does it too; before the module list, as it opens NETLINK_XFRM. */

@@ -88,6 +88,13 @@ int module_list_push(ModuleList *l, const char *name) {
         return 0;
 }
 
+bool module_list_has(const ModuleList *l, const char *name) {
+        for (size_t i = 0; i < l->n; i++)
+                if (strcmp(l->names[i], name) == 0)
+                        return true;
+        return false;
+}
+
 static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }

@@ -21,13 +21,6 @@
 #define SETTLE_TIMEOUT_MS 10000
 #define DRBG_INITSTATE "/sys/module/drbg/initstate"
 
-static bool module_listed(const ModuleList *l, const char *name) {
-        for (size_t i = 0; i < l->n; i++)
-                if (strcmp(l->names[i], name) == 0)
-                        return true;
-        return false;
-}
-
 void modules_release_default_rng(const ModuleList *before) {
         struct nlmsghdr req = {
                 .nlmsg_len = sizeof(req),
@@ -38,7 +31,7 @@ void modules_release_default_rng(const ModuleList *before) {
         _cleanup_close_ int fd = -1;
         char ack[256];
 
-        if (module_listed(before, "drbg") || access(DRBG_INITSTATE, F_OK) < 0)
+        if (module_list_has(before, "drbg") || access(DRBG_INITSTATE, F_OK) < 0)
                 return;
         fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_CRYPTO);
         if (fd < 0)

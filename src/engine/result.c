@@ -7,26 +7,16 @@
 
 #include "macro.h"
 #include "result.h"
+#include "string-table.h"
 
-static const char *const outcome_names[_CHECK_OUTCOME_MAX] = {
+static const char *const check_outcome_table[_CHECK_OUTCOME_MAX] = {
         [CHECK_ACCEPTED] = "accepted",
         [CHECK_REFUSED] = "refused",
         [CHECK_ALTERED] = "altered",
         [CHECK_UNTRIED] = "untried",
 };
 
-const char *check_outcome_to_string(CheckOutcome o) {
-        return o >= 0 && o < _CHECK_OUTCOME_MAX ? outcome_names[o] : NULL;
-}
-
-int check_outcome_from_string(const char *s, CheckOutcome *ret) {
-        for (int i = 0; i < _CHECK_OUTCOME_MAX; i++)
-                if (s && strcmp(outcome_names[i], s) == 0) {
-                        *ret = (CheckOutcome) i;
-                        return 0;
-                }
-        return -EINVAL;
-}
+DEFINE_STRING_TABLE_LOOKUP(check_outcome, CheckOutcome)
 
 Check *result_add_check(CapResult *r, const char *group, const char *what) {
         Check *c;

@@ -11,18 +11,18 @@
 
 #include "macro.h"
 #include "sandbox.h"
+#include "string-table.h"
 
 /* Exit statuses at and above this report a failure to enter the sandbox. */
 #define EXIT_ENTER_BASE 128
 
-const char *sandbox_kind_to_string(SandboxKind k) {
-        static const char *const names[_SANDBOX_KIND_MAX] = {
-                [SANDBOX_HOST] = "host",
-                [SANDBOX_NETNS] = "netns",
-                [SANDBOX_USERNS] = "userns+netns",
-        };
-        return k >= 0 && k < _SANDBOX_KIND_MAX ? names[k] : NULL;
-}
+static const char *const sandbox_kind_table[_SANDBOX_KIND_MAX] = {
+        [SANDBOX_HOST] = "host",
+        [SANDBOX_NETNS] = "netns",
+        [SANDBOX_USERNS] = "userns+netns",
+};
+
+DEFINE_STRING_TABLE_TO_STRING(sandbox_kind, SandboxKind)
 
 static int write_proc(const char *path, const char *text) {
         _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);

@@ -5,6 +5,7 @@
 
 #include "macro.h"
 #include "section4.h"
+#include "string-table.h"
 
 /* Capabilities this audit did not probe take no part; with none at all, the answer is unknown. */
 #define ABSENT (-1)
@@ -123,3 +124,13 @@ void section4_derive(const Audit *a, Section4 *ret) {
         summarise(a, &s);
         *ret = s;
 }
+
+static const char *const section4_key_table[_SECTION4_KEY_MAX] = {
+        [SECTION4_VERDICT] = "verdict",
+        [SECTION4_IPSEC_AVAILABLE] = "ipsec_available",
+        [SECTION4_POINT_TO_POINT] = "point_to_point",
+        [SECTION4_VPN] = "vpn",
+        [SECTION4_MULTIPLE_LAYERS] = "multiple_layers",
+};
+
+DEFINE_STRING_TABLE_LOOKUP(section4_key, Section4Key)

@@ -10,6 +10,7 @@
 
 #include "macro.h"
 #include "host-cause.h"
+#include "string-table.h"
 #include "trial.h"
 
 const TrialFamily trial_families[2] = {
@@ -27,30 +28,24 @@ const TrialFamily trial_families[2] = {
         },
 };
 
+static const char *const proto_capability_table[] = {
+        [IPPROTO_ESP] = "proto.esp",
+        [IPPROTO_AH] = "proto.ah",
+        [IPPROTO_COMP] = "proto.ipcomp",
+};
+
+static const char *const proto_name_table[] = {
+        [IPPROTO_ESP] = "ESP",
+        [IPPROTO_AH] = "AH",
+        [IPPROTO_COMP] = "IPComp",
+};
+
 const char *proto_capability(uint8_t proto) {
-        switch (proto) {
-        case IPPROTO_ESP:
-                return "proto.esp";
-        case IPPROTO_AH:
-                return "proto.ah";
-        case IPPROTO_COMP:
-                return "proto.ipcomp";
-        default:
-                return NULL;
-        }
+        return string_table_to_string(proto_capability_table, ELEMENTSOF(proto_capability_table), proto);
 }
 
 const char *proto_name(uint8_t proto) {
-        switch (proto) {
-        case IPPROTO_ESP:
-                return "ESP";
-        case IPPROTO_AH:
-                return "AH";
-        case IPPROTO_COMP:
-                return "IPComp";
-        default:
-                return "?";
-        }
+        return string_table_to_string(proto_name_table, ELEMENTSOF(proto_name_table), proto) ?: "?";
 }
 
 /*

@@ -3,52 +3,25 @@
 #include <string.h>
 
 #include "macro.h"
+#include "string-table.h"
 #include "verdict.h"
 
-static const char *const verdict_names[_VERDICT_MAX] = {
+static const char *const verdict_table[_VERDICT_MAX] = {
         [VERDICT_UNKNOWN] = "unknown",
         [VERDICT_UNAVAILABLE] = "unavailable",
         [VERDICT_PARTIAL] = "partial",
         [VERDICT_AVAILABLE] = "available",
 };
 
-static const char *const level_names[_LEVEL_MAX] = {
+static const char *const level_table[_LEVEL_MAX] = {
         [LEVEL_NONE] = "none",
         [LEVEL_CONFIG] = "config",
         [LEVEL_API] = "api",
         [LEVEL_DATAPATH] = "datapath",
 };
 
-static int lookup(const char *const *names, int n, const char *s) {
-        for (int i = 0; i < n; i++)
-                if (s && strcmp(names[i], s) == 0)
-                        return i;
-        return -EINVAL;
-}
-
-const char *verdict_to_string(Verdict v) {
-        return v >= 0 && v < _VERDICT_MAX ? verdict_names[v] : NULL;
-}
-
-int verdict_from_string(const char *s, Verdict *ret) {
-        int i = lookup(verdict_names, _VERDICT_MAX, s);
-        if (i < 0)
-                return i;
-        *ret = (Verdict) i;
-        return 0;
-}
-
-const char *level_to_string(Level l) {
-        return l >= 0 && l < _LEVEL_MAX ? level_names[l] : NULL;
-}
-
-int level_from_string(const char *s, Level *ret) {
-        int i = lookup(level_names, _LEVEL_MAX, s);
-        if (i < 0)
-                return i;
-        *ret = (Level) i;
-        return 0;
-}
+DEFINE_STRING_TABLE_LOOKUP(verdict, Verdict)
+DEFINE_STRING_TABLE_LOOKUP(level, Level)
 
 Verdict verdict_from_errno(int err) {
         switch (err) {

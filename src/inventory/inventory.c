@@ -2,9 +2,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <time.h>
 #include <libmnl/libmnl.h>
 #include <linux/xfrm.h>
 #include <linux/udp.h>
@@ -12,6 +9,7 @@
 #include "inventory.h"
 #include "macro.h"
 #include "netlink.h"
+#include "string-table.h"
 
 #ifndef TCP_ENCAP_ESPINTCP
 #define TCP_ENCAP_ESPINTCP 7
@@ -19,30 +17,26 @@
 
 /* A dump is flow-controlled by the kernel; a silent kernel is reported, not waited for. */
 #define INVENTORY_TIMEOUT_S 10
-/* Large enough for any one dump skb (the kernel caps them at 32 KiB). */
-#define INVENTORY_BUF 32768
-#define INVENTORY_DUMP_TRIES 3
 
-static const char *const family_names[_INV_FAMILY_MAX] = { "ipv4", "ipv6", "other" };
-static const char *const proto_names[_INV_PROTO_MAX] = { "esp", "ah", "comp", "other" };
-static const char *const mode_names[_INV_MODE_MAX] = { "transport", "tunnel", "beet", "other" };
-static const char *const encap_names[_INV_ENCAP_MAX] = {
+static const char *const inv_family_table[_INV_FAMILY_MAX] = { "ipv4", "ipv6", "other" };
+static const char *const inv_proto_table[_INV_PROTO_MAX] = { "esp", "ah", "comp", "other" };
+static const char *const inv_mode_table[_INV_MODE_MAX] = { "transport", "tunnel", "beet", "other" };
+static const char *const inv_encap_table[_INV_ENCAP_MAX] = {
         "none", "espinudp", "espinudp_non_ike", "espintcp", "other",
 };
-static const char *const dir_names[_INV_DIR_MAX] = { "in", "out", "fwd", "socket", "other" };
-static const char *const action_names[_INV_ACTION_MAX] = { "allow", "block" };
-static const char *const alg_kind_names[_INV_ALG_KIND_MAX] = {
+static const char *const inv_dir_table[_INV_DIR_MAX] = { "in", "out", "fwd", "socket", "other" };
+static const char *const inv_action_table[_INV_ACTION_MAX] = { "allow", "block" };
+static const char *const inv_alg_kind_table[_INV_ALG_KIND_MAX] = {
         "encryption", "integrity", "aead", "compression",
 };
 
-#define NAME_OF(table, v) ((unsigned) (v) < ELEMENTSOF(table) ? table[v] : NULL)
-const char *inv_family_name(InvFamily f) { return NAME_OF(family_names, f); }
-const char *inv_proto_name(InvProto p) { return NAME_OF(proto_names, p); }
-const char *inv_mode_name(InvMode m) { return NAME_OF(mode_names, m); }
-const char *inv_encap_name(InvEncap e) { return NAME_OF(encap_names, e); }
-const char *inv_dir_name(InvDir d) { return NAME_OF(dir_names, d); }
-const char *inv_action_name(InvAction a) { return NAME_OF(action_names, a); }
-const char *inv_alg_kind_name(InvAlgKind k) { return NAME_OF(alg_kind_names, k); }
+DEFINE_STRING_TABLE_TO_STRING(inv_family, InvFamily)
+DEFINE_STRING_TABLE_TO_STRING(inv_proto, InvProto)
+DEFINE_STRING_TABLE_TO_STRING(inv_mode, InvMode)
+DEFINE_STRING_TABLE_TO_STRING(inv_encap, InvEncap)
+DEFINE_STRING_TABLE_TO_STRING(inv_dir, InvDir)
+DEFINE_STRING_TABLE_TO_STRING(inv_action, InvAction)
+DEFINE_STRING_TABLE_TO_STRING(inv_alg_kind, InvAlgKind)
 
 static InvFamily family_of(uint16_t family) {
         return family == AF_INET ? INV_FAMILY_IPV4 : family == AF_INET6 ? INV_FAMILY_IPV6 : INV_FAMILY_OTHER;
@@ -290,12 +284,10 @@ static int info_attr_cb(const struct nlattr *attr, void *data) {
 
 /* What one request is for, and where its answer goes. */
 typedef struct Request {
-        uint16_t type, reply_type, flags;
-        size_t fixed;
+        uint16_t type, reply_type;
+        bool dump;
         int (*count)(void *target, const struct nlmsghdr *nlh);
         void *target;
-        int fault; /* our negative errno, from a callback */
-        bool seen;
 } Request;
 
 static int count_sa_cb(void *target, const struct nlmsghdr *nlh) {
@@ -315,116 +307,18 @@ static int count_info_cb(void *target, const struct nlmsghdr *nlh) {
         return 0;
 }
 
-static int data_cb(const struct nlmsghdr *nlh, void *data) {
-        Request *q = data;
-        int r;
+static int reply_cb(const struct nlmsghdr *nlh, void *userdata) {
+        Request *q = userdata;
 
-        if (nlh->nlmsg_type != q->reply_type) {
-                q->fault = -EBADMSG;
-                return MNL_CB_ERROR;
-        }
-        r = q->count(q->target, nlh);
-        if (r < 0) {
-                q->fault = r;
-                return MNL_CB_ERROR;
-        }
-        q->seen = true;
-        return MNL_CB_OK;
-}
-
-/*
- * Sends one request and runs the callbacks over every answer as it arrives.
- * Returns 0 with *ret_err the kernel's positive errno (or 0), or a negative
- * errno for a failed conversation. The receive buffer held SA messages, keys
- * included: it is wiped before returning.
- */
-static int request(struct mnl_socket *nl, unsigned portid, unsigned seq, Request *q, int *ret_err) {
-        uint8_t req[256] = {};
-        struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-        _cleanup_free_ uint8_t *buf = NULL;
-        int r = 0;
-
-        buf = malloc(INVENTORY_BUF);
-        if (!buf)
-                return -ENOMEM;
-        nlh->nlmsg_type = q->type;
-        nlh->nlmsg_flags = NLM_F_REQUEST | q->flags;
-        nlh->nlmsg_seq = seq;
-        mnl_nlmsg_put_extra_header(nlh, q->fixed);
-        *ret_err = 0;
-
-        if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-                return -errno;
-        for (;;) {
-                ssize_t n = mnl_socket_recvfrom(nl, buf, INVENTORY_BUF);
-
-                if (n < 0) {
-                        r = errno == EAGAIN ? -ETIMEDOUT : -errno;
-                        break;
-                }
-                if (n == 0) {
-                        r = -EPIPE;
-                        break;
-                }
-                if (nl_check_lengths(buf, (size_t) n) < 0) {
-                        r = -EBADMSG;
-                        break;
-                }
-                errno = 0;
-                r = mnl_cb_run(buf, (size_t) n, seq, portid, data_cb, q);
-                if (r == MNL_CB_STOP) {
-                        r = 0;
-                        break;
-                }
-                if (r < 0) {
-                        if (q->fault)
-                                r = q->fault;
-                        else if (errno > 0) {
-                                /* libmnl turns NLMSG_ERROR into errno: the kernel's answer. */
-                                *ret_err = errno;
-                                r = 0;
-                        } else
-                                r = -EBADMSG;
-                        break;
-                }
-                if (!(q->flags & NLM_F_DUMP) && q->seen) {
-                        r = 0;
-                        break;
-                }
-        }
-        explicit_bzero(buf, INVENTORY_BUF);
-        return r;
-}
-
-static void open_socket(struct mnl_socket **ret, int *ret_err) {
-        struct timeval tv = { .tv_sec = INVENTORY_TIMEOUT_S };
-        struct mnl_socket *nl;
-
-        *ret_err = 0;
-        nl = mnl_socket_open2(NETLINK_XFRM, SOCK_CLOEXEC);
-        if (!nl) {
-                *ret_err = errno;
-                return;
-        }
-        if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-            setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
-                *ret_err = errno;
-                mnl_socket_close(nl);
-                return;
-        }
-        *ret = nl;
-}
-
-/* A failed conversation is recorded like a refusal: the inventory is best effort. */
-static int record(int r, int kernel_err, int *err) {
-        if (r == -ENOMEM)
-                return r;
-        *err = r < 0 ? -r : kernel_err;
-        return 0;
+        if (nlh->nlmsg_type != q->reply_type)
+                return -EBADMSG;
+        return q->count(q->target, nlh);
 }
 
 /* Zeroes what a dump counted, keeping the GETSADINFO/GETSPDINFO answers beside it. */
-static void reset_dump(Request *q) {
+static void restart_dump(void *userdata) {
+        Request *q = userdata;
+
         if (q->count == count_sa_cb) {
                 InvSad *sad = q->target, keep = *sad;
                 *sad = (InvSad) { .info_known = keep.info_known, .info_err = keep.info_err,
@@ -438,51 +332,59 @@ static void reset_dump(Request *q) {
                                   .info_fwd_socket = keep.info_fwd_socket,
                                   .info_hash_buckets = keep.info_hash_buckets, .info_hash_max = keep.info_hash_max };
         }
-        q->seen = false;
-        q->fault = 0;
+}
+
+/*
+ * One request on a socket of its own: an interrupted dump leaves nothing
+ * behind for the next one. Returns the kernel's positive errno, or the
+ * conversation's (the inventory is best effort: a failure is recorded like a
+ * refusal); only -ENOMEM is returned as our own fault.
+ */
+static int request(Request *q) {
+        _cleanup_(netlink_socket_freep) NetlinkSocket *s = NULL;
+        uint8_t buf[MNL_NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(uint32_t))] = {};
+        struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+        NetlinkAnswer ans;
+        int r;
+
+        r = netlink_socket_open(NETLINK_XFRM, INVENTORY_TIMEOUT_S, &s);
+        if (r < 0)
+                return r == -ENOMEM ? r : -r;
+        nlh->nlmsg_type = q->type;
+        nlh->nlmsg_flags = NLM_F_REQUEST;
+        if (q->dump)
+                r = netlink_dump(s, nlh, reply_cb, restart_dump, q, &ans);
+        else {
+                mnl_nlmsg_put_extra_header(nlh, sizeof(uint32_t));
+                r = netlink_transact_one(s, nlh, reply_cb, q, &ans);
+        }
+        if (r == -ENOMEM)
+                return r;
+        return r < 0 ? -r : ans.err;
 }
 
 int inventory_read(Inventory *inv) {
         Info sadinfo = { .sad = &inv->sad }, spdinfo = { .spd = &inv->spd };
         Request reqs[] = {
-#define REQ(t, rt, fl, fx, fn, tg) { .type = t, .reply_type = rt, .flags = fl, .fixed = fx, .count = fn, .target = tg }
-                REQ(XFRM_MSG_GETSADINFO, XFRM_MSG_NEWSADINFO, 0, sizeof(uint32_t), count_info_cb, &sadinfo),
-                REQ(XFRM_MSG_GETSPDINFO, XFRM_MSG_NEWSPDINFO, 0, sizeof(uint32_t), count_info_cb, &spdinfo),
+                { XFRM_MSG_GETSADINFO, XFRM_MSG_NEWSADINFO, false, count_info_cb, &sadinfo },
+                { XFRM_MSG_GETSPDINFO, XFRM_MSG_NEWSPDINFO, false, count_info_cb, &spdinfo },
                 /*
                  * Dumps carry no fixed header, as iproute2's: the kernel's xfrm_dump_sa() parses the
                  * payload from offset 0 as attributes (XFRMA_ADDRESS_FILTER, XFRMA_PROTO), so a
                  * zeroed xfrm_usersa_info made it log "224 bytes leftover after parsing attributes".
                  */
-                REQ(XFRM_MSG_GETSA, XFRM_MSG_NEWSA, NLM_F_DUMP, 0, count_sa_cb, &inv->sad),
-                REQ(XFRM_MSG_GETPOLICY, XFRM_MSG_NEWPOLICY, NLM_F_DUMP, 0, count_policy_cb, &inv->spd),
-#undef REQ
+                { XFRM_MSG_GETSA, XFRM_MSG_NEWSA, true, count_sa_cb, &inv->sad },
+                { XFRM_MSG_GETPOLICY, XFRM_MSG_NEWPOLICY, true, count_policy_cb, &inv->spd },
         };
         int *errs[] = { &inv->sad.info_err, &inv->spd.info_err, &inv->sad.err, &inv->spd.err };
-        unsigned seq = (unsigned) time(NULL);
 
         *inv = (Inventory) { .done = true };
-        /* A socket per request: an interrupted dump leaves nothing behind for the next one. */
         for (size_t i = 0; i < ELEMENTSOF(reqs); i++) {
-                struct mnl_socket *nl = NULL;
-                int kernel_err = 0, r;
+                int r = request(&reqs[i]);
 
-                /* A dump the SAD or SPD changed under (NLM_F_DUMP_INTR, EINTR from libmnl) starts over. */
-                for (int attempt = 0; attempt < INVENTORY_DUMP_TRIES; attempt++) {
-                        open_socket(&nl, errs[i]);
-                        if (!nl)
-                                break;
-                        if (attempt > 0)
-                                reset_dump(&reqs[i]);
-                        r = request(nl, mnl_socket_get_portid(nl), ++seq, &reqs[i], &kernel_err);
-                        mnl_socket_close(nl);
-                        nl = NULL;
-                        if ((r = record(r, kernel_err, errs[i])) < 0)
-                                return r;
-                        if (*errs[i] != EINTR || !(reqs[i].flags & NLM_F_DUMP))
-                                break;
-                }
-                if (*errs[i] == 0 && !(reqs[i].flags & NLM_F_DUMP) && !reqs[i].seen)
-                        *errs[i] = EBADMSG;
+                if (r < 0)
+                        return r;
+                *errs[i] = r;
         }
         inv->sad.info_known = inv->sad.info_err == 0;
         inv->spd.info_known = inv->spd.info_err == 0;

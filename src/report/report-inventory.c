@@ -32,12 +32,12 @@ static int add_counts(json_object *o, const char *key, const uint64_t *counts, s
 
 #define ENUM_NAME(fn, type) \
         static const char *fn##_i(int v) { return fn((type) v); }
-ENUM_NAME(inv_family_name, InvFamily)
-ENUM_NAME(inv_proto_name, InvProto)
-ENUM_NAME(inv_mode_name, InvMode)
-ENUM_NAME(inv_encap_name, InvEncap)
-ENUM_NAME(inv_dir_name, InvDir)
-ENUM_NAME(inv_action_name, InvAction)
+ENUM_NAME(inv_family_to_string, InvFamily)
+ENUM_NAME(inv_proto_to_string, InvProto)
+ENUM_NAME(inv_mode_to_string, InvMode)
+ENUM_NAME(inv_encap_to_string, InvEncap)
+ENUM_NAME(inv_dir_to_string, InvDir)
+ENUM_NAME(inv_action_to_string, InvAction)
 #undef ENUM_NAME
 #define COUNTS(o, key, arr, fn) add_counts((o), (key), (arr), ELEMENTSOF(arr), fn##_i)
 
@@ -79,7 +79,7 @@ static int sad_json(const InvSad *s, json_object **ret) {
                 _cleanup_(json_object_putp) json_object *a = json_object_new_object();
                 if (!a)
                         return -ENOMEM;
-                if ((r = json_add(a, "kind", json_object_new_string(inv_alg_kind_name(s->algs[i].kind)))) < 0 ||
+                if ((r = json_add(a, "kind", json_object_new_string(inv_alg_kind_to_string(s->algs[i].kind)))) < 0 ||
                     (r = json_add(a, "name", json_object_new_string(s->algs[i].name))) < 0 ||
                     (r = add_u64(a, "sas", s->algs[i].sas)) < 0)
                         return r;
@@ -88,10 +88,10 @@ static int sad_json(const InvSad *s, json_object **ret) {
                 a = NULL;
         }
         if ((r = add_u64(o, "count", s->count)) < 0 ||
-            (r = COUNTS(o, "by_family", s->family, inv_family_name)) < 0 ||
-            (r = COUNTS(o, "by_protocol", s->proto, inv_proto_name)) < 0 ||
-            (r = COUNTS(o, "by_mode", s->mode, inv_mode_name)) < 0 ||
-            (r = COUNTS(o, "by_encapsulation", s->encap, inv_encap_name)) < 0 ||
+            (r = COUNTS(o, "by_family", s->family, inv_family_to_string)) < 0 ||
+            (r = COUNTS(o, "by_protocol", s->proto, inv_proto_to_string)) < 0 ||
+            (r = COUNTS(o, "by_mode", s->mode, inv_mode_to_string)) < 0 ||
+            (r = COUNTS(o, "by_encapsulation", s->encap, inv_encap_to_string)) < 0 ||
             (r = json_add(o, "algorithms", TAKE_PTR(algs))) < 0 ||
             (r = add_u64(o, "algorithm_uses_not_listed", s->algs_untold)) < 0)
                 return r;
@@ -130,12 +130,12 @@ static int spd_json(const InvSpd *s, json_object **ret) {
                 return 0;
         }
         if ((r = add_u64(o, "count", s->count)) < 0 ||
-            (r = COUNTS(o, "by_direction", s->dir, inv_dir_name)) < 0 ||
-            (r = COUNTS(o, "by_family", s->family, inv_family_name)) < 0 ||
-            (r = COUNTS(o, "by_action", s->action, inv_action_name)) < 0 ||
+            (r = COUNTS(o, "by_direction", s->dir, inv_dir_to_string)) < 0 ||
+            (r = COUNTS(o, "by_family", s->family, inv_family_to_string)) < 0 ||
+            (r = COUNTS(o, "by_action", s->action, inv_action_to_string)) < 0 ||
             (r = add_u64(o, "with_templates", s->with_templates)) < 0 ||
-            (r = COUNTS(tmpl, "by_protocol", s->tmpl_proto, inv_proto_name)) < 0 ||
-            (r = COUNTS(tmpl, "by_mode", s->tmpl_mode, inv_mode_name)) < 0 ||
+            (r = COUNTS(tmpl, "by_protocol", s->tmpl_proto, inv_proto_to_string)) < 0 ||
+            (r = COUNTS(tmpl, "by_mode", s->tmpl_mode, inv_mode_to_string)) < 0 ||
             (r = json_add(o, "templates", TAKE_PTR(tmpl))) < 0)
                 return r;
         *ret = TAKE_PTR(o);
@@ -185,16 +185,16 @@ static void load_sad(json_object *o, InvSad *s) {
         s->info_hash_max = (uint32_t) json_u64(info, "hash_max_buckets");
         s->err = errno_from_name(json_str(o, "errno"));
         s->count = json_u64(o, "count");
-        LOAD_COUNTS(o, "by_family", s->family, inv_family_name);
-        LOAD_COUNTS(o, "by_protocol", s->proto, inv_proto_name);
-        LOAD_COUNTS(o, "by_mode", s->mode, inv_mode_name);
-        LOAD_COUNTS(o, "by_encapsulation", s->encap, inv_encap_name);
+        LOAD_COUNTS(o, "by_family", s->family, inv_family_to_string);
+        LOAD_COUNTS(o, "by_protocol", s->proto, inv_proto_to_string);
+        LOAD_COUNTS(o, "by_mode", s->mode, inv_mode_to_string);
+        LOAD_COUNTS(o, "by_encapsulation", s->encap, inv_encap_to_string);
         for (size_t i = 0; algs && i < json_object_array_length(algs) && s->n_algs < INVENTORY_MAX_ALGS; i++) {
                 json_object *a = json_object_array_get_idx(algs, i);
                 InvAlg *alg = &s->algs[s->n_algs++];
 
                 for (int k = 0; k < _INV_ALG_KIND_MAX; k++)
-                        if (strcmp(inv_alg_kind_name((InvAlgKind) k), json_str(a, "kind") ?: "") == 0)
+                        if (strcmp(inv_alg_kind_to_string((InvAlgKind) k), json_str(a, "kind") ?: "") == 0)
                                 alg->kind = (InvAlgKind) k;
                 strscpy(alg->name, sizeof(alg->name), json_str(a, "name") ?: "");
                 alg->sas = json_u64(a, "sas");
@@ -217,12 +217,12 @@ static void load_spd(json_object *o, InvSpd *s) {
         s->info_hash_max = (uint32_t) json_u64(info, "hash_max_buckets");
         s->err = errno_from_name(json_str(o, "errno"));
         s->count = json_u64(o, "count");
-        LOAD_COUNTS(o, "by_direction", s->dir, inv_dir_name);
-        LOAD_COUNTS(o, "by_family", s->family, inv_family_name);
-        LOAD_COUNTS(o, "by_action", s->action, inv_action_name);
+        LOAD_COUNTS(o, "by_direction", s->dir, inv_dir_to_string);
+        LOAD_COUNTS(o, "by_family", s->family, inv_family_to_string);
+        LOAD_COUNTS(o, "by_action", s->action, inv_action_to_string);
         s->with_templates = json_u64(o, "with_templates");
-        LOAD_COUNTS(tmpl, "by_protocol", s->tmpl_proto, inv_proto_name);
-        LOAD_COUNTS(tmpl, "by_mode", s->tmpl_mode, inv_mode_name);
+        LOAD_COUNTS(tmpl, "by_protocol", s->tmpl_proto, inv_proto_to_string);
+        LOAD_COUNTS(tmpl, "by_mode", s->tmpl_mode, inv_mode_to_string);
 }
 
 void report_inventory_from_json(json_object *o, Inventory *inv) {
@@ -265,14 +265,14 @@ void report_text_inventory(const Inventory *inv, FILE *f) {
                                 sad->info_hash_buckets);
                 fputc('\n', f);
                 if (sad->count) {
-                        PRINT_COUNTS(f, "family:", sad->family, inv_family_name);
-                        PRINT_COUNTS(f, "protocol:", sad->proto, inv_proto_name);
-                        PRINT_COUNTS(f, "mode:", sad->mode, inv_mode_name);
-                        PRINT_COUNTS(f, "encapsulation:", sad->encap, inv_encap_name);
+                        PRINT_COUNTS(f, "family:", sad->family, inv_family_to_string);
+                        PRINT_COUNTS(f, "protocol:", sad->proto, inv_proto_to_string);
+                        PRINT_COUNTS(f, "mode:", sad->mode, inv_mode_to_string);
+                        PRINT_COUNTS(f, "encapsulation:", sad->encap, inv_encap_to_string);
                         fprintf(f, "    %-15s", "algorithms:");
                         for (unsigned i = 0; i < sad->n_algs; i++) {
                                 /* Names come from the kernel, or from a report read back (--bus). */
-                                fprintf(f, "%s%s ", i ? ", " : "", inv_alg_kind_name(sad->algs[i].kind));
+                                fprintf(f, "%s%s ", i ? ", " : "", inv_alg_kind_to_string(sad->algs[i].kind));
                                 fputs_escaped(f, sad->algs[i].name);
                                 fprintf(f, " %" PRIu64, sad->algs[i].sas);
                         }
@@ -292,11 +292,11 @@ void report_text_inventory(const Inventory *inv, FILE *f) {
                                 spd->info_in_socket + spd->info_out_socket + spd->info_fwd_socket);
                 fputc('\n', f);
                 if (spd->count) {
-                        PRINT_COUNTS(f, "direction:", spd->dir, inv_dir_name);
-                        PRINT_COUNTS(f, "family:", spd->family, inv_family_name);
-                        PRINT_COUNTS(f, "action:", spd->action, inv_action_name);
-                        PRINT_COUNTS(f, "templates:", spd->tmpl_proto, inv_proto_name);
-                        PRINT_COUNTS(f, "template mode:", spd->tmpl_mode, inv_mode_name);
+                        PRINT_COUNTS(f, "direction:", spd->dir, inv_dir_to_string);
+                        PRINT_COUNTS(f, "family:", spd->family, inv_family_to_string);
+                        PRINT_COUNTS(f, "action:", spd->action, inv_action_to_string);
+                        PRINT_COUNTS(f, "templates:", spd->tmpl_proto, inv_proto_to_string);
+                        PRINT_COUNTS(f, "template mode:", spd->tmpl_mode, inv_mode_to_string);
                 }
         }
 }

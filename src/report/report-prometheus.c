@@ -13,7 +13,6 @@
 #include "macro.h"
 #include "report.h"
 #include "section4.h"
-#include "survey.h"
 
 /* Label values escape backslash, double quote and line feed (and nothing else). */
 static void label_value(FILE *f, const char *s) {

@@ -129,6 +129,17 @@ static size_t find_row(const Survey *s, const char *id) {
 }
 
 void survey_render_html(const Survey *s, FILE *f) {
+        static const SurveyMarkup html = {
+                .text = html_text,
+                .title_open = "<h2>",
+                .title_close = "</h2>\n",
+                .table = table,
+                .problems_open = "<h2>Inputs not counted</h2>\n<table>\n<tr><th>input</th><th>problem</th><th>reason</th></tr>\n",
+                .row_open = "<tr><td>",
+                .cell = "</td><td>",
+                .row_close = "</td></tr>\n",
+                .problems_close = "</table>\n",
+        };
         size_t verdict_row = find_row(s, "section4.verdict");
         char text[512];
 
@@ -148,24 +159,6 @@ void survey_render_html(const Survey *s, FILE *f) {
         chart_rows(s, &s->overall, "Verdicts per capability, all hosts", f);
         if (s->n_groups && verdict_row < s->n_rows)
                 chart_groups(s, verdict_row, f);
-        for (size_t i = 0; i <= s->n_groups; i++) {
-                const SurveyGroup *g = survey_group_title(s, i, text, sizeof(text));
-
-                fputs("<h2>", f);
-                html_text(f, text);
-                fputs("</h2>\n", f);
-                table(s, g, f);
-        }
-        if (s->n_problems) {
-                fputs("<h2>Inputs not counted</h2>\n<table>\n<tr><th>input</th><th>problem</th><th>reason</th></tr>\n", f);
-                for (size_t i = 0; i < s->n_problems; i++) {
-                        fputs("<tr><td>", f);
-                        html_text(f, s->problems[i].origin);
-                        fprintf(f, "</td><td>%s</td><td>", survey_problem_kind_to_string(s->problems[i].kind));
-                        html_text(f, s->problems[i].reason);
-                        fputs("</td></tr>\n", f);
-                }
-                fputs("</table>\n", f);
-        }
+        survey_render_tables(s, &html, f);
         fputs("</body></html>\n", f);
 }

@@ -27,17 +27,6 @@ typedef struct Scanner {
         char shape[160];    /* first way in which valid JSON is not a v1 report */
 } Scanner;
 
-static const char *const section4_keys[_SECTION4_KEY_MAX] = {
-        [SECTION4_VERDICT] = "verdict",
-        [SECTION4_IPSEC_AVAILABLE] = "ipsec_available",
-        [SECTION4_POINT_TO_POINT] = "point_to_point",
-        [SECTION4_VPN] = "vpn",
-        [SECTION4_MULTIPLE_LAYERS] = "multiple_layers",
-};
-
-const char *section4_key_to_string(Section4Key k) {
-        return k < _SECTION4_KEY_MAX ? section4_keys[k] : NULL;
-}
 
 static bool fail(Scanner *s, const char *what) {
         if (!s->syntax) {
@@ -472,12 +461,12 @@ static bool host_member(Scanner *s, const char *key, bool key_truncated, void *u
 static bool section4_member(Scanner *s, const char *key, bool key_truncated, void *userdata) {
         ReportState *st = userdata;
 
-        for (unsigned k = 0; k < _SECTION4_KEY_MAX; k++)
-                if (strcmp(key, section4_keys[k]) == 0) {
-                        st->section4_seen |= 1u << k;
-                        return want_verdict(s, "section4 verdict", &st->r->section4[k]);
-                }
-        return skip_value(s);
+        Section4Key k;
+
+        if (section4_key_from_string(key, &k) < 0)
+                return skip_value(s);
+        st->section4_seen |= 1u << k;
+        return want_verdict(s, "section4 verdict", &st->r->section4[k]);
 }
 
 static bool report_member(Scanner *s, const char *key, bool key_truncated, void *userdata) {
@@ -566,7 +555,7 @@ int survey_report_parse(const char *buf, size_t len, SurveyReport *ret, char *re
                 shape_error(&s, "no capabilities");
         for (unsigned k = 0; k < _SECTION4_KEY_MAX; k++)
                 if (!(st.section4_seen & 1u << k))
-                        shape_error(&s, "no section4.%s", section4_keys[k]);
+                        shape_error(&s, "no section4.%s", section4_key_to_string(k));
         if (s.shape[0]) {
                 snprintf(reason, reason_size, "not a report: %s", s.shape);
                 return -EBADMSG;

@@ -75,29 +75,47 @@ const SurveyGroup *survey_group_title(const Survey *s, size_t i, char *buf, size
         return g;
 }
 
+void survey_render_tables(const Survey *s, const SurveyMarkup *m, FILE *f) {
+        char text[512];
+
+        for (size_t i = 0; i <= s->n_groups; i++) {
+                const SurveyGroup *g = survey_group_title(s, i, text, sizeof(text));
+
+                fputs(m->title_open, f);
+                m->text(f, text);
+                fputs(m->title_close, f);
+                m->table(s, g, f);
+        }
+        if (!s->n_problems)
+                return;
+        fputs(m->problems_open, f);
+        for (size_t i = 0; i < s->n_problems; i++) {
+                fputs(m->row_open, f);
+                m->text(f, s->problems[i].origin);
+                fprintf(f, "%s%s%s", m->cell, survey_problem_kind_to_string(s->problems[i].kind), m->cell);
+                m->text(f, s->problems[i].reason);
+                fputs(m->row_close, f);
+        }
+        fputs(m->problems_close, f);
+}
+
 static void render_markdown(const Survey *s, FILE *f) {
+        static const SurveyMarkup md = {
+                .text = md_text,
+                .title_open = "\n### ",
+                .title_close = "\n\n",
+                .table = md_group,
+                .problems_open = "\n### Inputs not counted\n\n| input | problem | reason |\n|---|---|---|\n",
+                .row_open = "| ",
+                .cell = " | ",
+                .row_close = " |\n",
+                .problems_close = "",
+        };
         char text[512];
 
         survey_summary(s, text, sizeof(text));
         fprintf(f, "## IPsec availability survey (RFC 5406 Section 8 (i))\n\n%s\n", text);
-        for (size_t i = 0; i <= s->n_groups; i++) {
-                const SurveyGroup *g = survey_group_title(s, i, text, sizeof(text));
-
-                fputs("\n### ", f);
-                md_text(f, text);
-                fputs("\n\n", f);
-                md_group(s, g, f);
-        }
-        if (!s->n_problems)
-                return;
-        fprintf(f, "\n### Inputs not counted\n\n| input | problem | reason |\n|---|---|---|\n");
-        for (size_t i = 0; i < s->n_problems; i++) {
-                fputs("| ", f);
-                md_text(f, s->problems[i].origin);
-                fprintf(f, " | %s | ", survey_problem_kind_to_string(s->problems[i].kind));
-                md_text(f, s->problems[i].reason);
-                fputs(" |\n", f);
-        }
+        survey_render_tables(s, &md, f);
 }
 
 /* RFC 4180: quoted when it holds a separator, a quote or a line break. */

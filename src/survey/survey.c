@@ -15,6 +15,7 @@
 
 #include "macro.h"
 #include "survey.h"
+#include "string-table.h"
 
 /* Open addressing over 128-bit boot ids; all-zero marks a free slot. */
 struct BootIdSet {
@@ -22,58 +23,29 @@ struct BootIdSet {
         size_t n_slots, n_used;
 };
 
-static const char *const problem_names[_SURVEY_PROBLEM_MAX] = {
+static const char *const survey_problem_kind_table[_SURVEY_PROBLEM_MAX] = {
         [SURVEY_UNREADABLE] = "unreadable",
         [SURVEY_MALFORMED] = "malformed",
         [SURVEY_OTHER_SCHEMA] = "other_schema",
         [SURVEY_DUPLICATE] = "duplicate",
 };
 
-static const char *const group_by_names[] = {
+static const char *const survey_group_by_table[] = {
         [SURVEY_GROUP_KERNEL] = "kernel",
         [SURVEY_GROUP_OS] = "os",
         [SURVEY_GROUP_NONE] = "none",
 };
 
-static const char *const format_names[] = {
+static const char *const survey_format_table[] = {
         [SURVEY_MARKDOWN] = "md",
         [SURVEY_CSV] = "csv",
         [SURVEY_JSON] = "json",
         [SURVEY_HTML] = "html",
 };
 
-const char *survey_problem_kind_to_string(SurveyProblemKind k) {
-        return k < _SURVEY_PROBLEM_MAX ? problem_names[k] : NULL;
-}
-
-const char *survey_group_by_to_string(SurveyGroupBy g) {
-        return (size_t) g < ELEMENTSOF(group_by_names) ? group_by_names[g] : NULL;
-}
-
-static int lookup(const char *const *names, size_t n, const char *s) {
-        for (size_t i = 0; i < n; i++)
-                if (strcmp(names[i], s) == 0)
-                        return (int) i;
-        return -EINVAL;
-}
-
-int survey_group_by_from_string(const char *s, SurveyGroupBy *ret) {
-        int i = lookup(group_by_names, ELEMENTSOF(group_by_names), s);
-
-        if (i < 0)
-                return i;
-        *ret = (SurveyGroupBy) i;
-        return 0;
-}
-
-int survey_format_from_string(const char *s, SurveyFormat *ret) {
-        int i = lookup(format_names, ELEMENTSOF(format_names), s);
-
-        if (i < 0)
-                return i;
-        *ret = (SurveyFormat) i;
-        return 0;
-}
+DEFINE_STRING_TABLE_TO_STRING(survey_problem_kind, SurveyProblemKind)
+DEFINE_STRING_TABLE_LOOKUP(survey_group_by, SurveyGroupBy)
+DEFINE_STRING_TABLE_FROM_STRING(survey_format, SurveyFormat)
 
 /* splitmix64's finalizer over both halves: boot ids made by tools, not the kernel, need not be random. */
 static size_t boot_id_hash(const uint8_t id[16], size_t mask) {

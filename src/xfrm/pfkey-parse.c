@@ -4,7 +4,7 @@
 #include <linux/pfkeyv2.h>
 
 #include "macro.h"
-#include "pfkey.h"
+#include "pfkey-parse.h"
 
 #define UNIT PFKEY_UNIT
 

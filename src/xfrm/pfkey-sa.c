@@ -13,7 +13,7 @@
 #include <linux/ipsec.h>
 
 #include "macro.h"
-#include "pfkey.h"
+#include "pfkey-sa.h"
 #include "xfrm-internal.h"
 
 _Static_assert(sizeof(struct sadb_sa) == 16 && sizeof(struct sadb_x_sa2) == 16 &&
@@ -320,6 +320,10 @@ const char *pfkey_policy_inexpressible(const XfrmPolicy *p) {
                 return "port masks";
         if (p->sel.proto == IPSEC_ULPROTO_ANY)
                 return "protocol 255";
+        if (p->sel.user)
+                return "the selector's user field";
+        if (p->sec_ctx[0])
+                return "a security context";
         if (p->dir > XFRM_POLICY_FWD)
                 return "the direction";
         if (p->action != XFRM_POLICY_ALLOW && p->action != XFRM_POLICY_BLOCK)

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "netlink.h"
 #include "xfrm.h"
 
 /* Trial keys are a fixed pattern: the SAs live only in a throw-away namespace. */
 #define TRIAL_KEY_BYTE 0x5a
 #define ALG_KEY_MAX 64
-
-struct mnl_socket;
 
 /* Distinct reqids one PF_KEY handle can carry (src/xfrm-pfkey.c numbers them). */
 #define PFKEY_REQIDS 256
@@ -15,14 +14,21 @@ struct mnl_socket;
 /* One handle, either API: probes never see which (xfrm_api() tells them). */
 struct XfrmNl {
         XfrmApi api;
-        struct mnl_socket *sock; /* XFRM_API_NETLINK */
-        int pfkey_fd;            /* XFRM_API_PFKEY */
-        unsigned portid;
-        unsigned seq;
+        NetlinkSocket *sock;  /* XFRM_API_NETLINK */
+        int pfkey_fd;    /* XFRM_API_PFKEY */
+        unsigned portid; /* XFRM_API_PFKEY: sadb_msg_pid */
+        unsigned seq;    /* XFRM_API_PFKEY: sadb_msg_seq */
         /* XFRM_API_PFKEY: the trials' reqids; reqid i + 1 on the wire stands for pfkey_reqids[i]. */
         uint32_t pfkey_reqids[PFKEY_REQIDS];
         unsigned n_pfkey_reqids;
 };
+
+/*
+ * The transport's round trips (netlink.h) on the handle's XFRM netlink
+ * socket; -EOPNOTSUPP on a PF_KEY handle, which speaks no netlink.
+ */
+int xfrm_nl_transact(XfrmNl *nl, struct nlmsghdr *req, NetlinkReplyFn fn, void *userdata, XfrmAnswer *ans);
+int xfrm_nl_transact_one(XfrmNl *nl, struct nlmsghdr *req, NetlinkReplyFn parse, void *out, XfrmAnswer *ans);
 
 /* The PF_KEY side of the round trips in xfrm.h (src/xfrm-pfkey.c). */
 int xfrm_pfkey_sa_add(XfrmNl *nl, const XfrmSa *sa, XfrmAnswer *ans);

@@ -15,7 +15,7 @@
 #include <linux/ipsec.h>
 
 #include "macro.h"
-#include "pfkey.h"
+#include "pfkey-sa.h"
 #include "xfrm-internal.h"
 
 /* As for XFRM netlink: a kernel that has not answered in this long is reported, not waited for. */

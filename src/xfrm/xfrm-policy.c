@@ -6,6 +6,7 @@
 #include <libmnl/libmnl.h>
 
 #include "macro.h"
+#include "pfkey-sa.h"
 #include "xfrm-internal.h"
 
 static void selector_to_kernel(const XfrmSelector *s, struct xfrm_selector *k) {
@@ -20,6 +21,7 @@ static void selector_to_kernel(const XfrmSelector *s, struct xfrm_selector *k) {
                 .prefixlen_d = s->prefixlen_d,
                 .prefixlen_s = s->prefixlen_s,
                 .proto = s->proto,
+                .user = s->user,
         };
 }
 
@@ -35,7 +37,52 @@ static void selector_from_kernel(const struct xfrm_selector *k, XfrmSelector *s)
                 .dport = ntohs(k->dport),
                 .sport_mask = ntohs(k->sport_mask),
                 .dport_mask = ntohs(k->dport_mask),
+                .user = k->user,
         };
+}
+
+/* The context as struct xfrm_user_sec_ctx and its string; the kernel knows one algorithm and DOI. */
+static int put_sec_ctx(struct nlmsghdr *nlh, size_t size, const char *ctx) {
+        size_t len = strlen(ctx);
+        struct {
+                struct xfrm_user_sec_ctx hdr;
+                char str[XFRM_SEC_CTX_MAX];
+        } attr = {
+                .hdr = {
+                        .len = (uint16_t) (sizeof(attr.hdr) + len),
+                        .exttype = XFRMA_SEC_CTX,
+                        .ctx_alg = XFRM_SC_ALG_SELINUX,
+                        .ctx_doi = XFRM_SC_DOI_LSM,
+                        .ctx_len = (uint16_t) len,
+                },
+        };
+
+        if (len == 0)
+                return 0;
+        memcpy(attr.str, ctx, len);
+        return mnl_attr_put_check(nlh, size, XFRMA_SEC_CTX, sizeof(attr.hdr) + len, &attr) ? 0 : -ENOBUFS;
+}
+
+static void policy_to_kernel(const XfrmPolicy *p, struct xfrm_userpolicy_info *info,
+                             struct xfrm_user_tmpl tmpl[static XFRM_MAX_DEPTH]) {
+        selector_to_kernel(&p->sel, &info->sel);
+        xfrm_lifetime_infinite(&info->lft);
+        info->priority = p->priority;
+        info->dir = p->dir;
+        info->action = p->action;
+        for (unsigned i = 0; i < p->n_tmpl; i++) {
+                tmpl[i] = (struct xfrm_user_tmpl) {
+                        .id = { .daddr = p->tmpl[i].daddr, .proto = p->tmpl[i].proto },
+                        .family = p->tmpl[i].family,
+                        .saddr = p->tmpl[i].saddr,
+                        .reqid = p->tmpl[i].reqid,
+                        .mode = p->tmpl[i].mode,
+                        /* All-ones: any algorithm may satisfy the template (as iproute2 sends). */
+                        .aalgos = ~0U,
+                        .ealgos = ~0U,
+                        .calgos = ~0U,
+                };
+        }
 }
 
 int xfrm_policy_build_new(void *buf, size_t size, const XfrmPolicy *p, struct nlmsghdr **ret) {
@@ -50,33 +97,38 @@ int xfrm_policy_build_new(void *buf, size_t size, const XfrmPolicy *p, struct nl
         if (r < 0)
                 return r;
         info = mnl_nlmsg_get_payload(nlh);
-        selector_to_kernel(&p->sel, &info->sel);
-        xfrm_lifetime_infinite(&info->lft);
-        info->priority = p->priority;
-        info->dir = p->dir;
-        info->action = p->action;
-
-        for (unsigned i = 0; i < p->n_tmpl; i++) {
-                tmpl[i] = (struct xfrm_user_tmpl) {
-                        .id = { .daddr = p->tmpl[i].daddr, .proto = p->tmpl[i].proto },
-                        .family = p->tmpl[i].family,
-                        .saddr = p->tmpl[i].saddr,
-                        .reqid = p->tmpl[i].reqid,
-                        .mode = p->tmpl[i].mode,
-                        /* All-ones: any algorithm may satisfy the template (as iproute2 sends). */
-                        .aalgos = ~0U,
-                        .ealgos = ~0U,
-                        .calgos = ~0U,
-                };
-        }
+        policy_to_kernel(p, info, tmpl);
         if (p->n_tmpl > 0 &&
             !mnl_attr_put_check(nlh, size, XFRMA_TMPL, p->n_tmpl * sizeof(tmpl[0]), tmpl))
                 return -ENOBUFS;
+        r = put_sec_ctx(nlh, size, p->sec_ctx);
+        if (r < 0)
+                return r;
         *ret = nlh;
         return 0;
 }
 
-/* GETPOLICY and DELPOLICY name a policy the same way: selector and direction. */
+int xfrm_socket_policy_build(const XfrmNl *nl, const XfrmPolicy *p, void *buf, size_t size, size_t *ret_len) {
+        struct xfrm_user_tmpl tmpl[XFRM_MAX_DEPTH] = {};
+        struct xfrm_userpolicy_info info = {};
+        size_t len;
+
+        if (nl->api == XFRM_API_PFKEY)
+                return pfkey_build_socket_policy(buf, size, p, ret_len);
+        /* xfrm_compile_policy() reads the fixed header and templates, no attributes. */
+        if (p->n_tmpl > XFRM_MAX_DEPTH || p->sec_ctx[0])
+                return -EOPNOTSUPP;
+        len = sizeof(info) + p->n_tmpl * sizeof(tmpl[0]);
+        if (len > size)
+                return -ENOBUFS;
+        policy_to_kernel(p, &info, tmpl);
+        memcpy(buf, &info, sizeof(info));
+        memcpy((uint8_t *) buf + sizeof(info), tmpl, p->n_tmpl * sizeof(tmpl[0]));
+        *ret_len = len;
+        return 0;
+}
+
+/* GETPOLICY and DELPOLICY name a policy the same way: selector, direction and context. */
 static int build_by_id(void *buf, size_t size, uint16_t type, const XfrmPolicy *p, struct nlmsghdr **ret) {
         struct xfrm_userpolicy_id *id;
         struct nlmsghdr *nlh;
@@ -88,6 +140,9 @@ static int build_by_id(void *buf, size_t size, uint16_t type, const XfrmPolicy *
         id = mnl_nlmsg_get_payload(nlh);
         selector_to_kernel(&p->sel, &id->sel);
         id->dir = p->dir;
+        r = put_sec_ctx(nlh, size, p->sec_ctx);
+        if (r < 0)
+                return r;
         *ret = nlh;
         return 0;
 }
@@ -96,11 +151,28 @@ int xfrm_policy_build_get(void *buf, size_t size, const XfrmPolicy *p, struct nl
         return build_by_id(buf, size, XFRM_MSG_GETPOLICY, p, ret);
 }
 
+static int parse_sec_ctx(const struct nlattr *attr, XfrmPolicy *p) {
+        struct xfrm_user_sec_ctx hdr;
+        size_t len = mnl_attr_get_payload_len(attr);
+
+        if (len < sizeof(hdr))
+                return MNL_CB_ERROR;
+        memcpy(&hdr, mnl_attr_get_payload(attr), sizeof(hdr));
+        if (hdr.ctx_len > len - sizeof(hdr))
+                return MNL_CB_ERROR;
+        /* A longer context than we ever send is kept cut short: it then compares as different. */
+        snprintf(p->sec_ctx, sizeof(p->sec_ctx), "%.*s", (int) hdr.ctx_len,
+                 (const char *) mnl_attr_get_payload(attr) + sizeof(hdr));
+        return MNL_CB_OK;
+}
+
 static int policy_attr_cb(const struct nlattr *attr, void *data) {
         XfrmPolicy *p = data;
         size_t len = mnl_attr_get_payload_len(attr);
         const uint8_t *payload = mnl_attr_get_payload(attr);
 
+        if (mnl_attr_get_type(attr) == XFRMA_SEC_CTX)
+                return parse_sec_ctx(attr, p);
         if (mnl_attr_get_type(attr) != XFRMA_TMPL)
                 return MNL_CB_OK;
         if (len % sizeof(struct xfrm_user_tmpl) != 0 || len / sizeof(struct xfrm_user_tmpl) > XFRM_MAX_DEPTH)
@@ -152,6 +224,8 @@ const char *xfrm_selector_difference(const XfrmSelector *a, const XfrmSelector *
                 return "selector source port";
         if (a->dport != b->dport || a->dport_mask != b->dport_mask)
                 return "selector destination port";
+        if (a->user != b->user)
+                return "selector user";
         return NULL;
 }
 
@@ -176,6 +250,10 @@ int xfrm_policy_compare(const XfrmPolicy *want, const XfrmPolicy *got, char *wha
         }
         if (want->dir != got->dir || want->action != got->action || want->priority != got->priority) {
                 strscpy(what, size, "direction, action or priority");
+                return 1;
+        }
+        if (strcmp(want->sec_ctx, got->sec_ctx) != 0) {
+                strscpy(what, size, "security context");
                 return 1;
         }
         if (want->n_tmpl != got->n_tmpl) {

@@ -20,33 +20,26 @@ static int put_alg(struct nlmsghdr *nlh, size_t size, uint16_t type, const XfrmA
                 uint8_t raw[sizeof(struct xfrm_algo_aead) + ALG_KEY_MAX];
         } u = {};
         size_t key_len = (alg->key_bits + 7) / 8, head;
-        uint8_t *key;
 
         if (key_len > ALG_KEY_MAX || strlen(alg->name) >= sizeof(u.plain.alg_name))
                 return -EINVAL;
 
+        /* The three layouts share their head (name, key length in bits) and end in the key. */
+        STRSCPY(u.plain.alg_name, alg->name);
+        u.plain.alg_key_len = alg->key_bits;
         switch (type) {
         case XFRMA_ALG_AUTH_TRUNC:
-                STRSCPY(u.auth.alg_name, alg->name);
-                u.auth.alg_key_len = alg->key_bits;
                 u.auth.alg_trunc_len = alg->icv_bits;
                 head = sizeof(u.auth);
-                key = (uint8_t *) u.auth.alg_key;
                 break;
         case XFRMA_ALG_AEAD:
-                STRSCPY(u.aead.alg_name, alg->name);
-                u.aead.alg_key_len = alg->key_bits;
                 u.aead.alg_icv_len = alg->icv_bits;
                 head = sizeof(u.aead);
-                key = (uint8_t *) u.aead.alg_key;
                 break;
         default:
-                STRSCPY(u.plain.alg_name, alg->name);
-                u.plain.alg_key_len = alg->key_bits;
                 head = sizeof(u.plain);
-                key = (uint8_t *) u.plain.alg_key;
         }
-        memset(key, TRIAL_KEY_BYTE, key_len);
+        memset(u.raw + head, TRIAL_KEY_BYTE, key_len);
         if (!mnl_attr_put_check(nlh, size, type, head + key_len, &u))
                 return -ENOBUFS;
         return 0;

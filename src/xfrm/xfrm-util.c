@@ -6,6 +6,7 @@
 #include <libmnl/libmnl.h>
 
 #include "macro.h"
+#include "string-table.h"
 #include "xfrm-internal.h"
 
 int xfrm_msg_start(void *buf, size_t size, uint16_t type, uint16_t flags, size_t fixed, struct nlmsghdr **ret) {
@@ -130,19 +131,14 @@ int xfrm_spd_info(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans) {
         return xfrm_info(nl, XFRM_MSG_GETSPDINFO, XFRM_MSG_NEWSPDINFO, ret_count, ans);
 }
 
+static const char *const xfrm_mode_table[] = {
+        [XFRM_MODE_TRANSPORT] = "transport",
+        [XFRM_MODE_TUNNEL] = "tunnel",
+        [XFRM_MODE_ROUTEOPTIMIZATION] = "route-optimization",
+        [XFRM_MODE_IN_TRIGGER] = "in-trigger",
+        [XFRM_MODE_BEET] = "BEET",
+};
+
 const char *xfrm_mode_name(uint8_t mode) {
-        switch (mode) {
-        case XFRM_MODE_TRANSPORT:
-                return "transport";
-        case XFRM_MODE_TUNNEL:
-                return "tunnel";
-        case XFRM_MODE_ROUTEOPTIMIZATION:
-                return "route-optimization";
-        case XFRM_MODE_IN_TRIGGER:
-                return "in-trigger";
-        case XFRM_MODE_BEET:
-                return "BEET";
-        default:
-                return "unknown-mode";
-        }
+        return string_table_to_string(xfrm_mode_table, ELEMENTSOF(xfrm_mode_table), mode) ?: "unknown-mode";
 }

@@ -6,13 +6,13 @@
 # the system dbus-daemon. guest.sh drives it there; this script checks what it
 # saw: bus activation, service and CLI agreeing id by id, Refresh refused to
 # others, journal priorities, idle exit and re-activation, restart, the module
-# set left as found, and the kernel log. It runs only with SYSTEMD_GUEST=1: two of its
-# checks (the service leaves modules it loaded; esp4 comes back after an administrator's
-# rmmod) still fail, and CI must not carry known failures (issue 11 stays open for them).
+# set left as found, and the kernel log. SYSTEMD_GUEST=skip, or KERNEL_MATRIX=skip (it
+# boots qemu like the matrix, and its guest has no sanitizer runtime), skips it.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 
-[ "${SYSTEMD_GUEST:-}" = 1 ] || skip_all "SYSTEMD_GUEST=1 runs it (two known failures: the service leaves modules loaded)"
+[ "${SYSTEMD_GUEST:-}" = skip ] && skip_all "SYSTEMD_GUEST=skip in the environment"
+[ "${KERNEL_MATRIX:-}" = skip ] && skip_all "KERNEL_MATRIX=skip in the environment (no qemu guests)"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root: the root filesystem holds files owned by other users"
 for tool in mmdebstrap qemu-system-x86_64 cpio depmod dpkg apt-get jq; do
         command -v "$tool" >/dev/null || skip_all "$tool is not installed (see .ci/run)"
@@ -31,7 +31,9 @@ mkdir -p "$root"
 tar -C "$root" -xf "$tar"
 make -C "$ABS_TOP_BUILDDIR" install DESTDIR="$root" >"$out/install.log" 2>&1
 ok $? "make install DESTDIR= into the root filesystem"
-KERNEL_MATRIX_TIMEOUT=${SYSTEMD_GUEST_TIMEOUT:-900} "$here/../kernel-matrix/boot.sh" --kernel "$tree" \
+# 25 minutes: beside the kernel matrix's guests on a loaded 2-core host, one audit in this
+# guest took up to 95 s under TCG, and it runs seven (the CLI's and the service's).
+KERNEL_MATRIX_TIMEOUT=${SYSTEMD_GUEST_TIMEOUT:-1500} "$here/../kernel-matrix/boot.sh" --kernel "$tree" \
         --cache "$cache" --rootfs "$root" --data "$out/guest" --console "$out/console" "$here/guest.sh"
 status=$?
 ok "$status" "the guest booted systemd and ran guest.sh (boot.sh exit $status)"
@@ -91,6 +93,12 @@ diag "journal: $(wc -l <"$journal") lines, by priority: $(jq -r '.[0]' "$journal
 is "no journal line repeats the name the journal records" "$(jq -r '.[1]' "$journal" | grep -c '^ipsec-auditd:')" 0
 check "audits are logged at priority 6 (info)" grep -q '^\["6","audit [0-9]* done' "$journal"
 check "module events are logged at priority 7 (debug)" grep -q '^\["7","kernel module ' "$journal"
+# Every module event of an audit is its own (loads and unloads of what it reports): none may
+# start another audit. Only the administrator's modprobe and rmmod, made at rest, do.
+is "no audit started another through its own module events" \
+        "$(grep -c 're-auditing: kernel modules changed while audit' "$journal")" 0
+is "the administrator's modprobe and rmmod each started one audit" \
+        "$(grep -c '"re-auditing: kernel modules changed"' "$journal")" 2
 is "nothing that reports a failure is logged at info or debug" \
         "$(grep -E '^\["[67]",".*(cannot|failed)' "$journal")" ""
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "string-util.h"
 
 size_t strscpy(char *dst, size_t size, const char *src) {
         size_t n;
