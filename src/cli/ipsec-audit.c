@@ -154,15 +154,8 @@ static int parse_option(int c, Args *args) {
         case 'q':
                 args->quiet = true;
                 return 1;
-        case 'h':
-                help();
-                return 0;
-        case 'V':
-                printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-                return 0;
         default:
-                fprintf(stderr, "Try '%s --help' for more information.\n", program_invocation_short_name);
-                return -EINVAL;
+                return parse_common_option(c, PACKAGE_NAME, help);
         }
 }
 

@@ -15,38 +15,23 @@
 #include <unistd.h>
 
 #include "auditd.h"
+#include "json-util.h"
 #include "macro.h"
 #include "report.h"
 
-static const char *obj_str(json_object *o, const char *key) {
-        json_object *v;
-
-        if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-                return NULL;
-        return json_object_get_string(v);
-}
-
-static json_object *obj_get(json_object *o, const char *key, json_type type) {
-        json_object *v;
-
-        if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, type))
-                return NULL;
-        return v;
-}
-
 /* "s4=partial;api.xfrm_netlink=available;...": what ReportChanged compares. */
 static int signature_make(json_object *report, char **ret) {
-        json_object *caps = obj_get(report, "capabilities", json_type_array);
+        json_object *caps = json_get(report, "capabilities", json_type_array);
         _cleanup_free_ char *buf = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&buf, &size);
 
         if (!f)
                 return -ENOMEM;
-        fprintf(f, "s4=%s", obj_str(obj_get(report, "section4", json_type_object), "verdict") ?: "");
+        fprintf(f, "s4=%s", json_str(json_get(report, "section4", json_type_object), "verdict") ?: "");
         for (size_t i = 0; caps && i < json_object_array_length(caps); i++) {
                 json_object *cap = json_object_array_get_idx(caps, i);
-                fprintf(f, ";%s=%s", obj_str(cap, "id") ?: "", obj_str(cap, "verdict") ?: "");
+                fprintf(f, ";%s=%s", json_str(cap, "id") ?: "", json_str(cap, "verdict") ?: "");
         }
         if (fclose(f) != 0)
                 return -ENOMEM;
@@ -65,8 +50,8 @@ int cache_set(Context *c, const char *text, bool *ret_changed) {
         report = json_tokener_parse_verbose(text, &jerr);
         if (!report || !json_object_is_type(report, json_type_object))
                 return -EBADMSG;
-        if (!obj_str(report, "schema") || strcmp(obj_str(report, "schema"), REPORT_SCHEMA) != 0 ||
-            !obj_get(report, "capabilities", json_type_array) || !obj_get(report, "section4", json_type_object))
+        if (!json_str(report, "schema") || strcmp(json_str(report, "schema"), REPORT_SCHEMA) != 0 ||
+            !json_get(report, "capabilities", json_type_array) || !json_get(report, "section4", json_type_object))
                 return -EBADMSG;
 
         if ((r = signature_make(report, &sig)) < 0)
@@ -83,7 +68,7 @@ int cache_set(Context *c, const char *text, bool *ret_changed) {
         free(c->signature);
         c->signature = TAKE_PTR(sig);
 
-        duration = obj_get(c->report, "duration_ms", json_type_int);
+        duration = json_get(c->report, "duration_ms", json_type_int);
         c->audit_duration_usec = duration && json_object_get_int64(duration) > 0
                                          ? (uint64_t) json_object_get_int64(duration) * USEC_PER_MSEC
                                          : 0;
@@ -93,15 +78,15 @@ int cache_set(Context *c, const char *text, bool *ret_changed) {
 }
 
 const char *cache_section4_verdict(const Context *c) {
-        return obj_str(obj_get(c->report, "section4", json_type_object), "verdict") ?: "unknown";
+        return json_str(json_get(c->report, "section4", json_type_object), "verdict") ?: "unknown";
 }
 
 const char *cache_kernel_release(const Context *c) {
-        return obj_str(obj_get(c->report, "host", json_type_object), "kernel_release") ?: "";
+        return json_str(json_get(c->report, "host", json_type_object), "kernel_release") ?: "";
 }
 
 json_object *cache_capabilities(const Context *c) {
-        return obj_get(c->report, "capabilities", json_type_array);
+        return json_get(c->report, "capabilities", json_type_array);
 }
 
 json_object *cache_capability(const Context *c, const char *id) {
@@ -109,7 +94,7 @@ json_object *cache_capability(const Context *c, const char *id) {
 }
 
 bool cache_report_lists_module(const Context *c, const char *list, const char *module) {
-        json_object *mods = obj_get(c->report, list, json_type_array);
+        json_object *mods = json_get(c->report, list, json_type_array);
 
         for (size_t i = 0; mods && i < json_object_array_length(mods); i++) {
                 const char *m = json_object_get_string(json_object_array_get_idx(mods, i));

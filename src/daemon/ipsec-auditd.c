@@ -101,15 +101,8 @@ static int apply_option(Context *c, int opt, const char *arg, const char **state
         case ARG_KEEP_MODULES:
                 c->audit_options.keep_modules = true;
                 return 1;
-        case 'h':
-                help();
-                return 0;
-        case 'V':
-                printf("ipsec-auditd %s\n", PACKAGE_VERSION);
-                return 0;
         default:
-                fprintf(stderr, "Try '%s --help' for more information.\n", program_invocation_short_name);
-                return -EINVAL;
+                return parse_common_option(opt, "ipsec-auditd", help);
         }
 }
 

@@ -35,3 +35,17 @@ int parse_bus(const char *arg, const char **ret) {
         *ret = arg ?: "system";
         return 0;
 }
+
+int parse_common_option(int opt, const char *program, void (*help)(void)) {
+        switch (opt) {
+        case 'h':
+                help();
+                return 0;
+        case 'V':
+                printf("%s %s\n", program, PACKAGE_VERSION);
+                return 0;
+        default:
+                fprintf(stderr, "Try '%s --help' for more information.\n", program_invocation_short_name);
+                return -EINVAL;
+        }
+}

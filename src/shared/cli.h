@@ -12,5 +12,9 @@ int parse_seconds(const char *name, const char *s, unsigned long min, unsigned l
 /* --bus[=BUS] of ipsec-audit: "system" without a value; a usage error for an empty one. */
 int parse_bus(const char *arg, const char **ret);
 
+/* The options both programs share and getopt's unknown-option result: -h prints the help,
+ * -V "PROGRAM VERSION"; returns 0 to exit successfully, -EINVAL for anything else. */
+int parse_common_option(int opt, const char *program, void (*help)(void));
+
 /* ipsec-audit survey (argv[0] is "survey"): returns the exit status. */
 int survey_main(int argc, char **argv);
