@@ -69,14 +69,8 @@ fi
 
 full_ms=$(jqr full .duration_ms)
 quick_ms=$(jqr quick .duration_ms)
+# Reported, not judged: time is a benchmark's question (make bench, paired with
+# --quick in one run), not a unit test's on a shared, loaded machine.
 diag "duration_ms: $full_ms with the datapath stage, $quick_ms with --quick"
-# The budget is for real hardware; an emulated CPU (qemu TCG, the kernel
-# matrix) is some 100 times slower, so the figure is reported but not judged there.
-budget=${IPSEC_AUDIT_DATAPATH_BUDGET_MS:-1000}
-if grep -q 'model name.*QEMU' /proc/cpuinfo 2>/dev/null && [ -z "${IPSEC_AUDIT_DATAPATH_BUDGET_MS:-}" ]; then
-        skip "the whole audit with the datapath stage stays under $budget ms ($full_ms ms)" "emulated CPU (QEMU TCG)"
-else
-        check "the whole audit with the datapath stage stays under $budget ms ($full_ms ms)" test "$full_ms" -lt "$budget"
-fi
 
 done_testing
