@@ -63,9 +63,12 @@ run_as() {
         is "as $user: command 2 (.ci/run) exits 0" "$(sed -n 's/^command-2-exit //p' "$out")" 0
         check "as $user: .ci/run ends with its count line and no failure ($(grep -E '^[0-9]+ passed' "$out"))" \
                 grep -qE '^[0-9]+ passed, 0 failed, [0-9]+ skipped$' "$out"
+        # The failures themselves, not only the end: the whole output stays in the build tree.
         if [ "$(sed -n 's/^command-2-exit //p' "$out")" != 0 ]; then
+                grep -E '^ *(FAIL|ERROR|XPASS)|^not ok' "$out" | head -n 60 | sed 's/^/#   /'
                 tail -n 30 "$out" | sed 's/^/#   /'
         fi
+        cp "$out" "readme-$user.out"
         rm -rf "$root"
 }
 run_as root /root
