@@ -16,11 +16,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         Found found[KM_MAX_SOCKETS];
         DiagQuery q = { .protocol = IPPROTO_UDP, .found = found, .max = ELEMENTSOF(found) };
         NetlinkAnswer ans;
+        const uint8_t *buf = fuzz_datagram(data, size);
 
-        /* As diag_dump()'s transport reads a datagram. */
-        (void) netlink_parse_datagram(data, size, 0, 0, diag_cb, &q, &ans);
+        if (!buf)
+                return 0;
+        (void) netlink_parse_datagram(buf, size, 0, 0, diag_cb, &q, &ans);
         q = (DiagQuery) { .protocol = IPPROTO_TCP, .found = found, .max = ELEMENTSOF(found) };
-        (void) netlink_parse_datagram(data, size, 0, 0, diag_cb, &q, &ans);
+        (void) netlink_parse_datagram(buf, size, 0, 0, diag_cb, &q, &ans);
         return 0;
 }
 #endif

@@ -32,21 +32,11 @@ static int each_message(const struct nlmsghdr *nlh, void *data) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         static Inventory inv;
-        static uint8_t buf[1 << 16];
         NetlinkAnswer ans;
+        const uint8_t *buf = fuzz_datagram(data, size);
 
-        /*
-         * As the transport does: the datagram lands in a larger receive buffer.
-         * libmnl walks a message's attributes up to its length rounded up to 4, so
-         * a last message of unaligned length (the kernel sends none) is read up to
-         * 3 bytes into the rest of the receive buffer: the
-         * fuzzer found that with an exactly-sized input; here the rest is zeroed, as
-         * in a real receive buffer it is in bounds. Sequence and port 0: libmnl checks neither.
-         */
-        if (size > sizeof(buf) - NLMSG_ALIGNTO)
+        if (!buf)
                 return 0;
-        memcpy(buf, data, size);
-        memset(buf + size, 0, NLMSG_ALIGNTO);
         (void) netlink_parse_datagram(buf, size, 0, 0, each_message, &inv, &ans);
         return 0;
 }
