@@ -23,6 +23,7 @@ typedef struct ModuleList {
 int modules_read(const char *path, ModuleList *ret);
 int module_list_push(ModuleList *l, const char *name);
 void module_list_free(ModuleList *l);
+void module_list_sort(ModuleList *l);
 
 bool module_list_has(const ModuleList *l, const char *name);
 

@@ -7,16 +7,15 @@
 
 #include "audit.h"
 #include "catalogue.h"
+#include "json-util.h"
 
 #define REPORT_SCHEMA "ipsec-audit/report/v1"
 
-static inline void json_object_putp(json_object **j) {
-        if (*j)
-                json_object_put(*j);
-}
-
 /* The whole report as a json-c tree (the JSON contract in DESIGN.md). */
 int report_json(const Audit *a, json_object **ret);
+
+/* The capability object of a JSON report with this id; NULL when it has none. */
+json_object *report_json_find(json_object *report, const char *id);
 
 /* One capability as an object, as it appears in the report's array. */
 int report_json_capability(const Probe *p, const CapResult *r, json_object **ret);
@@ -63,7 +62,4 @@ int report_prometheus(const Audit *a, FILE *f);
  * document that is not a report. Free with report_loaded_free().
  */
 int report_from_json(json_object *root, const Probe *const *table, Audit **ret);
-
-/* The capability object of a JSON report with this id; NULL when it has none. */
-json_object *report_json_find(json_object *report, const char *id);
 void report_loaded_free(Audit *a);

@@ -37,6 +37,7 @@ typedef struct Args {
         bool quiet;
         bool verbose;
         AuditOptions audit;
+        ModuleList absent; /* --absent-module, sorted: what audit.removed points to */
         const char *bus;   /* --bus: the daemon's report instead of an audit */
         const char *input; /* --input: a saved JSON report instead of an audit */
 } Args;
@@ -72,6 +73,10 @@ static void help(void) {
                "      --timeout=SECONDS   give up on a probe after SECONDS (default 20)\n"
                "      --keep-modules      leave loaded the kernel modules the audit loaded on\n"
                "                          demand (default: unload those nothing uses)\n"
+               "      --absent-module=NAME  count module NAME as not loaded when the audit\n"
+               "                          starts, so that it is unloaded at the end like the\n"
+               "                          modules the audit loads (repeatable; ipsec-auditd\n"
+               "                          passes the modules an administrator removed)\n"
                "      --bus[=BUS]         run no audit: print the cached report of ipsec-auditd\n"
                "                          on BUS: system (default), session or a D-Bus address\n"
                "  -i, --input=FILE        run no audit: print the JSON report in FILE (- for\n"
@@ -103,7 +108,14 @@ static int parse_choice(const char *option, const char *s, const char *const nam
         return usage_error("invalid %s value '%s' (expected %s, %s or %s)", option, s, names[0], names[1], names[2]);
 }
 
-enum { ARG_COLOR = 0x100, ARG_PASSIVE, ARG_TIMEOUT, ARG_QUICK, ARG_BUS, ARG_KEEP_MODULES };
+enum { ARG_COLOR = 0x100, ARG_PASSIVE, ARG_TIMEOUT, ARG_QUICK, ARG_BUS, ARG_KEEP_MODULES, ARG_ABSENT_MODULE };
+
+/* A kernel module's name as /proc/modules has it (MODULE_NAME_LEN is 56 with its NUL). */
+static bool module_name_valid(const char *s) {
+        size_t n = strlen(s);
+
+        return n > 0 && n < 56 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
 
 /* One option of parse_args(): 1 to go on, 0 to exit successfully (--help, --version), -EINVAL on a usage error. */
 static int parse_option(int c, Args *args) {
@@ -144,6 +156,10 @@ static int parse_option(int c, Args *args) {
         case ARG_KEEP_MODULES:
                 args->audit.keep_modules = true;
                 return 1;
+        case ARG_ABSENT_MODULE:
+                if (!module_name_valid(optarg))
+                        return usage_error("invalid --absent-module '%s' (expected a kernel module name)", optarg);
+                return module_list_push(&args->absent, optarg) < 0 ? -ENOMEM : 1;
         case ARG_TIMEOUT:
                 if ((r = parse_seconds("timeout", optarg, 1, 3600, &v)) < 0)
                         return r;
@@ -173,6 +189,7 @@ static int parse_args(int argc, char **argv, Args *args) {
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "quick", no_argument, NULL, ARG_QUICK },
                 { "keep-modules", no_argument, NULL, ARG_KEEP_MODULES },
+                { "absent-module", required_argument, NULL, ARG_ABSENT_MODULE },
                 { "bus", optional_argument, NULL, ARG_BUS },
                 { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
@@ -190,10 +207,19 @@ static int parse_args(int argc, char **argv, Args *args) {
         if (args->bus && args->input)
                 return usage_error("--bus and --input are alternatives: give one");
         if ((args->bus || args->input) &&
-            (args->audit.passive || args->audit.timeout_s || args->audit.keep_modules))
-                return usage_error("%s runs no audit: --passive, --timeout and --keep-modules do not apply",
+            (args->audit.passive || args->audit.timeout_s || args->audit.keep_modules || args->absent.n > 0))
+                return usage_error("%s runs no audit: --passive, --timeout, --keep-modules and --absent-module do "
+                                   "not apply",
                                    args->bus ? "--bus" : "--input");
+        if (args->absent.n > 0) {
+                module_list_sort(&args->absent);
+                args->audit.removed = &args->absent;
+        }
         return 1;
+}
+
+static void args_done(Args *args) {
+        module_list_free(&args->absent);
 }
 
 static bool want_colour(const Args *args, int fd) {
@@ -419,7 +445,7 @@ static int bus_report(const char *address, Audit **ret) {
 int main(int argc, char **argv) {
         _cleanup_(audit_freep) Audit *audit = NULL;
         _cleanup_(report_loaded_freep) Audit *remote = NULL;
-        Args args = {};
+        _cleanup_(args_done) Args args = {};
         size_t unknown;
         int r;
 

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Audits run in a forked worker so the event loop keeps answering while the
- * probes run: the worker calls the same audit_run() and report_json() as the
- * CLI and writes the JSON text into a pipe; the loop reads it, replaces the
- * cache and answers every call that waited for it. One worker at a time:
- * concurrent Refresh calls share it, and starts are rate-limited.
+ * Audits run in another program, ipsec-audit --json, so the event loop keeps
+ * answering while the probes run and the daemon's own image holds neither the
+ * probes nor the netlink libraries: at rest it costs only the bus and the
+ * cache. The loop reads the report from a pipe, replaces the cache and
+ * answers every call that waited for it. One worker at a time: concurrent
+ * Refresh calls share it, and starts are rate-limited.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -17,8 +20,11 @@
 
 #include "auditd.h"
 #include "macro.h"
-#include "probe-table.h"
-#include "report.h"
+#include "string-util.h"
+
+/* ipsec-audit(8)'s exit codes that come with a complete report (3: some capabilities unknown). */
+#define ENGINE_EXIT_COMPLETE 0
+#define ENGINE_EXIT_INCOMPLETE 3
 
 static uint64_t now_usec(clockid_t clock) {
         struct timespec ts;
@@ -27,38 +33,106 @@ static uint64_t now_usec(clockid_t clock) {
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
 }
 
-static int write_all(int fd, const char *p, size_t len) {
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t) n;
+/* The engine's path for a log line, bounded and escaped: it comes from the environment. NULL on ENOMEM. */
+static char *engine_shown(const Context *c) {
+        char *s = NULL;
+
+        (void) strescape(c->engine, 256, &s);
+        return s;
+}
+
+/* Why a worker gave no report, in the words of ipsec-audit(8)'s EXIT STATUS. */
+static void log_worker_failure(const Context *c, int status) {
+        char what[64];
+
+        if (WIFSIGNALED(status))
+                snprintf(what, sizeof(what), "was killed by signal %d (SIG%s)", WTERMSIG(status),
+                         sigabbrev_np(WTERMSIG(status)) ?: "?");
+        else if (!WIFEXITED(status))
+                snprintf(what, sizeof(what), "ended with wait status %d", status);
+        else if (WEXITSTATUS(status) == ENGINE_EXIT_COMPLETE || WEXITSTATUS(status) == ENGINE_EXIT_INCOMPLETE)
+                snprintf(what, sizeof(what), "exited %d but wrote no valid report", WEXITSTATUS(status));
+        else
+                snprintf(what, sizeof(what), "exited %d (%s)", WEXITSTATUS(status),
+                         WEXITSTATUS(status) == 1   ? "the audit could not run"
+                         : WEXITSTATUS(status) == 2 ? "it refused our command line: another version?"
+                         : WEXITSTATUS(status) == 4 ? "it could not write the report"
+                                                    : "see ipsec-audit(8)");
+        _cleanup_free_ char *engine = engine_shown(c);
+        log_msg(LOG_ERR, "audit failed: %s %s", engine ?: "ipsec-audit", what);
+}
+
+/*
+ * The daemon's options as ipsec-audit's, and the modules others removed while
+ * the last audit ran (uevent-judge.c) as --absent-module: NULL-terminated,
+ * pointing into c and timeout.
+ */
+static int engine_argv(const Context *c, char timeout[static 32], char ***ret) {
+        const AuditOptions *o = &c->audit_options;
+        char **argv = calloc(5 + 2 * c->modules_removed.n + 1, sizeof(char *));
+        size_t n = 0;
+
+        if (!argv)
+                return -ENOMEM;
+        argv[n++] = (char *) c->engine;
+        argv[n++] = (char *) "--json";
+        if (o->passive)
+                argv[n++] = (char *) "--passive";
+        if (o->keep_modules)
+                argv[n++] = (char *) "--keep-modules";
+        if (o->timeout_s) {
+                snprintf(timeout, 32, "--timeout=%u", o->timeout_s);
+                argv[n++] = timeout;
         }
+        for (size_t i = 0; i < c->modules_removed.n; i++) {
+                argv[n++] = (char *) "--absent-module";
+                argv[n++] = c->modules_removed.names[i];
+        }
+        *ret = argv;
         return 0;
 }
 
-/* In the child: never returns. Exit 0 with the report on fd, 1 without. */
-static void __attribute__((noreturn)) worker_main(const AuditOptions *o, int fd) {
-        _cleanup_(audit_freep) Audit *a = NULL;
-        _cleanup_(json_object_putp) json_object *root = NULL;
-        const char *s;
+/*
+ * The engine gets the pipe as its standard output and nothing else of ours:
+ * not the bus, the uevent socket or the state directory. Its standard error
+ * goes nowhere (its exit status says what failed): the journal takes our lines
+ * only, each with its priority. posix_spawn reports a missing or unrunnable
+ * engine to us directly, as an errno.
+ */
+static int engine_spawn(const Context *c, int out, pid_t *ret_pid) {
+        _cleanup_free_ char **argv = NULL;
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        char timeout[32];
         sigset_t none;
+        int r;
 
+        if ((r = engine_argv(c, timeout, &argv)) < 0)
+                return r;
         /* The loop's blocked signals (its signalfd) must not be inherited by the probes. */
         sigemptyset(&none);
-        (void) sigprocmask(SIG_SETMASK, &none, NULL);
-
-        if (audit_run(o, probe_table, &a) < 0 || report_json(a, &root) < 0)
-                _exit(EXIT_FAILURE);
-        s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (!s || write_all(fd, s, strlen(s)) < 0 || write_all(fd, "\n", 1) < 0)
-                _exit(EXIT_FAILURE);
-        _exit(EXIT_SUCCESS);
+        if ((r = posix_spawnattr_init(&attr)) != 0)
+                return -r;
+        if ((r = posix_spawn_file_actions_init(&fa)) != 0) {
+                posix_spawnattr_destroy(&attr);
+                return -r;
+        }
+        r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+        if (r == 0)
+                r = posix_spawnattr_setsigmask(&attr, &none);
+        if (r == 0)
+                r = posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
+        if (r == 0)
+                r = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        if (r == 0)
+                r = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+        if (r == 0)
+                r = posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+        if (r == 0)
+                r = posix_spawn(ret_pid, c->engine, &fa, &attr, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        return -r;
 }
 
 int call_list_add(CallList *l, sd_bus_message *m) {
@@ -115,7 +189,8 @@ bool context_busy(const Context *c) {
 }
 
 static int worker_finish(Context *c, int status) {
-        bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        bool ok = WIFEXITED(status) &&
+                  (WEXITSTATUS(status) == ENGINE_EXIT_COMPLETE || WEXITSTATUS(status) == ENGINE_EXIT_INCOMPLETE);
         bool changed = false;
         uint64_t started = c->last_start_usec;
         int r = 0;
@@ -134,7 +209,7 @@ static int worker_finish(Context *c, int status) {
         c->worker_len = c->worker_size = 0;
 
         if (r < 0) {
-                log_msg(LOG_ERR, "audit failed (worker status %d): %s", status, strerror(-r));
+                log_worker_failure(c, status);
                 pending_answer(c, r);
         } else {
                 c->n_audits++;
@@ -167,7 +242,11 @@ static int worker_finish(Context *c, int status) {
         (void) interval_arm(c);
         if (c->audit_wanted) {
                 c->audit_wanted = false;
-                return audit_request(c);
+                r = audit_request(c);
+                if (r < 0) {
+                        log_msg(LOG_ERR, "cannot start an audit: %s", strerror(-r));
+                        pending_answer(c, r);
+                }
         }
         return 0;
 }
@@ -213,29 +292,24 @@ static int worker_start(Context *c) {
 
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return -errno;
-        pid = fork();
-        if (pid < 0) {
-                r = -errno;
-                close(fds[0]);
-                close(fds[1]);
+        _cleanup_close_ int in = fds[0], out = fds[1];
+
+        r = engine_spawn(c, out, &pid);
+        if (r < 0) {
+                _cleanup_free_ char *engine = engine_shown(c);
+                log_msg(LOG_ERR, "cannot run the audit engine %s: %s", engine ?: "ipsec-audit", strerror(-r));
                 return r;
         }
-        if (pid == 0) {
-                close(fds[0]);
-                c->audit_options.removed = c->modules_removed.n > 0 ? &c->modules_removed : NULL;
-                worker_main(&c->audit_options, fds[1]);
-        }
-        close(fds[1]);
-        (void) fcntl(fds[0], F_SETFL, O_NONBLOCK);
+        (void) fcntl(in, F_SETFL, O_NONBLOCK);
 
-        r = sd_event_add_io(c->event, &c->worker_source, fds[0], EPOLLIN, worker_io, c);
+        r = sd_event_add_io(c->event, &c->worker_source, in, EPOLLIN, worker_io, c);
         if (r < 0) {
-                close(fds[0]);
                 (void) kill(pid, SIGKILL);
                 (void) waitpid(pid, NULL, 0);
                 return r;
         }
         (void) sd_event_source_set_io_fd_own(c->worker_source, 1);
+        TAKE_FD(in);
         c->worker_pid = pid;
         c->last_start_usec = now_usec(CLOCK_MONOTONIC);
         return 0;

@@ -52,6 +52,7 @@ typedef struct Context {
 
         /* Options. */
         const char *bus_address; /* NULL: the system bus; "session"; or an address */
+        const char *engine;      /* the ipsec-audit program that runs the audits */
         AuditOptions audit_options;
         uint64_t interval_usec;      /* 0: no periodic audit */
         uint64_t idle_usec;          /* 0: never exit on idle */
@@ -65,7 +66,7 @@ typedef struct Context {
         uint64_t last_refresh_usec;   /* CLOCK_REALTIME */
         uint64_t audit_duration_usec;
 
-        /* The worker: a forked child running audit_run(), its JSON report coming back on a pipe. */
+        /* The worker: the engine's process, its JSON report coming back on a pipe. */
         pid_t worker_pid;
         sd_event_source *worker_source;
         char *worker_buf;

@@ -99,6 +99,11 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+void module_list_sort(ModuleList *l) {
+        if (l->n > 0)
+                qsort(l->names, l->n, sizeof(char *), cmp_str);
+}
+
 int modules_read(const char *path, ModuleList *ret) {
         _cleanup_(module_list_free) ModuleList l = {};
         _cleanup_fclose_ FILE *f = fopen(path, "re");
@@ -120,8 +125,7 @@ int modules_read(const char *path, ModuleList *ret) {
         }
         if (ferror(f))
                 return -EIO;
-        if (l.n > 0)
-                qsort(l.names, l.n, sizeof(char *), cmp_str);
+        module_list_sort(&l);
         *ret = l;
         l = (ModuleList) {};
         return 0;

@@ -199,15 +199,3 @@ int report_from_json(json_object *root, const Probe *const *table, Audit **ret) 
         *ret = TAKE_PTR(a);
         return 0;
 }
-
-json_object *report_json_find(json_object *report, const char *id) {
-        json_object *caps = json_get(report, "capabilities", json_type_array);
-
-        for (size_t i = 0; caps && i < json_object_array_length(caps); i++) {
-                json_object *cap = json_object_array_get_idx(caps, i);
-                const char *cid = json_str(cap, "id");
-                if (cid && strcmp(cid, id) == 0)
-                        return cap;
-        }
-        return NULL;
-}

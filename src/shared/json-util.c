@@ -2,6 +2,7 @@
 #include <errno.h>
 
 #include "json-util.h"
+#include "macro.h"
 
 int json_add(json_object *o, const char *key, json_object *v) {
         if (!v)
@@ -21,6 +22,22 @@ int json_append(json_object *arr, json_object *v) {
                 return -ENOMEM;
         }
         return 0;
+}
+
+int json_add_str(json_object *o, const char *key, const char *s) {
+        return json_add(o, key, json_object_new_string(s ?: ""));
+}
+
+int json_add_str_list(json_object *o, const char *key, const char *const *list, size_t n) {
+        _cleanup_(json_object_putp) json_object *arr = json_object_new_array();
+        int r;
+
+        if (!arr)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if ((r = json_append(arr, json_object_new_string(list[i]))) < 0)
+                        return r;
+        return json_add(o, key, TAKE_PTR(arr));
 }
 
 json_object *json_get(json_object *o, const char *key, json_type type) {
