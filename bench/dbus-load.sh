@@ -30,7 +30,8 @@ if [ -z "${DBUS_ADDRESS:-}" ]; then
         started=$bus_pid
         DBUS_ADDRESS=$bus_addr
         [ -n "$DBUS_ADDRESS" ] || { echo "dbus-daemon did not start" >&2; exit 1; }
-        "$build/ipsec-auditd" --bus="$DBUS_ADDRESS" 2>"$tmp/auditd.log" &
+        # Its audits run this build's ipsec-audit, not an installed one.
+        IPSEC_AUDIT=${IPSEC_AUDIT:-$build/ipsec-audit} "$build/ipsec-auditd" --bus="$DBUS_ADDRESS" 2>"$tmp/auditd.log" &
         DAEMON_PID=$!
         started="$DAEMON_PID $started"
         gdbus wait --address "$DBUS_ADDRESS" --timeout 10 net.ipsecaudit.Auditor1 || { echo "daemon did not start" >&2; exit 1; }

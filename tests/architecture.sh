@@ -40,7 +40,7 @@ declare -A may_use=(
         [survey]="report engine shared"
         [profile]="report engine shared"
         [cli]="probes profile survey report engine datapath inventory xfrm netlink shared"
-        [daemon]="probes profile survey report engine datapath inventory xfrm netlink shared"
+        [daemon]="profile report engine shared"
 )
 
 part_of_file() {
@@ -125,6 +125,25 @@ check "probes/ defines the probe table and the probes" grep -qx probe_table <<<"
 is "nothing under src/ but the programs calls into probes/" "$(probe_users "$SRCDIR")" ""
 is "no product file but the transport calls libmnl's socket functions" \
         "$(cd "$SRCDIR" && grep -rl --include='*.[ch]' -e 'mnl_socket_' src probes | grep -v '^src/netlink/netlink.c$')" ""
+
+# The daemon runs its audits in ipsec-audit (auditd-worker.c): its own image holds
+# no probe, no audit engine and no netlink library, which is most of its idle RSS.
+IPSEC_AUDITD=${IPSEC_AUDITD:-$(dirname "$IPSEC_AUDIT")/ipsec-auditd}
+# netlink_libs BINARY: the libmnl and libnl libraries it loads.
+netlink_libs() { ldd "$1" | grep -o 'lib\(mnl\|nl-[a-z0-9-]*\)\.so' | sort -u | tr '\n' ' '; }
+# engine_symbols BINARY: the audit engine's and the probes' entry points it holds.
+engine_symbols() { nm "$1" | awk '$3 == "audit_run" || $3 == "probe_table" || $3 == "netlink_socket_open" { print $3 }' | sort | tr '\n' ' '; }
+if [ ! -x "$IPSEC_AUDITD" ] || [ ! -x "$IPSEC_AUDIT" ]; then
+        skip "ipsec-auditd links no netlink library and no engine" "ipsec-audit and ipsec-auditd are not built"
+elif ! nm "$IPSEC_AUDITD" | grep -qw main; then
+        skip "ipsec-auditd links no netlink library and no engine" "the binaries are stripped: no symbols to look at"
+else
+        is "ipsec-auditd loads no netlink library" "$(netlink_libs "$IPSEC_AUDITD")" ""
+        is "ipsec-auditd holds no audit engine and no probe" "$(engine_symbols "$IPSEC_AUDITD")" ""
+        # The same checks on ipsec-audit, which has them all: they can fail.
+        check "the check sees ipsec-audit's libmnl ($(netlink_libs "$IPSEC_AUDIT"))" grep -q libmnl <<<"$(netlink_libs "$IPSEC_AUDIT")"
+        check "the check sees ipsec-audit's engine ($(engine_symbols "$IPSEC_AUDIT"))" grep -q "audit_run.*probe_table" <<<"$(engine_symbols "$IPSEC_AUDIT")"
+fi
 
 # Trees that break each rule: the check must notice.
 bad=$work/bad

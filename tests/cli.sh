@@ -17,11 +17,17 @@ check "unknown option is named on stderr" grep -q "frobnicate" "$work/badflag.er
 check "unknown option prints no report" test ! -s "$work/badflag.out"
 is "unknown option error is two short lines (error, hint)" "$(lines badflag.err)" 2
 
-for bad in "--format=xml" "--timeout=0" "--timeout=12x" "--timeout=-5" "--color=sometimes" "stray-argument" "--output="; do
+for bad in "--format=xml" "--timeout=0" "--timeout=12x" "--timeout=-5" "--color=sometimes" "stray-argument" "--output=" \
+        "--absent-module=" "--absent-module=esp4/../x" "--absent-module=esp 4" \
+        "--absent-module=$(printf 'm%.0s' $(seq 56))"; do
         run_audit bad "$bad"
         is "'$bad' exits 2" "$(rc bad)" 2
         is "'$bad' gives one error line and the hint" "$(lines bad.err)" 2
 done
+
+run_audit absentinput --absent-module=esp4 --input=-
+is "--absent-module with --input (no audit) exits 2" "$(rc absentinput)" 2
+check "and says it does not apply" grep -q "absent-module do not apply" "$work/absentinput.err"
 
 run_audit nodir --json --output=/nonexistent-dir/report.json
 is "unwritable output directory exits 4" "$(rc nodir)" 4

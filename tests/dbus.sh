@@ -473,6 +473,46 @@ else
         skip "the first call during a slow first audit" "strace with syscall delay injection is not available"
 fi
 
+# --- the audit engine: ipsec-audit --json, as $IPSEC_AUDIT names it --------------------
+# A wrapper records what the daemon gives the engine (arguments, open files), then runs it.
+# (In $(...): a redirection of the shell's own would change the descriptors it looks at.)
+printf '#!/bin/sh\ncd "%s"\necho "$*" >engine.args\nout=$(readlink /proc/$$/fd/1)\nfds=$(for f in /proc/$$/fd/*; do readlink "$f"; done)\necho "$out" >engine.stdout\necho "$fds" >engine.fds\nexec "%s" "$@"\n' \
+        "$work" "$IPSEC_AUDIT" >"$work/engine"
+chmod +x "$work/engine"
+IPSEC_AUDIT=$work/engine start_daemon --refresh-limit=0 --passive --keep-modules --timeout=7
+is "the daemon's options reach the engine as ipsec-audit's" \
+        "$(breport GetReport | jq -r .privilege.passive) $(cat "$work/engine.args")" \
+        "true --json --passive --keep-modules --timeout=7"
+is "the engine inherits none of the daemon's sockets (bus, uevents)" "$(grep -c '^socket:' "$work/engine.fds")" 0
+is "its standard output is the pipe the report comes back on" "$(cut -d: -f1 "$work/engine.stdout")" pipe
+stop_daemon
+# engine_fails WHAT PATH MESSAGE: with IPSEC_AUDIT=PATH, GetReport fails, the daemon logs
+# MESSAGE (fixed text), and lives on.
+engine_fails() {
+        : >"$work/auditd.log"
+        IPSEC_AUDIT=$2 start_daemon --refresh-limit=0
+        bcall GetReport >"$work/engine-fail.out" 2>&1
+        is "$1: GetReport fails" $? 1
+        check "$1: the caller is told no audit ran ($(head -c 100 "$work/engine-fail.out"))" \
+                grep -q "Audit failed: \|Cannot start an audit: " "$work/engine-fail.out"
+        check "$1: the log says why ($(head -n 1 "$work/auditd.log"))" grep -qF "$3" "$work/auditd.log"
+        check "$1: the daemon lives on" kill -0 "$daemon_pid"
+        stop_daemon
+}
+esc=$(printf '\033')
+engine_fails "a missing engine" "$work/no${esc}such" "cannot run the audit engine $work/no\x1bsuch: No such file or directory"
+is "a missing engine: its name reaches the log escaped" "$(grep -c "$esc" "$work/auditd.log")" 0
+touch "$work/not-executable"
+engine_fails "an engine that is not executable" "$work/not-executable" \
+        "cannot run the audit engine $work/not-executable: Permission denied"
+printf '#!/bin/sh\nexit 1\n' >"$work/engine-exit1"
+chmod +x "$work/engine-exit1"
+engine_fails "an engine that exits 1" "$work/engine-exit1" "audit failed: $work/engine-exit1 exited 1 (the audit could not run)"
+printf '#!/bin/sh\necho "{"\n' >"$work/engine-garbage"
+chmod +x "$work/engine-garbage"
+engine_fails "an engine that prints no report" "$work/engine-garbage" \
+        "audit failed: $work/engine-garbage exited 0 but wrote no valid report"
+
 # --- idle exit ------------------------------------------------------------------------
 check "started with --exit-on-idle=1" start_daemon --exit-on-idle=1
 breport GetReport >/dev/null

@@ -157,6 +157,14 @@ static int reply_audit_running(Context *c, sd_bus_message *m) {
                                           since, (unsigned long long) (running / USEC_PER_SEC));
 }
 
+/*
+ * Not the errno's own D-Bus error: EACCES would say AccessDenied to a caller
+ * who may call, when the engine is what cannot be run. The log says which.
+ */
+int audit_error(sd_bus_error *error, const char *what, int err) {
+        return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "%s: %s (see the service's log)", what, strerror(-err));
+}
+
 /* Refresh callers asked for an audit and wait for it; readers of the cache do not wait longer. */
 static int first_reply_timer_fired(sd_event_source *s, uint64_t usec, void *userdata) {
         Context *c = userdata;
@@ -194,7 +202,7 @@ static int reply_or_wait(Context *c, sd_bus_message *m, sd_bus_error *error) {
                 return r;
         if ((r = audit_request(c)) < 0) {
                 call_list_drop_last(&c->pending);
-                return sd_bus_error_set_errnof(error, r, "Cannot start an audit: %m");
+                return audit_error(error, "Cannot start an audit", r);
         }
         /* Timed from the running audit's start; a call held by the rate limit waits for the audit it starts. */
         if (c->worker_pid > 0 &&
@@ -267,7 +275,7 @@ static int method_refresh(sd_bus_message *m, void *userdata, sd_bus_error *error
                 return r;
         if ((r = audit_request(c)) < 0) {
                 call_list_drop_last(&c->pending);
-                return sd_bus_error_set_errnof(error, r, "Cannot start an audit: %m");
+                return audit_error(error, "Cannot start an audit", r);
         }
         return 1;
 }

@@ -175,9 +175,12 @@ static void pending_answer(Context *c, int err) {
                 call_list_fail(&c->next, SD_BUS_ERROR_FAILED, "Audit failed");
         for (size_t i = 0; i < n; i++) {
                 /* A caller that has gone away makes the send fail or vanish: nothing to undo. */
-                if (err < 0)
-                        (void) sd_bus_reply_method_errnof(list[i], err, "Audit failed: %m");
-                else
+                if (err < 0) {
+                        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+
+                        (void) audit_error(&e, "Audit failed", err);
+                        (void) sd_bus_reply_method_error(list[i], &e);
+                } else
                         (void) bus_reply_from_cache(c, list[i]);
                 sd_bus_message_unref(list[i]);
         }
@@ -290,6 +293,8 @@ static int worker_start(Context *c) {
         int fds[2], r;
         pid_t pid;
 
+        /* A failed start counts for the rate limit too: callers cannot make us retry (and log) at will. */
+        c->last_start_usec = now_usec(CLOCK_MONOTONIC);
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return -errno;
         _cleanup_close_ int in = fds[0], out = fds[1];
@@ -311,7 +316,6 @@ static int worker_start(Context *c) {
         (void) sd_event_source_set_io_fd_own(c->worker_source, 1);
         TAKE_FD(in);
         c->worker_pid = pid;
-        c->last_start_usec = now_usec(CLOCK_MONOTONIC);
         return 0;
 }
 

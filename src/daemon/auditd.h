@@ -127,6 +127,8 @@ int timer_arm(Context *c, sd_event_source **s, uint64_t usec, uint64_t accuracy,
 int bus_setup(Context *c);
 int bus_reply_from_cache(Context *c, sd_bus_message *m);
 int bus_emit_report_changed(Context *c, bool verdicts_changed);
+/* A call's error when no audit could start or run: SD_BUS_ERROR_FAILED, "WHAT: errno text". */
+int audit_error(sd_bus_error *error, const char *what, int err);
 
 /* auditd-uevent.c: module load and removal. */
 int uevent_setup(Context *c);

@@ -10,7 +10,8 @@ A=$(head -n 1 /tmp/addr)
 "$BIN/dbus-monitor" --address "$A" "type='signal',interface='net.ipsecaudit.Auditor1',member='ReportChanged'" >/tmp/mon 2>&1 &
 # --keep-modules: this test is about an administrator removing and loading
 # modules the host has, so the first audit leaves esp4 and esp6 loaded.
-"$BIN/ipsec-auditd" --bus="$A" --refresh-limit=0 --keep-modules 2>/tmp/auditd.log &
+# Its audits run the ipsec-audit copied beside it.
+IPSEC_AUDIT=$BIN/ipsec-audit "$BIN/ipsec-auditd" --bus="$A" --refresh-limit=0 --keep-modules 2>/tmp/auditd.log &
 daemon=$!
 
 # proto.esp's verdict as the daemon has it (the third field of GetCapability).

@@ -157,7 +157,7 @@ while read -r line; do
                 --data "$out/$cfg.guest" --console "$out/$cfg.console" "$here/guest.sh"
 done <"$here/configs"
 if [ -x "$auditd" ] && [ "$auditd_tools" -eq 3 ] && selected auditd; then
-        boot_in_background auditd --kernel "$tree" --cache "$KERNEL_MATRIX_CACHE" --copy "$auditd" \
+        boot_in_background auditd --kernel "$tree" --cache "$KERNEL_MATRIX_CACHE" --copy "$auditd" --copy "$IPSEC_AUDIT" \
                 --copy "$(command -v dbus-daemon)" --copy "$(command -v busctl)" --copy "$(command -v dbus-monitor)" \
                 --data "$out/auditd.guest" --console "$out/auditd.console" "$here/guest-auditd.sh"
 fi
