@@ -1,7 +1,9 @@
 # Shared TAP helpers for the shell tests (sourced, not run).
-# IPSEC_AUDIT names the binary under test; make check sets it.
+# IPSEC_AUDIT names the binary under test; make check sets it. Exported: the
+# ipsec-auditd the tests start runs its audits in the same one.
 
 IPSEC_AUDIT=${IPSEC_AUDIT:-$(cd "$(dirname "$0")/.." && pwd)/ipsec-audit}
+export IPSEC_AUDIT
 tap_n=0
 tap_failed=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/ipsec-audit-test.XXXXXX")
