@@ -18,14 +18,6 @@
 #include "macro.h"
 #include "report.h"
 
-/* Exit codes: documented in --help, the README and ipsec-audit(8). */
-enum {
-        EXIT_COMPLETE = 0,
-        EXIT_FAILURE_RUN = 1,
-        EXIT_USAGE = 2,
-        EXIT_INCOMPLETE = 3,
-        EXIT_OUTPUT = 4,
-};
 
 typedef enum Format { FORMAT_TEXT, FORMAT_JSON, FORMAT_PROMETHEUS } Format;
 typedef enum ColourMode { COLOUR_AUTO, COLOUR_ALWAYS, COLOUR_NEVER } ColourMode;
@@ -117,7 +109,8 @@ static bool module_name_valid(const char *s) {
         return n > 0 && n < 56 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
 }
 
-/* One option of parse_args(): 1 to go on, 0 to exit successfully (--help, --version), -EINVAL on a usage error. */
+/* One option of parse_args(): 1 to go on, 0 to exit successfully (--help, --version), -EINVAL on a usage
+ * error, -ENOMEM. */
 static int parse_option(int c, Args *args) {
         unsigned long v;
         int r;
@@ -175,7 +168,7 @@ static int parse_option(int c, Args *args) {
         }
 }
 
-/* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL on a usage error. */
+/* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL on a usage error, -ENOMEM. */
 static int parse_args(int argc, char **argv, Args *args) {
         static const struct option options[] = {
                 { "json", no_argument, NULL, 'j' },
@@ -456,17 +449,21 @@ int main(int argc, char **argv) {
         if (argc > 1 && strcmp(argv[1], "explain") == 0)
                 return explain_main(argc - 1, argv + 1);
         r = parse_args(argc, argv, &args);
+        if (r == -ENOMEM) {
+                fprintf(stderr, "%s: %s\n", program_invocation_short_name, strerror(ENOMEM));
+                return AUDIT_EXIT_FAILURE_RUN;
+        }
         if (r <= 0)
-                return r < 0 ? EXIT_USAGE : EXIT_COMPLETE;
+                return r < 0 ? AUDIT_EXIT_USAGE : AUDIT_EXIT_COMPLETE;
 
         if (args.bus || args.input) {
                 if ((args.bus ? bus_report(args.bus, &remote) : input_report(args.input, &remote)) < 0)
-                        return EXIT_FAILURE_RUN;
+                        return AUDIT_EXIT_FAILURE_RUN;
         } else {
                 r = audit_run(&args.audit, probe_table, &audit);
                 if (r < 0) {
                         fprintf(stderr, "%s: audit failed: %s\n", program_invocation_short_name, strerror(-r));
-                        return EXIT_FAILURE_RUN;
+                        return AUDIT_EXIT_FAILURE_RUN;
                 }
         }
 
@@ -483,7 +480,7 @@ int main(int argc, char **argv) {
                 if (r < 0) {
                         fprintf(stderr, "%s: cannot write report to %s: %s\n", program_invocation_short_name,
                                 args.output ?: "standard output", strerror(-r));
-                        return EXIT_OUTPUT;
+                        return AUDIT_EXIT_OUTPUT;
                 }
         }
 
@@ -492,7 +489,7 @@ int main(int argc, char **argv) {
                 if (!args.quiet)
                         fprintf(stderr, "%s: %zu of %zu capabilities could not be measured\n",
                                 program_invocation_short_name, unknown, a->n_results);
-                return EXIT_INCOMPLETE;
+                return AUDIT_EXIT_INCOMPLETE;
         }
-        return EXIT_COMPLETE;
+        return AUDIT_EXIT_COMPLETE;
 }

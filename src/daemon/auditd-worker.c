@@ -20,11 +20,8 @@
 
 #include "auditd.h"
 #include "macro.h"
+#include "shared/cli.h"
 #include "string-util.h"
-
-/* ipsec-audit(8)'s exit codes that come with a complete report (3: some capabilities unknown). */
-#define ENGINE_EXIT_COMPLETE 0
-#define ENGINE_EXIT_INCOMPLETE 3
 
 static uint64_t now_usec(clockid_t clock) {
         struct timespec ts;
@@ -41,6 +38,12 @@ static char *engine_shown(const Context *c) {
         return s;
 }
 
+/* Whether the engine's exit status comes with a report. */
+static bool engine_reported(int status) {
+        return WIFEXITED(status) &&
+               (WEXITSTATUS(status) == AUDIT_EXIT_COMPLETE || WEXITSTATUS(status) == AUDIT_EXIT_INCOMPLETE);
+}
+
 /* Why a worker gave no report, in the words of ipsec-audit(8)'s EXIT STATUS. */
 static void log_worker_failure(const Context *c, int status) {
         char what[64];
@@ -50,14 +53,14 @@ static void log_worker_failure(const Context *c, int status) {
                          sigabbrev_np(WTERMSIG(status)) ?: "?");
         else if (!WIFEXITED(status))
                 snprintf(what, sizeof(what), "ended with wait status %d", status);
-        else if (WEXITSTATUS(status) == ENGINE_EXIT_COMPLETE || WEXITSTATUS(status) == ENGINE_EXIT_INCOMPLETE)
+        else if (engine_reported(status))
                 snprintf(what, sizeof(what), "exited %d but wrote no valid report", WEXITSTATUS(status));
         else
                 snprintf(what, sizeof(what), "exited %d (%s)", WEXITSTATUS(status),
-                         WEXITSTATUS(status) == 1   ? "the audit could not run"
-                         : WEXITSTATUS(status) == 2 ? "it refused our command line: another version?"
-                         : WEXITSTATUS(status) == 4 ? "it could not write the report"
-                                                    : "see ipsec-audit(8)");
+                         WEXITSTATUS(status) == AUDIT_EXIT_FAILURE_RUN ? "the audit could not run"
+                         : WEXITSTATUS(status) == AUDIT_EXIT_USAGE     ? "it refused our command line: another version?"
+                         : WEXITSTATUS(status) == AUDIT_EXIT_OUTPUT    ? "it could not write the report"
+                                                                       : "see ipsec-audit(8)");
         _cleanup_free_ char *engine = engine_shown(c);
         log_msg(LOG_ERR, "audit failed: %s %s", engine ?: "ipsec-audit", what);
 }
@@ -192,8 +195,7 @@ bool context_busy(const Context *c) {
 }
 
 static int worker_finish(Context *c, int status) {
-        bool ok = WIFEXITED(status) &&
-                  (WEXITSTATUS(status) == ENGINE_EXIT_COMPLETE || WEXITSTATUS(status) == ENGINE_EXIT_INCOMPLETE);
+        bool ok = engine_reported(status);
         bool changed = false;
         uint64_t started = c->last_start_usec;
         int r = 0;

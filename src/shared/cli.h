@@ -3,6 +3,15 @@
 
 /* Command-line helpers shared by ipsec-audit and ipsec-auditd (they print: not in the library). */
 
+/* ipsec-audit's exit status (--help, the README, ipsec-audit(8)); ipsec-auditd reads its audits' too. */
+enum {
+        AUDIT_EXIT_COMPLETE = 0,
+        AUDIT_EXIT_FAILURE_RUN = 1,
+        AUDIT_EXIT_USAGE = 2,
+        AUDIT_EXIT_INCOMPLETE = 3, /* a report, with some capabilities unknown */
+        AUDIT_EXIT_OUTPUT = 4,
+};
+
 /* Prints "PROGRAM: message" and the --help hint to stderr; returns -EINVAL. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
