@@ -421,6 +421,9 @@ else
                 "$(grep -c '^ipsec-auditd: audit [0-9]* done' "$guest")/$(grep -c 'while audit [0-9]* ran' "$guest")" 3/0
         check "auditd: ReportChanged was emitted for the changes" [ "$(field signals)" -ge 2 ]
         is "auditd: the daemon is still running" "$(field daemon-alive)" yes
+        is "auditd: esp4 loaded before an audit stays loaded, and is not the audit's" "$(field absent-control)" "1 0"
+        is "auditd: with --absent-module=esp4 (as the daemon passes it), the audit counts it as its own and unloads it" \
+                "$(field absent-module)" "0 1"
 fi
 
 done_testing
