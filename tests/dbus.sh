@@ -2,7 +2,8 @@
 # ipsec-auditd on a private dbus-daemon, driven by clients this project did not
 # write (busctl, gdbus, dbus-monitor): every method, property and signal, the
 # bad-id error, Refresh refused to nobody, a client vanishing mid-call, SIGHUP,
-# the state file, idle exit, and the GetReport load benchmark.
+# the state file, idle exit, the audit engine it runs (ipsec-audit: what it is
+# given, and a missing or failing one), and the GetReport load benchmark.
 . "${TESTS_DIR:-$(dirname "$0")}/lib.sh"
 
 IPSEC_AUDITD=${IPSEC_AUDITD:-$(dirname "$IPSEC_AUDIT")/ipsec-auditd}
