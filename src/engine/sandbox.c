@@ -96,11 +96,18 @@ typedef struct PoolSlot {
         NetnsSnapshot made; /* links and addresses when it was made */
 } PoolSlot;
 
-/* In a pooled namespace's child, after fn: one byte on the pipe says whether the next probe may have it. */
+/*
+ * In a pooled namespace's child, after fn: one byte on the pipe says whether
+ * the next probe may have it. Not under fn's timeout, whose signal would read
+ * as fn's: the scrub's netlink requests time out on their own.
+ */
 static void tell_reuse(int fd, const PoolSlot *slot) {
-        int r = netns_scrub(&slot->made);
-        char b = r > 0 ? SANDBOX_REUSE_YES : r < 0 ? SANDBOX_REUSE_NEVER : SANDBOX_REUSE_NO;
+        char b;
+        int r;
 
+        alarm(0);
+        r = netns_scrub(&slot->made);
+        b = r > 0 ? SANDBOX_REUSE_YES : r < 0 ? SANDBOX_REUSE_NEVER : SANDBOX_REUSE_NO;
         (void) !write(fd, &b, 1);
 }
 
