@@ -51,9 +51,6 @@ int traffic_open(CapResult *res, const char *group, Datapath **dp);
 typedef int (*FamilyFlow)(CapResult *res, Datapath *dp, const TrialFamily *f, uint32_t i);
 int traffic_each_family(CapResult *res, FamilyFlow flow);
 
-/* 1 if the family's addresses are on the veth pair, else records why not in c and returns 0. */
-int traffic_family_ready(Datapath *dp, const TrialFamily *f, Check *c);
-
 /*
  * One UDP flow from A to B through a single SA (proto, mode, spi as reqid)
  * that a policy for UDP to port selects; records a datapath check in group.
