@@ -30,8 +30,11 @@ typedef enum DpSide {
         _DP_SIDE_MAX,
 } DpSide;
 
-/* Builds nothing yet (see above); -errno if the probe's own XFRM socket could not be opened. */
-int datapath_open(Datapath **ret);
+/*
+ * Builds nothing yet (see above). probe_xfrm is the probe's own socket, in the
+ * namespace the caller is in, borrowed for as long as the datapath is open.
+ */
+int datapath_open(XfrmNl *probe_xfrm, Datapath **ret);
 void datapath_free(Datapath *dp);
 static inline void datapath_freep(Datapath **dp) {
         if (*dp)

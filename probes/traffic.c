@@ -21,23 +21,23 @@ bool group_accepted(const CapResult *res, const char *group) {
         return any;
 }
 
-int traffic_open(CapResult *res, const char *group, Datapath **ret) {
+int traffic_open(const ProbeContext *ctx, CapResult *res, const char *group, Datapath **ret) {
         int r;
 
         if (*ret)
                 return 1;
-        r = datapath_open(ret);
+        r = datapath_open(ctx->xfrm, ret);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                Check *c = ADD_DATAPATH_CHECK(res, group, "XFRM socket for the datapath");
+                Check *c = ADD_DATAPATH_CHECK(res, group, "veth pair between two namespaces");
                 check_set_untried(c, -r, "could not open the datapath");
                 return 0;
         }
         return 1;
 }
 
-int traffic_each_family(CapResult *res, FamilyFlow flow) {
+int traffic_each_family(const ProbeContext *ctx, CapResult *res, FamilyFlow flow) {
         _cleanup_(datapath_freep) Datapath *dp = NULL;
 
         for (uint32_t i = 0; i < ELEMENTSOF(trial_families); i++) {
@@ -46,7 +46,7 @@ int traffic_each_family(CapResult *res, FamilyFlow flow) {
 
                 if (!group_accepted(res, f->name))
                         continue;
-                if ((r = traffic_open(res, f->name, &dp)) <= 0)
+                if ((r = traffic_open(ctx, res, f->name, &dp)) <= 0)
                         return r;
                 if ((r = flow(res, dp, f, i)) < 0)
                         return r;

@@ -42,7 +42,7 @@ static const char payload[] = "ipsec-audit datapath probe";
 
 struct Datapath {
         int ns_orig;
-        XfrmNl *xfrm_orig; /* the probe's own namespace: a flow's SAs are tried there first */
+        XfrmNl *xfrm_orig; /* the probe's own socket (borrowed): a flow's SAs are tried there first */
         bool built;        /* the namespaces and the link were made, or build_err says why not */
         int build_err;
         int ns[_DP_SIDE_MAX];
@@ -196,9 +196,8 @@ static int build(Datapath *dp) {
         return dp->build_err;
 }
 
-int datapath_open(Datapath **ret) {
+int datapath_open(XfrmNl *probe_xfrm, Datapath **ret) {
         _cleanup_(datapath_freep) Datapath *dp = NULL;
-        int r, pfkey_err;
 
         dp = calloc(1, sizeof(*dp));
         if (!dp)
@@ -207,8 +206,7 @@ int datapath_open(Datapath **ret) {
         dp->ns_orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         if (dp->ns_orig < 0)
                 return -errno;
-        if ((r = xfrm_open(&dp->xfrm_orig, &pfkey_err)) < 0)
-                return r;
+        dp->xfrm_orig = probe_xfrm;
         *ret = TAKE_PTR(dp);
         return 0;
 }
@@ -218,8 +216,6 @@ void datapath_free(Datapath *dp) {
                 close(dp->capture);
         if (dp->xfrm_stat >= 0)
                 close(dp->xfrm_stat);
-        if (dp->xfrm_orig)
-                xfrm_nl_free(dp->xfrm_orig);
         for (int s = 0; s < _DP_SIDE_MAX; s++) {
                 if (dp->xfrm[s])
                         xfrm_nl_free(dp->xfrm[s]);
@@ -227,7 +223,9 @@ void datapath_free(Datapath *dp) {
                         close(dp->ns[s]);
         }
         if (dp->ns_orig >= 0) {
-                (void) setns(dp->ns_orig, CLONE_NEWNET);
+                /* Only building leaves the probe's namespace. */
+                if (dp->built)
+                        (void) setns(dp->ns_orig, CLONE_NEWNET);
                 close(dp->ns_orig);
         }
         free(dp);
@@ -341,7 +339,8 @@ int datapath_del_policy(Datapath *dp, DpSide side, const XfrmPolicy *p) {
  * Nothing is built before a flow's SAs have been accepted: where the kernel refuses them (a
  * kernel without ESP), no flow can run, and two namespaces and a veth pair would only be made to
  * be torn down. The SAs are tried in the probe's own namespace, which holds only the probe's
- * trials and dies with it; the datapath's own SAs have other SPIs than the API trials'.
+ * trials and dies with it, through the socket of its trials (XFRM netlink, or PF_KEY where the
+ * kernel has no XFRM netlink); flows have other SPIs than the API trials.
  */
 static int ready(Datapath *dp, const XfrmSa *sas, size_t n_sas, uint16_t family, Check *c) {
         int r;
