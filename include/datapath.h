@@ -58,8 +58,8 @@ typedef enum DpProtectFlags {
  * SAs (SPI + TRIAL_SPI_REVERSE) and policies for the way back. A refusal is recorded in
  * c as untried ("could not send"), with the capability it needed in
  * blocked_by; so are a datapath that could not be built and a family whose
- * addresses could not be configured on it. Returns 1 when all is in place, 0 when a refusal was recorded,
- * a negative errno for our own faults.
+ * addresses could not be configured on it. Returns 1 when all is in place, 0
+ * when a refusal was recorded, a negative errno for our own faults.
  */
 int datapath_protect(Datapath *dp, const XfrmSa *sas, size_t n_sas, const XfrmPolicy *out, unsigned flags, Check *c);
 
