@@ -3,8 +3,8 @@
 
 /*
  * Every SPI and port a trial puts on the wire, handed out here and nowhere
- * else. Each probe runs in its own namespace, so numbers only need to be
- * distinct within one probe; they are distinct across all of them anyway,
+ * else. No two probes share a namespace at once, and one is flushed before
+ * it is reused, so numbers only need to be distinct within one probe; they are distinct across all of them anyway,
  * so an SPI in a report or a capture names the trial that sent it.
  *
  * SPIs: a block of 0x1000 per use; inside a block a probe counts up by

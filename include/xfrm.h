@@ -159,6 +159,12 @@ int xfrm_policy_get(XfrmNl *nl, const XfrmPolicy *key, XfrmPolicy *ret, XfrmAnsw
 /* Removes the policy with p's selector and direction. */
 int xfrm_policy_del(XfrmNl *nl, const XfrmPolicy *p, XfrmAnswer *ans);
 
+/*
+ * Empties the namespace's SAD and SPD (XFRM_MSG_FLUSHSA for every protocol,
+ * XFRM_MSG_FLUSHPOLICY): XFRM netlink only, -EOPNOTSUPP through PF_KEY.
+ */
+int xfrm_flush(XfrmNl *nl, XfrmAnswer *ans);
+
 /* Read-only counters (XFRM_MSG_GETSADINFO / GETSPDINFO): the API probe's question. */
 int xfrm_sad_info(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans);
 int xfrm_spd_info(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans);

@@ -123,8 +123,9 @@ static void skip_probe(CapResult *res, const Audit *a) {
 
 /*
  * How many probes run at once, and in which order: the table's, or shuffled
- * with IPSEC_AUDIT_PROBE_SEED=N. Each probe has its own namespace and process,
- * so neither may change a report: tests/isolation.sh and the kernel matrix
+ * with IPSEC_AUDIT_PROBE_SEED=N. Each probe has its own process, and a
+ * namespace no other probe uses at the same time and that is verified as new
+ * before it gets it (sandbox.h), so neither may change a report: tests/isolation.sh and the kernel matrix
  * hold them to it. IPSEC_AUDIT_PROBE_JOBS=N sets how many run at once.
  */
 #define MAX_JOBS 16
@@ -174,7 +175,7 @@ typedef struct Running {
 } Running;
 
 /* Reaps the first of the n running children to finish, moving the last one into its slot. */
-static int reap_one(Running *running, unsigned *n, CapResult *shared, unsigned timeout_s) {
+static int reap_one(SandboxPool *pool, Running *running, unsigned *n, CapResult *shared, unsigned timeout_s) {
         struct pollfd p[MAX_JOBS];
         SandboxExit e;
         unsigned j = 0;
@@ -187,14 +188,14 @@ static int reap_one(Running *running, unsigned *n, CapResult *shared, unsigned t
                         return -errno;
         while (j + 1 < *n && !p[j].revents)
                 j++;
-        if ((r = sandbox_wait(&running[j].child, &e)) < 0)
+        if ((r = sandbox_pool_wait(pool, &running[j].child, &e)) < 0)
                 return r;
         explain_exit(&shared[running[j].index], &e, timeout_s);
         running[j] = running[--*n];
         return 0;
 }
 
-static int run_probes(Audit *a, unsigned timeout_s) {
+static int run_probes(Audit *a, SandboxPool *pool, unsigned timeout_s) {
         _cleanup_free_ size_t *order = calloc(a->n_results ?: 1, sizeof(size_t));
         Running running[MAX_JOBS];
         unsigned n_running = 0, jobs = probe_jobs();
@@ -220,15 +221,15 @@ static int run_probes(Audit *a, unsigned timeout_s) {
                         skip_probe(&shared[i], a);
                         continue;
                 }
-                if (n_running == jobs && (r = reap_one(running, &n_running, shared, timeout_s)) < 0)
+                if (n_running == jobs && (r = reap_one(pool, running, &n_running, shared, timeout_s)) < 0)
                         goto out;
                 /* The child has its own copy of job: the parent's may go out of scope. */
-                if ((r = sandbox_start(where, timeout_s, probe_job, &job, &running[n_running].child)) < 0)
+                if ((r = sandbox_pool_start(pool, where, timeout_s, probe_job, &job, &running[n_running].child)) < 0)
                         goto out;
                 running[n_running++].index = i;
         }
         while (n_running > 0)
-                if ((r = reap_one(running, &n_running, shared, timeout_s)) < 0)
+                if ((r = reap_one(pool, running, &n_running, shared, timeout_s)) < 0)
                         goto out;
         memcpy(a->results, shared, size);
 out:
@@ -236,11 +237,24 @@ out:
         while (n_running > 0) {
                 SandboxExit e;
 
-                if (sandbox_wait(&running[--n_running].child, &e) < 0)
+                if (sandbox_pool_wait(pool, &running[--n_running].child, &e) < 0)
                         break;
         }
         munmap(shared, size);
         return r;
+}
+
+/* The namespaces live until the probes are done: before the modules they may hold are unloaded. */
+static int run_sandboxed(Audit *a, bool passive, unsigned timeout_s) {
+        _cleanup_(sandbox_pool_freep) SandboxPool *pool = NULL;
+        int r;
+
+        a->privilege.sandbox = SANDBOX_HOST;
+        if ((r = sandbox_pool_new(&pool)) < 0)
+                return r;
+        if (!passive && (r = sandbox_detect(pool, &a->privilege.sandbox, &a->privilege.sandbox_err)) < 0)
+                return r;
+        return run_probes(a, pool, timeout_s);
 }
 
 static uint64_t now_ms(void) {
@@ -292,14 +306,11 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
                 return r;
 
         a->privilege.euid = geteuid();
-        a->privilege.sandbox = SANDBOX_HOST;
-        if (!o->passive && (r = sandbox_detect(&a->privilege.sandbox, &a->privilege.sandbox_err)) < 0)
-                return r;
-
+        /* Making a namespace loads no module: the list may be read before. */
         a->modules_known = modules_read(PROC_MODULES, &before) >= 0;
         if (a->modules_known && o->removed && (r = modules_without(&before, o->removed)) < 0)
                 return r;
-        if ((r = run_probes(a, timeout_s)) < 0)
+        if ((r = run_sandboxed(a, o->passive, timeout_s)) < 0)
                 return r;
         /* Read-only, so passive mode does it too; before the module list, as it opens NETLINK_XFRM. */
         if ((r = inventory_read(&a->inventory)) < 0)

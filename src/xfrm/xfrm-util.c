@@ -131,6 +131,21 @@ int xfrm_spd_info(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans) {
         return xfrm_info(nl, XFRM_MSG_GETSPDINFO, XFRM_MSG_NEWSPDINFO, ret_count, ans);
 }
 
+int xfrm_flush(XfrmNl *nl, XfrmAnswer *ans) {
+        uint8_t buf[64];
+        struct nlmsghdr *nlh;
+        struct xfrm_usersa_flush *sa;
+        int r;
+
+        /* Protocol 0 matches every SA, IPComp's inner IPIP tunnel SAs included (IPSEC_PROTO_ANY would not). */
+        if ((r = xfrm_msg_start(buf, sizeof(buf), XFRM_MSG_FLUSHSA, 0, sizeof(*sa), &nlh)) < 0 ||
+            (r = xfrm_nl_transact(nl, nlh, NULL, NULL, ans)) < 0 || ans->err)
+                return r;
+        if ((r = xfrm_msg_start(buf, sizeof(buf), XFRM_MSG_FLUSHPOLICY, 0, 0, &nlh)) < 0)
+                return r;
+        return xfrm_nl_transact(nl, nlh, NULL, NULL, ans);
+}
+
 static const char *const xfrm_mode_table[] = {
         [XFRM_MODE_TRANSPORT] = "transport",
         [XFRM_MODE_TUNNEL] = "tunnel",
