@@ -18,6 +18,9 @@
  * traffic goes from A to B; an AF_PACKET socket on A's veth sees it on the
  * wire, the receiving socket in B sees what was delivered, and GETSA reads
  * the SA counters on both sides. Everything dies with the probe process.
+ * Nothing is built until a flow needs it: the first datapath_protect() whose
+ * SAs the kernel accepts (tried first in the probe's own namespace), or the
+ * first datapath_send(). The other calls come after one of those.
  */
 typedef struct Datapath Datapath;
 
@@ -27,16 +30,22 @@ typedef enum DpSide {
         _DP_SIDE_MAX,
 } DpSide;
 
-/* -errno if the namespaces or the link could not be made (recorded by callers as untried). */
-int datapath_open(Datapath **ret);
+/*
+ * Builds nothing yet (see above). probe_xfrm is the probe's own socket, in the
+ * namespace the caller is in, borrowed for as long as the datapath is open.
+ */
+int datapath_open(XfrmNl *probe_xfrm, Datapath **ret);
 void datapath_free(Datapath *dp);
 static inline void datapath_freep(Datapath **dp) {
         if (*dp)
                 datapath_free(*dp);
 }
 
-/* Positive errno if the family's addresses could not be configured (e.g. IPv6 disabled), else 0. */
-int datapath_family_error(const Datapath *dp, uint16_t family);
+/*
+ * Builds the datapath if needed. Positive errno if it could not be built, or
+ * if the family's addresses could not be configured (e.g. IPv6 disabled), else 0.
+ */
+int datapath_family_error(Datapath *dp, uint16_t family);
 
 typedef enum DpProtectFlags {
         DP_ONE_WAY = 1 << 0, /* only A to B (multicast): no reverse SAs and policies */
@@ -48,8 +57,9 @@ typedef enum DpProtectFlags {
  * the matching inbound policy into A and B, and (unless DP_ONE_WAY) mirrored
  * SAs (SPI + TRIAL_SPI_REVERSE) and policies for the way back. A refusal is recorded in
  * c as untried ("could not send"), with the capability it needed in
- * blocked_by. Returns 1 when all is in place, 0 when a refusal was recorded,
- * a negative errno for our own faults.
+ * blocked_by; so are a datapath that could not be built and a family whose
+ * addresses could not be configured on it. Returns 1 when all is in place, 0
+ * when a refusal was recorded, a negative errno for our own faults.
  */
 int datapath_protect(Datapath *dp, const XfrmSa *sas, size_t n_sas, const XfrmPolicy *out, unsigned flags, Check *c);
 

@@ -43,7 +43,7 @@ static int run(const ProbeContext *ctx, CapResult *res) {
         if (!ctx->datapath)
                 return 0;
 
-        return traffic_each_family(res, natt_flows);
+        return traffic_each_family(ctx, res, natt_flows);
 }
 
 DEFINE_PROBE(probe_natt_udp_encap, "natt.udp_encap", "3.1", PROBE_ACTIVE | PROBE_NEEDS_XFRM,

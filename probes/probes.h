@@ -41,7 +41,7 @@
 bool group_accepted(const CapResult *res, const char *group);
 
 /* Opens *dp unless open; on failure records an untried datapath check in group. 1: open, 0: recorded. */
-int traffic_open(CapResult *res, const char *group, Datapath **dp);
+int traffic_open(const ProbeContext *ctx, CapResult *res, const char *group, Datapath **dp);
 
 /*
  * Runs flow for each trial family whose API checks were all accepted (the
@@ -49,10 +49,7 @@ int traffic_open(CapResult *res, const char *group, Datapath **dp);
  * i is the family's index, for distinct SPIs and ports.
  */
 typedef int (*FamilyFlow)(CapResult *res, Datapath *dp, const TrialFamily *f, uint32_t i);
-int traffic_each_family(CapResult *res, FamilyFlow flow);
-
-/* 1 if the family's addresses are on the veth pair, else records why not in c and returns 0. */
-int traffic_family_ready(Datapath *dp, const TrialFamily *f, Check *c);
+int traffic_each_family(const ProbeContext *ctx, CapResult *res, FamilyFlow flow);
 
 /*
  * One UDP flow from A to B through a single SA (proto, mode, spi as reqid)

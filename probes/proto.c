@@ -46,7 +46,7 @@ static int traffic(const ProbeContext *ctx, CapResult *res, Datapath **dp, uint8
                 snprintf(group, sizeof(group), "%s %s", proto_name(proto), f->name);
                 if (!group_accepted(res, group))
                         continue;
-                if ((r = traffic_open(res, group, dp)) <= 0)
+                if ((r = traffic_open(ctx, res, group, dp)) <= 0)
                         return r;
                 for (size_t m = 0; m < n_modes; m++, spi += 0x10, port++)
                         if ((r = traffic_sa_flow(res, *dp, f, group, proto, modes[m], spi, port)) < 0)

@@ -95,7 +95,7 @@ static int run_nested(const ProbeContext *ctx, CapResult *res) {
                                  proto_name(layers[j].outer), f->name);
                         if (!group_accepted(res, group))
                                 continue;
-                        if ((r = traffic_open(res, group, &dp)) <= 0)
+                        if ((r = traffic_open(ctx, res, group, &dp)) <= 0)
                                 return r;
                         /* First without the policy for the packet between the layers, while none selects it. */
                         if ((r = traffic_nested_needs_policy(dp, f, group, layers[j].outer, layers[j].inner, spi + 8,
@@ -137,7 +137,7 @@ static int run_multicast(const ProbeContext *ctx, CapResult *res) {
         if (!ctx->datapath)
                 return 0;
 
-        return traffic_each_family(res, multicast_flow);
+        return traffic_each_family(ctx, res, multicast_flow);
 }
 
 DEFINE_PROBE(probe_sa_nested, "sa.nested", "4", PROBE_ACTIVE | PROBE_NEEDS_XFRM,

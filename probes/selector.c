@@ -62,7 +62,7 @@ static int run_ports(const ProbeContext *ctx, CapResult *res) {
                         snprintf(group, sizeof(group), "%s %s", protos[j].name, f->name);
                         if (!group_accepted(res, group) || !traffic_has_proto(f->family, protos[j].proto))
                                 continue;
-                        if ((r = traffic_open(res, group, &dp)) <= 0)
+                        if ((r = traffic_open(ctx, res, group, &dp)) <= 0)
                                 return r;
                         r = traffic_port_flows(res, dp, f, group, protos[j].proto, spi, TRIAL_PORT_SELECTED,
                                                TRIAL_PORT_OTHER, false);
@@ -119,7 +119,7 @@ static int run_mixed(const ProbeContext *ctx, CapResult *res) {
         if (!ctx->datapath)
                 return 0;
 
-        return traffic_each_family(res, mixed_policy_flows);
+        return traffic_each_family(ctx, res, mixed_policy_flows);
 }
 
 DEFINE_PROBE(probe_selector_ports, "selector.ports", "5, 6", PROBE_ACTIVE | PROBE_NEEDS_XFRM,

@@ -21,23 +21,23 @@ bool group_accepted(const CapResult *res, const char *group) {
         return any;
 }
 
-int traffic_open(CapResult *res, const char *group, Datapath **ret) {
+int traffic_open(const ProbeContext *ctx, CapResult *res, const char *group, Datapath **ret) {
         int r;
 
         if (*ret)
                 return 1;
-        r = datapath_open(ret);
+        r = datapath_open(ctx->xfrm, ret);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
                 Check *c = ADD_DATAPATH_CHECK(res, group, "veth pair between two namespaces");
-                check_set_untried(c, -r, "could not build the datapath");
+                check_set_untried(c, -r, "could not open the datapath");
                 return 0;
         }
         return 1;
 }
 
-int traffic_each_family(CapResult *res, FamilyFlow flow) {
+int traffic_each_family(const ProbeContext *ctx, CapResult *res, FamilyFlow flow) {
         _cleanup_(datapath_freep) Datapath *dp = NULL;
 
         for (uint32_t i = 0; i < ELEMENTSOF(trial_families); i++) {
@@ -46,20 +46,11 @@ int traffic_each_family(CapResult *res, FamilyFlow flow) {
 
                 if (!group_accepted(res, f->name))
                         continue;
-                if ((r = traffic_open(res, f->name, &dp)) <= 0)
+                if ((r = traffic_open(ctx, res, f->name, &dp)) <= 0)
                         return r;
                 if ((r = flow(res, dp, f, i)) < 0)
                         return r;
         }
-        return 0;
-}
-
-int traffic_family_ready(Datapath *dp, const TrialFamily *f, Check *c) {
-        int err = datapath_family_error(dp, f->family);
-
-        if (!err)
-                return 1;
-        check_set_untried(c, err, "could not configure the family's addresses on the veth pair");
         return 0;
 }
 
@@ -95,8 +86,6 @@ int traffic_sa_flow(CapResult *res, Datapath *dp, const TrialFamily *f, const ch
 
         snprintf(what, sizeof(what), "UDP through %s %s", xfrm_mode_name(mode), proto_name(proto));
         c = ADD_DATAPATH_CHECK(res, group, what);
-        if ((r = traffic_family_ready(dp, f, c)) <= 0)
-                return r;
         if ((r = sa_and_policy(f, proto, mode, spi, IPPROTO_UDP, port, &sa, &out)) < 0)
                 return r;
         e.sas = &sa;
@@ -127,8 +116,6 @@ int traffic_port_flows(CapResult *res, Datapath *dp, const TrialFamily *f, const
 
         snprintf(what, sizeof(what), "%s to port %u as ESP", name, port);
         c = ADD_DATAPATH_CHECK(res, group, what);
-        if ((r = traffic_family_ready(dp, f, c)) <= 0)
-                return r;
         if ((r = sa_and_policy(f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, spi, proto, port, &sa, &out)) < 0)
                 return r;
         out.priority = 100;
@@ -182,8 +169,6 @@ static int nested_flow(Datapath *dp, const TrialFamily *f, uint8_t outer, uint8_
         };
         int r;
 
-        if ((r = traffic_family_ready(dp, f, c)) <= 0)
-                return r;
         if ((r = trial_sa_init(&sas[0], f, inner, XFRM_MODE_TRANSPORT, spi)) < 0 ||
             (r = trial_sa_init(&sas[1], f, outer, XFRM_MODE_TUNNEL, spi + 1)) < 0 ||
             (r = trial_policy_init(&out, f, XFRM_POLICY_OUT)) < 0 ||
@@ -253,8 +238,6 @@ int traffic_multicast_flow(CapResult *res, Datapath *dp, const TrialFamily *f, c
 
         snprintf(what, sizeof(what), "UDP to %s as ESP, delivered to a member", f->group);
         c = ADD_DATAPATH_CHECK(res, group, what);
-        if ((r = traffic_family_ready(dp, f, c)) <= 0)
-                return r;
         if ((r = sa_and_policy(f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, spi, IPPROTO_UDP, port, &sa, &out)) < 0 ||
             (r = xfrm_addr(f->family, f->group, &sa.daddr)) < 0 ||
             (r = xfrm_addr(f->family, f->group, &out.sel.daddr)) < 0)
@@ -274,8 +257,6 @@ int traffic_natt_flows(CapResult *res, Datapath *dp, const TrialFamily *f, const
         int r;
 
         c = ADD_DATAPATH_CHECK(res, group, "UDP as ESP in UDP/4500, decapsulated by a UDP_ENCAP socket");
-        if ((r = traffic_family_ready(dp, f, c)) <= 0)
-                return r;
         if ((r = sa_and_policy(f, IPPROTO_ESP, XFRM_MODE_TUNNEL, spi, IPPROTO_UDP, port, &sa, &out)) < 0)
                 return r;
         sa.encap = true;

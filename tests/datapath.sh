@@ -38,6 +38,17 @@ if [ "$esp" = unavailable ]; then
                 is "$id: the evidence says the traffic could not be sent" \
                         "$(jqr full ".capabilities[] | select(.id == \"$id\") | .evidence | test(\"could not send .* EPROTONOSUPPORT\")")" true
         done
+        # No flow can run: the datapath stage must build nothing, namespaces being its cost.
+        if command -v strace >/dev/null; then
+                for mode in quick full; do
+                        strace -f -qq -e trace=unshare -o "$work/unshare.$mode" "$IPSEC_AUDIT" --json \
+                                $([ "$mode" = quick ] && echo --quick) >/dev/null 2>&1
+                done
+                is "without ESP the full audit creates no more namespaces than --quick" \
+                        "$(grep -c 'unshare(' "$work/unshare.full")" "$(grep -c 'unshare(' "$work/unshare.quick")"
+        else
+                skip "without ESP the full audit creates no more namespaces than --quick" "strace is not installed"
+        fi
 else
         skip "without ESP no capability reaches the datapath level" "this kernel has ESP ($esp)"
         is "proto.esp with ESP: datapath checks were made" \

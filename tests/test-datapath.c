@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -22,16 +23,22 @@
 #include "macro.h"
 #include "trial.h"
 
+/* The probe's own XFRM socket, which the datapath borrows, opened in the test's namespace. */
+static XfrmNl *xfrm;
+
 static int setup(void **state) {
         Datapath *dp = NULL;
+        int pfkey_err;
 
-        assert_int_equal(datapath_open(&dp), 0);
+        assert_int_equal(xfrm_open(&xfrm, &pfkey_err), 0);
+        assert_int_equal(datapath_open(xfrm, &dp), 0);
         *state = dp;
         return 0;
 }
 
 static int teardown(void **state) {
         datapath_free(*state);
+        xfrm_nl_free(xfrm);
         return 0;
 }
 
@@ -125,8 +132,49 @@ static void test_protected_flow_matches_kernel(void **state) {
         assert_int_equal(c.outcome, CHECK_ACCEPTED);
 }
 
+static ino_t current_netns(void) {
+        struct stat st;
+
+        assert_int_equal(stat("/proc/self/ns/net", &st), 0);
+        return st.st_ino;
+}
+
+/*
+ * A flow whose SA the kernel refuses builds nothing: the SA is tried in the
+ * caller's namespace first, and the caller stays there (building moves it).
+ */
+static void test_refused_sa_builds_nothing(void **state) {
+        const TrialFamily *f = &trial_families[0];
+        _cleanup_(datapath_freep) Datapath *dp = NULL;
+        ino_t before = current_netns();
+        XfrmSa sa;
+        XfrmPolicy out;
+        Check c = new_check();
+        int r;
+
+        (void) state;
+        assert_int_equal(datapath_open(xfrm, &dp), 0);
+        assert_int_equal(trial_sa_init(&sa, f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0x9300), 0);
+        assert_int_equal(trial_policy_init(&out, f, XFRM_POLICY_OUT), 0);
+        assert_int_equal(trial_policy_add_tmpl(&out, f, IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0x9300), 0);
+        r = datapath_protect(dp, &sa, 1, &out, DP_ONE_WAY, &c);
+        assert_true(r == 0 || r == 1);
+        if (r == 1) {
+                print_message("# ESP SA accepted: the datapath was built for it\n");
+                assert_int_not_equal(current_netns(), before);
+                return;
+        }
+        assert_int_equal(c.outcome, CHECK_UNTRIED);
+        assert_int_equal(c.err, EPROTONOSUPPORT);
+        assert_string_equal(c.blocked_by, "proto.esp");
+        assert_non_null(strstr(c.note, "no datapath was built"));
+        assert_true(current_netns() == before);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                /* First: the borrowed socket is in the namespace the caller is in until one is built. */
+                cmocka_unit_test(test_refused_sa_builds_nothing),
                 cmocka_unit_test(test_clear_udp_and_tcp_are_seen_and_delivered),
                 cmocka_unit_test(test_check_passes_clear_and_fails_missing_esp),
                 cmocka_unit_test(test_protected_flow_matches_kernel),

@@ -42,6 +42,9 @@ static const char payload[] = "ipsec-audit datapath probe";
 
 struct Datapath {
         int ns_orig;
+        XfrmNl *xfrm_orig; /* the probe's own socket (borrowed): a flow's SAs are tried there first */
+        bool built;        /* the namespaces and the link were made, or build_err says why not */
+        int build_err;
         int ns[_DP_SIDE_MAX];
         int ifindex[_DP_SIDE_MAX];
         XfrmNl *xfrm[_DP_SIDE_MAX];
@@ -155,20 +158,13 @@ static int configure_side(Datapath *dp, DpSide side) {
         return xfrm_open(&dp->xfrm[side], &pfkey_err);
 }
 
-int datapath_open(Datapath **ret) {
-        _cleanup_(datapath_freep) Datapath *dp = NULL;
+/* Both namespaces, the veth pair between them and its addresses; the caller is left in A. */
+static int make_link(Datapath *dp) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         _cleanup_(rtnl_link_putp) struct rtnl_link *veth = NULL;
         struct rtnl_link *peer;
         int r;
 
-        dp = calloc(1, sizeof(*dp));
-        if (!dp)
-                return -ENOMEM;
-        dp->ns[DP_A] = dp->ns[DP_B] = dp->capture = dp->xfrm_stat = -1;
-        dp->ns_orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (dp->ns_orig < 0)
-                return -errno;
         if ((r = new_namespace(&dp->ns[DP_B])) < 0 || (r = new_namespace(&dp->ns[DP_A])) < 0)
                 return r;
 
@@ -188,6 +184,29 @@ int datapath_open(Datapath **ret) {
 
         if ((r = configure_side(dp, DP_B)) < 0 || (r = configure_side(dp, DP_A)) < 0)
                 return r;
+        return 0;
+}
+
+/* Made once, by the first flow that needs it: later calls return that attempt's result. */
+static int build(Datapath *dp) {
+        if (!dp->built) {
+                dp->built = true;
+                dp->build_err = make_link(dp);
+        }
+        return dp->build_err;
+}
+
+int datapath_open(XfrmNl *probe_xfrm, Datapath **ret) {
+        _cleanup_(datapath_freep) Datapath *dp = NULL;
+
+        dp = calloc(1, sizeof(*dp));
+        if (!dp)
+                return -ENOMEM;
+        dp->ns[DP_A] = dp->ns[DP_B] = dp->capture = dp->xfrm_stat = -1;
+        dp->ns_orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (dp->ns_orig < 0)
+                return -errno;
+        dp->xfrm_orig = probe_xfrm;
         *ret = TAKE_PTR(dp);
         return 0;
 }
@@ -204,14 +223,18 @@ void datapath_free(Datapath *dp) {
                         close(dp->ns[s]);
         }
         if (dp->ns_orig >= 0) {
-                (void) setns(dp->ns_orig, CLONE_NEWNET);
+                /* Only building leaves the probe's namespace. */
+                if (dp->built)
+                        (void) setns(dp->ns_orig, CLONE_NEWNET);
                 close(dp->ns_orig);
         }
         free(dp);
 }
 
-int datapath_family_error(const Datapath *dp, uint16_t family) {
-        return dp->family_err[family_index(family)];
+int datapath_family_error(Datapath *dp, uint16_t family) {
+        int r = build(dp);
+
+        return r < 0 ? -r : dp->family_err[family_index(family)];
 }
 
 FrameKind datapath_clear_kind(uint8_t proto) {
@@ -268,8 +291,10 @@ static XfrmPolicy with_dir(XfrmPolicy p, uint8_t dir) {
         return p;
 }
 
-/* 1: accepted; 0: refusal recorded in c; <0: our fault. */
-static int record(Check *c, int r, const XfrmAnswer *ans, const char *what, uint8_t proto) {
+#define IN_DATAPATH "in the datapath namespaces"
+
+/* 1: accepted; 0: refusal recorded in c (what refused where); <0: our fault. */
+static int record(Check *c, int r, const XfrmAnswer *ans, const char *what, const char *where, uint8_t proto) {
         char note[sizeof(((Check *) 0)->note)];
         size_t len = 0;
 
@@ -277,7 +302,7 @@ static int record(Check *c, int r, const XfrmAnswer *ans, const char *what, uint
                 return r;
         if (r >= 0 && ans->err == 0)
                 return 1;
-        strbuf_appendf(note, sizeof(note), &len, "%s refused in the datapath namespaces%s%s", what,
+        strbuf_appendf(note, sizeof(note), &len, "%s refused %s%s%s", what, where,
                        ans->extack[0] ? ": " : "", ans->extack);
         check_set_untried(c, r < 0 ? -r : ans->err, note);
         if (r >= 0 && ans->err == EPROTONOSUPPORT)
@@ -288,7 +313,7 @@ static int record(Check *c, int r, const XfrmAnswer *ans, const char *what, uint
 static int add_sa_both(Datapath *dp, const XfrmSa *sa, Check *c) {
         for (int s = 0; s < _DP_SIDE_MAX; s++) {
                 XfrmAnswer ans = {};
-                int r = record(c, xfrm_sa_add(dp->xfrm[s], sa, &ans), &ans, "SA", sa->proto);
+                int r = record(c, xfrm_sa_add(dp->xfrm[s], sa, &ans), &ans, "SA", IN_DATAPATH, sa->proto);
                 if (r <= 0)
                         return r;
         }
@@ -298,7 +323,7 @@ static int add_sa_both(Datapath *dp, const XfrmSa *sa, Check *c) {
 int datapath_add_policy(Datapath *dp, DpSide side, const XfrmPolicy *p, Check *c) {
         XfrmAnswer ans = {};
 
-        return record(c, xfrm_policy_add(dp->xfrm[side], p, &ans), &ans, "policy",
+        return record(c, xfrm_policy_add(dp->xfrm[side], p, &ans), &ans, "policy", IN_DATAPATH,
                       p->n_tmpl > 0 ? p->tmpl[0].proto : 0);
 }
 
@@ -309,12 +334,44 @@ int datapath_del_policy(Datapath *dp, DpSide side, const XfrmPolicy *p) {
         return r < 0 ? r : -ans.err;
 }
 
+/*
+ * 1 when the datapath is built and has the family's addresses, else 0 with the reason in c.
+ * Nothing is built before a flow's SAs have been accepted: where the kernel refuses them (a
+ * kernel without ESP), no flow can run, and two namespaces and a veth pair would only be made to
+ * be torn down. The SAs are tried in the probe's own namespace, which holds only the probe's
+ * trials and dies with it, through the socket of its trials (XFRM netlink, or PF_KEY where the
+ * kernel has no XFRM netlink); flows have other SPIs than the API trials.
+ */
+static int ready(Datapath *dp, const XfrmSa *sas, size_t n_sas, uint16_t family, Check *c) {
+        int r;
+
+        for (size_t i = 0; i < n_sas && !dp->built; i++) {
+                XfrmAnswer ans = {};
+
+                r = record(c, xfrm_sa_add(dp->xfrm_orig, &sas[i], &ans), &ans, "SA",
+                           "in the probe's namespace, so no datapath was built", sas[i].proto);
+                if (r <= 0)
+                        return r;
+        }
+        r = datapath_family_error(dp, family);
+        if (r == ENOMEM)
+                return -r;
+        if (r) {
+                check_set_untried(c, r, dp->build_err ? "could not build the datapath"
+                                                      : "could not configure the family's addresses on the veth pair");
+                return 0;
+        }
+        return 1;
+}
+
 int datapath_protect(Datapath *dp, const XfrmSa *sas, size_t n_sas, const XfrmPolicy *out, unsigned flags, Check *c) {
         bool both = !(flags & DP_ONE_WAY);
         XfrmPolicy back = reverse_policy(out), in_b = with_dir(*out, XFRM_POLICY_IN),
                    out_b = with_dir(back, XFRM_POLICY_OUT), in_a = with_dir(back, XFRM_POLICY_IN);
         int r;
 
+        if ((r = ready(dp, sas, n_sas, out->sel.family, c)) <= 0)
+                return r;
         for (size_t i = 0; i < n_sas; i++) {
                 XfrmSa rev = reverse_sa(&sas[i]);
                 if ((r = add_sa_both(dp, &sas[i], c)) <= 0 || (both && (r = add_sa_both(dp, &rev, c)) <= 0))
@@ -667,6 +724,13 @@ int datapath_send(Datapath *dp, const DpFlow *flow, const char *label, DpTrace *
 
         if ((r = sockaddr_make(f->family, flow->to_group ? f->group : f->peer, flow->port, &to, &to_len)) < 0)
                 return r;
+        if ((r = build(dp)) == -ENOMEM)
+                return r;
+        if (r < 0) {
+                fail(&t, "building the datapath", -r);
+                *ret = t;
+                return 0;
+        }
         if ((r = enter(dp, DP_A)) < 0)
                 return r;
         /* One capture socket for all flows: closing one waits for an RCU grace period. */
