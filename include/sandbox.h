@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 /*
@@ -56,9 +57,8 @@ int sandbox_wait(SandboxChild *c, SandboxExit *ret);
 int sandbox_run(SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userdata, SandboxExit *ret);
 
 /*
- * Network namespaces made once and reused, one per probe running at a time,
- * so that an audit does not pay for a new namespace (and its teardown) per
- * probe. Isolation is kept: every probe still runs in its own process, one
+ * Network namespaces made once and reused, so that an audit does not pay for a
+ * new namespace (and its teardown) per probe. Isolation is kept: every probe still runs in its own process, one
  * probe at a time per namespace, and after it the child flushes the
  * namespace's SAD and SPD and checks that nothing else differs from when it
  * was made (netns-scrub.c). A namespace that is not verified so (a crash, a
@@ -67,7 +67,8 @@ int sandbox_run(SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userda
  */
 typedef struct SandboxPool SandboxPool;
 
-int sandbox_pool_new(SandboxPool **ret);
+/* With reuse false, the pool serves nothing: every child makes its own namespace, as sandbox_start(). */
+int sandbox_pool_new(bool reuse, SandboxPool **ret);
 void sandbox_pool_free(SandboxPool *p);
 static inline void sandbox_pool_freep(SandboxPool **p) {
         if (*p)

@@ -203,10 +203,10 @@ static bool traffic_running(const Audit *a, const Running *running, unsigned n) 
         return false;
 }
 
-static int run_probes(Audit *a, SandboxPool *pool, unsigned timeout_s) {
+static int run_probes(Audit *a, SandboxPool *pool, unsigned jobs, unsigned timeout_s) {
         _cleanup_free_ size_t *order = calloc(a->n_results ?: 1, sizeof(size_t));
         Running running[MAX_JOBS];
-        unsigned n_running = 0, jobs = probe_jobs();
+        unsigned n_running = 0;
         CapResult *shared;
         size_t size = a->n_results * sizeof(CapResult);
         int r = 0;
@@ -254,17 +254,26 @@ out:
         return r;
 }
 
-/* The namespaces live until the probes are done: before the modules they may hold are unloaded. */
+/*
+ * The namespaces live until the probes are done: before the modules they may
+ * hold are unloaded. They are reused only while probes run one at a time:
+ * side by side, Debian's 6.1 kernel under qemu once stuck both CPUs for
+ * minutes (a soft lockup, the audit's process and a kworker) with probes
+ * flushing their namespaces beside others being torn down, and flows were
+ * lost in two more runs; probes side by side with a namespace each, as
+ * before the pool, never showed either.
+ */
 static int run_sandboxed(Audit *a, bool passive, unsigned timeout_s) {
         _cleanup_(sandbox_pool_freep) SandboxPool *pool = NULL;
+        unsigned jobs = probe_jobs();
         int r;
 
         a->privilege.sandbox = SANDBOX_HOST;
-        if ((r = sandbox_pool_new(&pool)) < 0)
+        if ((r = sandbox_pool_new(jobs == 1, &pool)) < 0)
                 return r;
         if (!passive && (r = sandbox_detect(pool, &a->privilege.sandbox, &a->privilege.sandbox_err)) < 0)
                 return r;
-        return run_probes(a, pool, timeout_s);
+        return run_probes(a, pool, jobs, timeout_s);
 }
 
 static uint64_t now_ms(void) {
