@@ -13,19 +13,11 @@ typedef enum ProbeFlags {
         PROBE_NEEDS_XFRM = 1 << 1,
         /* Read-only, about the host itself (its daemons): runs in the host's namespace, never sandboxed. */
         PROBE_HOST = 1 << 2,
-        /*
-         * Has a datapath stage, which sends traffic (not with --quick): it runs only for probes
-         * that say so, and never beside another one. Its waits are bounded in time where the
-         * kernel gives no evidence, and two stages side by side on a busy host starve each
-         * other's packets past those bounds (the kernel matrix saw flows "not delivered" only
-         * four probes at a time).
-         */
-        PROBE_TRAFFIC = 1 << 3,
 } ProbeFlags;
 
 typedef struct ProbeContext {
         XfrmNl *xfrm; /* NULL unless the probe has PROBE_NEEDS_XFRM */
-        bool datapath; /* run the datapath stage after the API checks (PROBE_TRAFFIC, not with --quick) */
+        bool datapath; /* run the datapath stage after the API checks (not with --quick) */
 } ProbeContext;
 
 /*

@@ -46,6 +46,6 @@ static int run(const ProbeContext *ctx, CapResult *res) {
         return traffic_each_family(ctx, res, natt_flows);
 }
 
-DEFINE_PROBE(probe_natt_udp_encap, "natt.udp_encap", "3.1", PROBE_ACTIVE | PROBE_NEEDS_XFRM | PROBE_TRAFFIC,
+DEFINE_PROBE(probe_natt_udp_encap, "natt.udp_encap", "3.1", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
              "ESP in UDP (RFC 3948): SA with UDP_ENCAP_ESPINUDP and a UDP_ENCAP socket",
              run);

@@ -107,7 +107,7 @@ static int run_beet(const ProbeContext *ctx, CapResult *res) {
         return try_sa(ctx, res, IPPROTO_ESP, XFRM_MODE_BEET, TRIAL_SPI_BEET, false);
 }
 
-#define SA_PROBE_FLAGS (PROBE_ACTIVE | PROBE_NEEDS_XFRM | PROBE_TRAFFIC)
+#define SA_PROBE_FLAGS (PROBE_ACTIVE | PROBE_NEEDS_XFRM)
 
 DEFINE_PROBE(probe_proto_esp, "proto.esp", "3.1", SA_PROBE_FLAGS, "ESP SAs for IPv4 and IPv6", run_esp);
 DEFINE_PROBE(probe_proto_ah, "proto.ah", "3.1", SA_PROBE_FLAGS, "AH SAs for IPv4 and IPv6", run_ah);

@@ -140,10 +140,10 @@ static int run_multicast(const ProbeContext *ctx, CapResult *res) {
         return traffic_each_family(ctx, res, multicast_flow);
 }
 
-DEFINE_PROBE(probe_sa_nested, "sa.nested", "4", PROBE_ACTIVE | PROBE_NEEDS_XFRM | PROBE_TRAFFIC,
+DEFINE_PROBE(probe_sa_nested, "sa.nested", "4", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
              "a policy bundle of two templates and the SAs it needs (RFC 2401 Case 4)",
              run_nested);
 
-DEFINE_PROBE(probe_sa_multicast, "sa.multicast", "7", PROBE_ACTIVE | PROBE_NEEDS_XFRM | PROBE_TRAFFIC,
+DEFINE_PROBE(probe_sa_multicast, "sa.multicast", "7", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
              "SAs and policies for multicast destinations (RFC 5374)",
              run_multicast);

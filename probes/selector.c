@@ -122,7 +122,7 @@ static int run_mixed(const ProbeContext *ctx, CapResult *res) {
         return traffic_each_family(ctx, res, mixed_policy_flows);
 }
 
-DEFINE_PROBE(probe_selector_ports, "selector.ports", "5, 6", PROBE_ACTIVE | PROBE_NEEDS_XFRM | PROBE_TRAFFIC,
+DEFINE_PROBE(probe_selector_ports, "selector.ports", "5, 6", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
              "policies selecting TCP, UDP and SCTP ports (RFC 3554)",
              run_ports);
 
@@ -130,6 +130,6 @@ DEFINE_PROBE(probe_selector_protocol, "selector.protocol", "6", PROBE_ACTIVE | P
              "policies selecting an IP protocol only",
              run_protocol);
 
-DEFINE_PROBE(probe_selector_mixed_policy, "selector.mixed_policy", "6", PROBE_ACTIVE | PROBE_NEEDS_XFRM | PROBE_TRAFFIC,
+DEFINE_PROBE(probe_selector_mixed_policy, "selector.mixed_policy", "6", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
              "protected and bypassed traffic between the same two hosts",
              run_mixed);

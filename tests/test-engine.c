@@ -10,9 +10,6 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <sys/mman.h>
-#include <time.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -92,61 +89,6 @@ static void test_broken_probes_are_contained(void **state) {
         assert_true(audit_unknown_count(a) >= 3);
 }
 
-/* When each traffic probe ran, and whether it was told to run its datapath stage. */
-typedef struct Interval {
-        struct timespec start, end;
-        bool datapath;
-} Interval;
-static Interval *intervals;
-
-static int traffic(int n, const ProbeContext *ctx, CapResult *r) {
-        Interval *i = &intervals[n];
-
-        clock_gettime(CLOCK_MONOTONIC, &i->start);
-        i->datapath = ctx->datapath;
-        usleep(50 * 1000);
-        clock_gettime(CLOCK_MONOTONIC, &i->end);
-        return run_fine(ctx, r);
-}
-
-static bool before(const struct timespec *a, const struct timespec *b) {
-        return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec <= b->tv_nsec);
-}
-
-#define TRAFFIC_PROBE(n) \
-        static int run_traffic##n(const ProbeContext *ctx, CapResult *r) { return traffic(n, ctx, r); } \
-        static const Probe probe_traffic##n = { .id = "test.traffic" #n, .rfc5406_section = "4", \
-                                                .summary = "traffic", .flags = PROBE_TRAFFIC, .run = run_traffic##n }
-TRAFFIC_PROBE(0);
-TRAFFIC_PROBE(1);
-TRAFFIC_PROBE(2);
-
-/* Datapath stages never run side by side, however many probes may; and only where asked for. */
-static void test_traffic_probes_run_one_at_a_time(void **state) {
-        static const Probe *const mixed[] = { &probe_traffic0, &probe_fine, &probe_traffic1, &probe_fine,
-                                              &probe_traffic2, NULL };
-        _cleanup_(audit_freep) Audit *a = NULL;
-        AuditOptions o = {};
-
-        intervals = mmap(NULL, 3 * sizeof(Interval), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        assert_true(intervals != MAP_FAILED);
-        setenv("IPSEC_AUDIT_PROBE_JOBS", "4", 1);
-        assert_int_equal(audit_run(&o, mixed, &a), 0);
-        for (int i = 0; i < 3; i++) {
-                assert_true(intervals[i].datapath);
-                for (int j = 0; j < 3; j++)
-                        if (i != j)
-                                assert_true(before(&intervals[i].end, &intervals[j].start) ||
-                                            before(&intervals[j].end, &intervals[i].start));
-        }
-        audit_free(TAKE_PTR(a));
-        o.quick = true;
-        assert_int_equal(audit_run(&o, mixed, &a), 0);
-        assert_false(intervals[0].datapath);
-        unsetenv("IPSEC_AUDIT_PROBE_JOBS");
-        munmap(intervals, 3 * sizeof(Interval));
-}
-
 static void test_passive_runs_no_active_probe(void **state) {
         _cleanup_(audit_freep) Audit *a = NULL;
         static const Probe *const two[] = { &probe_fine, &probe_active, NULL };
@@ -184,7 +126,6 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_broken_probes_are_contained),
                 cmocka_unit_test(test_passive_runs_no_active_probe),
-                cmocka_unit_test(test_traffic_probes_run_one_at_a_time),
                 cmocka_unit_test(test_sandbox_exit_codes),
         };
         /* The crashing probe should not leave a core file in the build tree. */

@@ -195,14 +195,6 @@ static int reap_one(SandboxPool *pool, Running *running, unsigned *n, CapResult 
         return 0;
 }
 
-/* Whether one of the n running probes has a datapath stage. */
-static bool traffic_running(const Audit *a, const Running *running, unsigned n) {
-        for (unsigned k = 0; k < n; k++)
-                if (a->probes[running[k].index]->flags & PROBE_TRAFFIC)
-                        return true;
-        return false;
-}
-
 static int run_probes(Audit *a, SandboxPool *pool, unsigned jobs, unsigned timeout_s) {
         _cleanup_free_ size_t *order = calloc(a->n_results ?: 1, sizeof(size_t));
         Running running[MAX_JOBS];
@@ -222,17 +214,15 @@ static int run_probes(Audit *a, SandboxPool *pool, unsigned jobs, unsigned timeo
         for (size_t k = 0; k < a->n_results; k++) {
                 size_t i = order[k];
                 const Probe *p = a->probes[i];
-                bool traffic = !a->quick && (p->flags & PROBE_TRAFFIC);
-                ProbeJob job = { .probe = p, .result = &shared[i], .datapath = traffic };
+                ProbeJob job = { .probe = p, .result = &shared[i], .datapath = !a->quick };
                 SandboxKind where = a->passive || (p->flags & PROBE_HOST) ? SANDBOX_HOST : a->privilege.sandbox;
 
                 if ((p->flags & PROBE_ACTIVE) && where == SANDBOX_HOST) {
                         skip_probe(&shared[i], a);
                         continue;
                 }
-                while (n_running == jobs || (traffic && traffic_running(a, running, n_running)))
-                        if ((r = reap_one(pool, running, &n_running, shared, timeout_s)) < 0)
-                                goto out;
+                if (n_running == jobs && (r = reap_one(pool, running, &n_running, shared, timeout_s)) < 0)
+                        goto out;
                 /* The child has its own copy of job: the parent's may go out of scope. */
                 if ((r = sandbox_pool_start(pool, where, timeout_s, probe_job, &job, &running[n_running].child)) < 0)
                         goto out;
