@@ -4,7 +4,7 @@
 #   - ipsec-audit --quick, the full audit and --passive, the iproute2 script
 #     with --quick's API-level checks (bench/iproute2-quick.sh) and libreswan's
 #     `ipsec verify` for scale (bench/libreswan-verify.sh): BENCH_ROUNDS
-#     rounds (default 7), each running all of them once in turn, so that the
+#     rounds (default 7), each running all of them once, in an order turned by one each round, so that the
 #     ratios to --quick come from paired runs; medians;
 #   - with BENCH_QEMU=1, --quick, the full audit and the iproute2 script in
 #     Debian's kernel under qemu, where every datapath flow runs
@@ -38,8 +38,12 @@ row() { printf "%-58s %12s %12s %10s\n" "$@"; }
 
 verify_err=$("$here/libreswan-verify.sh" --prepare 2>&1 >/dev/null) && verify=yes || verify=
 names=(quick full passive iproute2 verify)
+# The order turns by one each round: an audit's namespaces are torn down by kernel workers after
+# it has exited, so whichever command follows it pays part of that; no command may always follow
+# the same one.
 for ((i = 0; i < rounds; i++)); do
-        for name in "${names[@]}"; do
+        k=$((i % ${#names[@]}))
+        for name in "${names[@]:k}" "${names[@]:0:k}"; do
                 case $name in
                 quick) out=$("$RUSAGE" "$IPSEC_AUDIT" --quick --json 2>/dev/null) ;;
                 full) out=$("$RUSAGE" "$IPSEC_AUDIT" --json 2>/dev/null) ;;
@@ -63,7 +67,7 @@ kernel=$(uname -r)
 esp=$("$IPSEC_AUDIT" --quick --json | jq -r '.capabilities[] | select(.id == "proto.esp") | .verdict')
 echo "ipsec-audit benchmark: commit $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)," \
         "$(date -u +%Y-%m-%dT%H:%MZ), Linux $kernel (proto.esp $esp), $(nproc) cores"
-echo "medians of $rounds paired rounds (every command once per round, in turn); ratios to --quick from the same rounds"
+echo "medians of $rounds paired rounds (every command once per round, the order turned each round); ratios to --quick from the same rounds"
 row "measurement" "wall ms" "max RSS KiB" "vs --quick"
 row "ipsec-audit --quick --json ($quick_checks checks)" "$quick_ms" "$quick_kb" "1.00x"
 row "ipsec-audit --json (with the datapath stage)" "$full_ms" "$full_kb" "$(ratio "$full_ms" "$quick_ms")"
