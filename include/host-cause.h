@@ -10,7 +10,8 @@
  * kernel answers "no such transform" (EPROTONOSUPPORT) alike whether the
  * module was never built, is blacklisted, or could not be loaded because
  * loading is switched off; the remedy differs. Never a capability verdict:
- * only the explanation of a refusal the kernel already gave.
+ * only the explanation of a refusal the kernel already gave (one exception:
+ * autoload_cause()).
  */
 typedef enum HostCause {
         HOST_CAUSE_UNKNOWN,     /* loaded or built in, or nothing on the host explains it */
@@ -22,6 +23,7 @@ typedef enum HostCause {
         HOST_CAUSE_DISABLE_XFRM,   /* net.ipv4.conf.{all,default}.disable_xfrm=1: IPv4 leaves unprotected */
         HOST_CAUSE_DISABLE_POLICY, /* net.ipv4.conf.{all,default}.disable_policy=1: IPv4 arrives unchecked */
         HOST_CAUSE_LSM,            /* EACCES: a Linux security module's policy refused the request */
+        HOST_CAUSE_IPV6_DISABLED,  /* ipv6.disable=1: the module needs xfrm6_tunnel, which cannot load */
         _HOST_CAUSE_MAX,
 } HostCause;
 
@@ -33,6 +35,19 @@ typedef enum HostCause {
  * release NULL means the running kernel's. Returns the cause (>= 0).
  */
 HostCause module_cause(const char *root, const char *release, const char *module, char *ret, size_t size);
+
+/*
+ * Whether asking the kernel for alias (what it passes to modprobe:
+ * "rtnl-link-xfrm") is safe, as modules.alias and modules.dep say. It is not
+ * where IPv6 is disabled and modprobe would load xfrm6_tunnel: its init fails
+ * there, and on the way out it runs its per-namespace exit in every
+ * namespace, which flushes all their SAs, the host's own too
+ * (net/ipv6/xfrm6_tunnel.c; seen in Debian's 6.1). The one refusal written
+ * without asking the kernel: the note says which module would not load and
+ * why ("xfrm_interface is not loaded: it needs xfrm6_tunnel, ..."), and
+ * HOST_CAUSE_IPV6_DISABLED is returned; else HOST_CAUSE_UNKNOWN and "".
+ */
+HostCause autoload_cause(const char *root, const char *release, const char *alias, char *ret, size_t size);
 
 /* kernel.modules_disabled=1 in root's proc/sys: no module loads until reboot. */
 bool host_modules_disabled(const char *root);

@@ -5,6 +5,9 @@
  * refusal ("Unknown device type", EOPNOTSUPP) is the answer; libnl's NLE_*
  * codes are never reported as such: the errno comes from the kernel's own
  * NLMSG_ERROR, caught with the extended-ACK text in an error callback.
+ * The one refusal not asked for: where the interface's module would pull in
+ * xfrm6_tunnel on a kernel with IPv6 disabled, whose failed load flushes the
+ * SAs of every namespace (autoload_cause()).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -88,8 +91,15 @@ static int trial_iface(const char *name, const char *kind, struct rtnl_link *(*a
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         _cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL, *got = NULL;
         KernelError k = {};
+        char alias[64];
         int one = 1, r;
 
+        snprintf(alias, sizeof(alias), "rtnl-link-%s", kind);
+        if ((c->cause = autoload_cause("", NULL, alias, c->note, sizeof(c->note))) != HOST_CAUSE_UNKNOWN) {
+                c->outcome = CHECK_REFUSED;
+                c->err = EAFNOSUPPORT; /* what the module's load would end in */
+                return 0;
+        }
         sk = nl_socket_alloc();
         if (!sk)
                 return -ENOMEM;

@@ -152,6 +152,66 @@ static void test_lsm(void **state) {
         brief_is("IPv6 is disabled in this kernel", HOST_CAUSE_UNKNOWN, "");
 }
 
+/* Debian 6.1's lines: xfrm_interface and ip6_vti need xfrm6_tunnel, ip_vti does not. */
+#define ALIASES "alias rtnl-link-vti ip_vti\nalias rtnl-link-xfrm xfrm_interface\nalias rtnl-link-vti6 ip6_vti\n" \
+                "alias xfrm-type-10-4? xfrm6_tunnel\n"
+#define DEPS "kernel/net/ipv4/esp4.ko.xz:\nkernel/net/ipv6/esp6.ko: kernel/x.ko\nkernel/net/key/af_key.ko:\n" \
+             "kernel/net/xfrm/xfrm_interface.ko: kernel/net/ipv6/xfrm6_tunnel.ko kernel/net/ipv6/tunnel6.ko\n" \
+             "kernel/net/ipv6/ip6_vti.ko: kernel/net/ipv6/ip6_tunnel.ko kernel/net/ipv6/xfrm6_tunnel.ko\n" \
+             "kernel/net/ipv6/xfrm6_tunnel.ko.xz: kernel/net/ipv6/tunnel6.ko\n" \
+             "kernel/net/ipv4/ip_vti.ko: kernel/net/ipv4/ip_tunnel.ko\n"
+
+static void autoload_is(const char *alias, HostCause cause, const char *want) {
+        char why[128];
+
+        assert_int_equal(autoload_cause(root, REL, alias, why, sizeof(why)), cause);
+        assert_string_equal(why, want);
+}
+
+static void test_autoload_xfrm6_tunnel(void **state) {
+        const char *xfrmi = "xfrm_interface is not loaded: it needs xfrm6_tunnel, which fails with ipv6.disable=1";
+        char cmd[600];
+
+        put("lib/modules/" REL "/modules.alias", ALIASES);
+        put("lib/modules/" REL "/modules.dep", DEPS);
+        /* IPv6 on: every load may be asked for. */
+        put("sys/module/ipv6/parameters/disable", "0\n");
+        put("proc/cmdline", "BOOT_IMAGE=/vmlinuz ipv6.disable=1\n"); /* the built-in's parameter wins */
+        autoload_is("rtnl-link-xfrm", HOST_CAUSE_UNKNOWN, "");
+
+        put("sys/module/ipv6/parameters/disable", "1\n");
+        autoload_is("rtnl-link-xfrm", HOST_CAUSE_IPV6_DISABLED, xfrmi);
+        brief_is(xfrmi, HOST_CAUSE_IPV6_DISABLED, "xfrm_interface: ipv6.disable=1");
+        assert_int_equal(host_cause_from_remedy(host_cause_remedy(HOST_CAUSE_IPV6_DISABLED)), HOST_CAUSE_IPV6_DISABLED);
+        autoload_is("rtnl-link-vti6", HOST_CAUSE_IPV6_DISABLED,
+                    "ip6_vti is not loaded: it needs xfrm6_tunnel, which fails with ipv6.disable=1");
+        autoload_is("xfrm-type-10-41", HOST_CAUSE_IPV6_DISABLED, /* a pattern, and the module itself */
+                    "xfrm6_tunnel is not loaded: it needs xfrm6_tunnel, which fails with ipv6.disable=1");
+        autoload_is("rtnl-link-vti", HOST_CAUSE_UNKNOWN, "");
+        autoload_is("rtnl-link-nosuchkind", HOST_CAUSE_UNKNOWN, "");
+
+        /* Without the ipv6 module in sysfs, the command line says it. */
+        snprintf(cmd, sizeof(cmd), "rm -r '%s/sys/module/ipv6'", root);
+        assert_int_equal(system(cmd), 0);
+        autoload_is("rtnl-link-xfrm", HOST_CAUSE_IPV6_DISABLED, xfrmi);
+        put("proc/cmdline", "BOOT_IMAGE=/vmlinuz xipv6.disable=1 ipv6.disable=10\n");
+        autoload_is("rtnl-link-xfrm", HOST_CAUSE_UNKNOWN, "");
+        put("proc/cmdline", "ipv6.disable=1\n");
+
+        /* Nothing to load, nothing to fail: the module, or xfrm6_tunnel, is there already. */
+        put("proc/modules", "xfrm_user 53248 0 - Live 0x0\nxfrm_interface 40960 0 - Live 0x0\n");
+        autoload_is("rtnl-link-xfrm", HOST_CAUSE_UNKNOWN, "");
+        put("proc/modules", "xfrm_user 53248 0 - Live 0x0\nxfrm6_tunnel 16384 0 - Live 0x0\n");
+        autoload_is("rtnl-link-xfrm", HOST_CAUSE_UNKNOWN, "");
+        put("proc/modules", "xfrm_user 53248 0 - Live 0x0\n");
+        put("lib/modules/" REL "/modules.builtin", "kernel/crypto/gcm.ko\nkernel/net/xfrm/xfrm_interface.ko\n");
+        autoload_is("rtnl-link-xfrm", HOST_CAUSE_UNKNOWN, "");
+        put("lib/modules/" REL "/modules.builtin", "kernel/crypto/gcm.ko\n");
+        /* No module metadata: nothing says a load would pull it in. */
+        put("lib/modules/" REL "/modules.alias", "");
+        autoload_is("rtnl-link-xfrm", HOST_CAUSE_UNKNOWN, "");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_loaded_or_builtin_explain_nothing),
@@ -161,6 +221,7 @@ int main(void) {
                 cmocka_unit_test(test_no_modprobe),
                 cmocka_unit_test(test_ipv4_bypass),
                 cmocka_unit_test(test_lsm),
+                cmocka_unit_test(test_autoload_xfrm6_tunnel),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,10 @@ static const char *const remedies[_HOST_CAUSE_MAX] = {
                                       "to 0: with 1, inbound IPv4 packets are not checked against IPsec policy.",
         [HOST_CAUSE_LSM] = "A security module's policy (SELinux, AppArmor, ...) refused the XFRM request: allow it "
                            "for the key manager's domain, or audit from an unconfined one.",
+        [HOST_CAUSE_IPV6_DISABLED] = "IPv6 is switched off at boot (ipv6.disable=1), so xfrm6_tunnel cannot load, nor "
+                                     "any module that needs it. The audit does not ask: in Debian's 6.1 that failed "
+                                     "load flushes every namespace's SAs, the host's too. Boot without ipv6.disable=1 "
+                                     "(net.ipv6.conf.all.disable_ipv6=1 keeps IPv6 off the interfaces).",
         [HOST_CAUSE_INSTALL] = "Remove the install line for the module from modprobe.d: it replaces loading the "
                                  "module with another command.",
 };
@@ -145,6 +150,8 @@ static HostCause scan_modprobe_d(const char *root, const char *module, char *whe
         return HOST_CAUSE_UNKNOWN;
 }
 
+#define XFRM6_TUNNEL "xfrm6_tunnel"
+
 /*
  * How a module's cause reads in a check's note, after the module's name: one
  * table for writing notes and for reading them back (host_cause_brief), so
@@ -159,6 +166,8 @@ static const struct {
         { HOST_CAUSE_BLACKLISTED, " is not loaded: blacklist line in ", "", " blacklisted in modprobe.d" },
         { HOST_CAUSE_INSTALL, " is not loaded: install line in ", "", ": install line in modprobe.d" },
         { HOST_CAUSE_NO_MODPROBE, " is not loaded: kernel.modprobe=", "", ": no modprobe program" },
+        { HOST_CAUSE_IPV6_DISABLED, " is not loaded: it needs " XFRM6_TUNNEL ", which fails with ipv6.disable=1", "",
+          ": ipv6.disable=1" },
 };
 
 static const char *module_phrase(HostCause c) {
@@ -214,6 +223,81 @@ HostCause module_cause(const char *root, const char *release, const char *module
                 }
         }
         snprintf(ret, size, "%s is built but did not load", module);
+        return HOST_CAUSE_UNKNOWN;
+}
+
+/* ipv6.disable=1: the parameter of the ipv6 module (built in or loaded), else the command line. */
+static bool ipv6_disabled(const char *root) {
+        char path[4096], value[4096];
+        _cleanup_fclose_ FILE *f = NULL;
+
+        snprintf(path, sizeof(path), "%s/sys/module/ipv6/parameters/disable", root);
+        if (read_line_file(path, value, sizeof(value)) == 0)
+                return strcmp(value, "1") == 0;
+        snprintf(path, sizeof(path), "%s/proc/cmdline", root);
+        f = fopen(path, "re");
+        while (f && fscanf(f, "%4095s", value) == 1)
+                if (strcmp(value, "ipv6.disable=1") == 0)
+                        return true;
+        return false;
+}
+
+/* modules.dep's line for module: its path, then every module it needs, as one string. */
+static int dep_line(const char *path, const char *module, char *ret, size_t size) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        char line[1024];
+
+        while (f && fgets(line, sizeof(line), f)) {
+                size_t len = strcspn(line, ":\n");
+                const char *base = memrchr(line, '/', len), *ko;
+
+                base = base ? base + 1 : line;
+                ko = strstr(base, ".ko");
+                if (ko && ko < line + len && same_module(base, (size_t) (ko - base), module)) {
+                        line[strcspn(line, "\n")] = '\0';
+                        snprintf(ret, size, "%s", line);
+                        return 0;
+                }
+        }
+        return -ENOENT;
+}
+
+/* Does a modules.dep line name xfrm6_tunnel, as the module or as one it needs? */
+static bool needs_xfrm6_tunnel(const char *line) {
+        return strstr(line, "/" XFRM6_TUNNEL ".ko") != NULL;
+}
+
+HostCause autoload_cause(const char *root, const char *release, const char *alias, char *ret, size_t size) {
+        char path[4096], line[1024];
+        _cleanup_fclose_ FILE *f = NULL;
+        struct utsname u;
+
+        ret[0] = '\0';
+        if (!ipv6_disabled(root) || loaded(root, XFRM6_TUNNEL))
+                return HOST_CAUSE_UNKNOWN;
+        if (!release) {
+                if (uname(&u) < 0)
+                        return HOST_CAUSE_UNKNOWN;
+                release = u.release;
+        }
+        /* modprobe's own resolution: the alias's modules, each loaded after everything it needs. */
+        snprintf(path, sizeof(path), "%s/lib/modules/%s/modules.alias", root, release);
+        f = fopen(path, "re");
+        while (f && fgets(line, sizeof(line), f)) {
+                char *save = NULL, *kw = strtok_r(line, " \t\n", &save), *pattern = strtok_r(NULL, " \t\n", &save),
+                     *module = strtok_r(NULL, " \t\n", &save), dep[1024], builtin[4096];
+
+                if (!kw || strcmp(kw, "alias") != 0 || !pattern || !module || fnmatch(pattern, alias, 0) != 0)
+                        continue;
+                snprintf(builtin, sizeof(builtin), "%s/lib/modules/%s/modules.builtin", root, release);
+                if (loaded(root, module) || listed(builtin, module))
+                        continue;
+                snprintf(path, sizeof(path), "%s/lib/modules/%s/modules.dep", root, release);
+                if (dep_line(path, module, dep, sizeof(dep)) == 0 && needs_xfrm6_tunnel(dep)) {
+                        snprintf(ret, size, "%s%s", module, module_phrase(HOST_CAUSE_IPV6_DISABLED));
+                        return HOST_CAUSE_IPV6_DISABLED;
+                }
+        }
         return HOST_CAUSE_UNKNOWN;
 }
 

@@ -376,8 +376,17 @@ while read -r line; do
         fi
 
         # The same boot, audited twice more: modules the first audit loaded change no verdict.
+        host_xfrm=$(sed -n 's/^host-xfrm //p' "$cfg_out.guest")
         for n in 2 3; do
                 is "$cfg: audit $n exit status" "$(sed -n "s/^audit-exit-$n //p" "$cfg_out.guest")" "$want_exit"
+                if [ "${host_xfrm:-0}" -eq 0 ]; then
+                        skip "$cfg: audit $n left the guest's own SAs and policies as they were" \
+                                "iproute2 could install neither an SA nor a policy there"
+                else
+                        is "$cfg: audit $n left the guest's own SAs and policies as they were ($host_xfrm)" \
+                                "$(sed -n "s/^host-state-$n //p" "$cfg_out.guest")" same
+                        sed -n "s/^host-diff-$n /#   /p" "$cfg_out.guest"
+                fi
                 want=$(verdicts_levels "$report") got=$(verdicts_levels "$report.$n")
                 if [ -n "$got" ] && [ "$got" = "$want" ]; then
                         ok 0 "$cfg: audit $n in the same boot repeats audit 1's verdicts and levels"
