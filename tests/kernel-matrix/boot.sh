@@ -147,11 +147,14 @@ INIT
 fi
 
 : >"$data"
+# loglevel=5: a soft lockup's stacks (printed at the default level, 4) reach the console, and
+# softlockup_panic ends such a boot there and then (panic=-1 reboots, -no-reboot stops qemu)
+# instead of at the timeout. The guest's own dmesg keeps every level either way.
 timeout "${KERNEL_MATRIX_TIMEOUT:-480}" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$memory" \
         -display none -no-reboot -nodefaults -monitor none \
         -serial "file:$console" -serial "file:$data" \
         -kernel "$tree/boot/vmlinuz-$kver" -initrd "$work/initrd" \
-        -append "console=ttyS0 panic=-1 loglevel=4 no_timer_check rdinit=$init $append" </dev/null >/dev/null 2>&1 || true
+        -append "console=ttyS0 panic=-1 loglevel=5 softlockup_panic=1 softlockup_all_cpu_backtrace=1 no_timer_check rdinit=$init $append" </dev/null >/dev/null 2>&1 || true
 sed -i 's/\r$//' "$data" "$console"
 status=$(sed -n 's/.*=== guest exit status \([0-9]*\) ===$/\1/p' "$data" | tail -n 1)
 [ -n "$status" ] || exit 125

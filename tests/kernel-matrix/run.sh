@@ -183,6 +183,8 @@ while read -r line; do
         if [ "$status" -ne 0 ]; then
                 ok 1 "$cfg: the guest booted and ran the audit (boot.sh exit $status)"
                 tail -n 20 "$cfg_out.console" "$cfg_out.guest" 2>/dev/null | sed 's/^/#   /'
+                # A lockup's first report and the stacks after it: where the kernel was stuck.
+                sed -n '/BUG: soft lockup/,$p' "$cfg_out.console" 2>/dev/null | head -n 120 | sed 's/^/#   /'
                 continue
         fi
         ok 0 "$cfg: the guest booted and ran the audit"
