@@ -67,8 +67,7 @@ int sandbox_run(SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userda
  */
 typedef struct SandboxPool SandboxPool;
 
-/* With reuse false, the pool serves nothing: every child makes its own namespace, as sandbox_start(). */
-int sandbox_pool_new(bool reuse, SandboxPool **ret);
+int sandbox_pool_new(SandboxPool **ret);
 void sandbox_pool_free(SandboxPool *p);
 static inline void sandbox_pool_freep(SandboxPool **p) {
         if (*p)

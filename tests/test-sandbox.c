@@ -87,7 +87,7 @@ static int setup(void **state) {
         seen = mmap(NULL, sizeof(*seen), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (seen == MAP_FAILED)
                 return -1;
-        if (sandbox_pool_new(true, &pool) < 0 || sandbox_detect(pool, &kind, &err) < 0)
+        if (sandbox_pool_new(&pool) < 0 || sandbox_detect(pool, &kind, &err) < 0)
                 return -1;
         if (kind != SANDBOX_NETNS || system("ip -V >/dev/null 2>&1") != 0)
                 *state = (void *) "needs root (network namespaces) and iproute2";
@@ -109,7 +109,7 @@ static void test_flushed_namespace_is_served_again(void **state) {
         ino_t first;
 
         SKIP_UNLESS_ROOT(state);
-        assert_int_equal(sandbox_pool_new(true, &pool), 0);
+        assert_int_equal(sandbox_pool_new(&pool), 0);
         assert_int_equal(run(pool, child, "ip xfrm policy add src 192.0.2.1/32 dst 192.0.2.2/32 dir out priority 7 && "
                                           "ip xfrm policy add src 192.0.2.2/32 dst 192.0.2.1/32 dir in", &e), 0);
         assert_int_equal(e.err, 0);
@@ -133,7 +133,7 @@ static void assert_retired(SandboxFn fn, void *userdata, bool fails) {
         SandboxExit e;
         unsigned made, reused;
 
-        assert_int_equal(sandbox_pool_new(true, &pool), 0);
+        assert_int_equal(sandbox_pool_new(&pool), 0);
         assert_int_equal(run(pool, fn, userdata, &e), 0);
         if (fails ? !(e.err || e.signal) : e.err || e.signal)
                 print_message("%s: err %d, signal %d\n", userdata ? (const char *) userdata : "(fn)", e.err, e.signal);
@@ -172,7 +172,7 @@ static void test_children_at_once_have_their_own(void **state) {
         unsigned made, reused;
 
         SKIP_UNLESS_ROOT(state);
-        assert_int_equal(sandbox_pool_new(true, &pool), 0);
+        assert_int_equal(sandbox_pool_new(&pool), 0);
         assert_int_equal(sandbox_pool_start(pool, SANDBOX_NETNS, 10, child_holds, NULL, &a), 0);
         while (*seen == 0 || *seen == netns_inode())
                 usleep(1000);

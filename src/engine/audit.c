@@ -244,21 +244,14 @@ out:
         return r;
 }
 
-/*
- * The namespaces live until the probes are done: before the modules they may
- * hold are unloaded. They are reused only while probes run one at a time, as
- * every serial audit of the kernel matrix has them. Side by side, the matrix's
- * four-at-a-time audit in Debian's 6.1 kernel has lost flows and hit soft
- * lockups of both CPUs, with pooled namespaces and, later, without them: not
- * yet explained, so pooling stays where it has only ever been seen to work.
- */
+/* The namespaces live until the probes are done: before the modules they may hold are unloaded. */
 static int run_sandboxed(Audit *a, bool passive, unsigned timeout_s) {
         _cleanup_(sandbox_pool_freep) SandboxPool *pool = NULL;
         unsigned jobs = probe_jobs();
         int r;
 
         a->privilege.sandbox = SANDBOX_HOST;
-        if ((r = sandbox_pool_new(jobs == 1, &pool)) < 0)
+        if ((r = sandbox_pool_new(&pool)) < 0)
                 return r;
         if (!passive && (r = sandbox_detect(pool, &a->privilege.sandbox, &a->privilege.sandbox_err)) < 0)
                 return r;

@@ -191,12 +191,11 @@ struct SandboxPool {
         unsigned made, reused;
 };
 
-int sandbox_pool_new(bool reuse, SandboxPool **ret) {
+int sandbox_pool_new(SandboxPool **ret) {
         SandboxPool *p = calloc(1, sizeof(*p));
 
         if (!p)
                 return -ENOMEM;
-        p->off = !reuse;
         for (size_t i = 0; i < POOL_MAX; i++)
                 p->slot[i].fd = -1;
         *ret = p;
