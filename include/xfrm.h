@@ -173,6 +173,8 @@ int xfrm_spd_info(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans);
  * through PF_KEY, the SADB_X_SPDDUMP entries with a socket direction.
  */
 int xfrm_spd_socket_count(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans);
+/* Both of GETSPDINFO's counts in one question (XFRM netlink only). */
+int xfrm_spd_counts(XfrmNl *nl, uint32_t *ret_count, uint32_t *ret_socket_count, XfrmAnswer *ans);
 
 /* Address helpers for probes: parse a literal of the given family. */
 int xfrm_addr(uint16_t family, const char *s, xfrm_address_t *ret);

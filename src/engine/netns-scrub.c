@@ -109,8 +109,7 @@ int netns_scrub(const NetnsSnapshot *base) {
                 if (sas == 0)
                         break;
         }
-        if ((r = answered(xfrm_spd_info(nl, &policies, &ans), &ans)) < 0 ||
-            (r = answered(xfrm_spd_socket_count(nl, &socket_policies, &ans), &ans)) < 0 ||
+        if ((r = answered(xfrm_spd_counts(nl, &policies, &socket_policies, &ans), &ans)) < 0 ||
             (r = netns_snapshot(&now)) < 0)
                 return r;
         return sas == 0 && policies == 0 && socket_policies == 0 && snapshot_equal(base, &now);

@@ -109,18 +109,23 @@ static int xfrm_info(XfrmNl *nl, uint16_t type, uint16_t reply_type, uint32_t *r
         return 0;
 }
 
-int xfrm_spd_socket_count(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans) {
+int xfrm_spd_counts(XfrmNl *nl, uint32_t *ret_count, uint32_t *ret_socket_count, XfrmAnswer *ans) {
         InfoParse p;
-        int r;
-
-        if (nl->api == XFRM_API_PFKEY)
-                return xfrm_pfkey_socket_count(nl, ret_count, ans);
-        r = xfrm_info_full(nl, XFRM_MSG_GETSPDINFO, XFRM_MSG_NEWSPDINFO, &p, ans);
+        int r = xfrm_info_full(nl, XFRM_MSG_GETSPDINFO, XFRM_MSG_NEWSPDINFO, &p, ans);
 
         if (r < 0)
                 return r;
-        *ret_count = p.socket_count;
+        *ret_count = p.count;
+        *ret_socket_count = p.socket_count;
         return 0;
+}
+
+int xfrm_spd_socket_count(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans) {
+        uint32_t policies;
+
+        if (nl->api == XFRM_API_PFKEY)
+                return xfrm_pfkey_socket_count(nl, ret_count, ans);
+        return xfrm_spd_counts(nl, &policies, ret_count, ans);
 }
 
 int xfrm_sad_info(XfrmNl *nl, uint32_t *ret_count, XfrmAnswer *ans) {
