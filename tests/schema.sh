@@ -32,7 +32,7 @@ is "the schema's verdicts are the ones the code knows" \
         "$(jq -c '."$defs".verdict.enum | sort' "$schema")" '["available","partial","unavailable","unknown"]'
 
 # Broken reports: each must be rejected.
-base=$TESTS_DIR/fixtures/reports/debian-6.1.0-56-amd64-full.json
+base=$TESTS_DIR/fixtures/reports/debian-6.1.0-57-amd64-full.json
 n=0
 while IFS='|' read -r what filter; do
         n=$((n + 1))

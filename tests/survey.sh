@@ -56,11 +56,11 @@ is "standard input gives the same overall table as the files" \
 
 # Bad inputs: counted and listed by file, never fatal, never counted as hosts.
 mkdir -p "$work/bad"
-cp "$fixtures/debian-6.1.0-56-amd64-full.json" "$work/bad/a.json"
-cp "$fixtures/debian-6.1.0-56-amd64-full.json" "$work/bad/copy-of-a.json"
-head -c 3000 "$fixtures/debian-6.1.0-56-amd64-no-esp.json" >"$work/bad/truncated.json"
-jq '.schema = "ipsec-audit/report/v2"' "$fixtures/debian-6.1.0-56-amd64-no-pfkey.json" >"$work/bad/v2.json"
-jq '.capabilities[3].verdict = "maybe"' "$fixtures/debian-6.1.0-56-amd64-ipv6-off.json" >"$work/bad/maybe.json"
+cp "$fixtures/debian-6.1.0-57-amd64-full.json" "$work/bad/a.json"
+cp "$fixtures/debian-6.1.0-57-amd64-full.json" "$work/bad/copy-of-a.json"
+head -c 3000 "$fixtures/debian-6.1.0-57-amd64-no-esp.json" >"$work/bad/truncated.json"
+jq '.schema = "ipsec-audit/report/v2"' "$fixtures/debian-6.1.0-57-amd64-no-pfkey.json" >"$work/bad/v2.json"
+jq '.capabilities[3].verdict = "maybe"' "$fixtures/debian-6.1.0-57-amd64-ipv6-off.json" >"$work/bad/maybe.json"
 survey bad survey --format=json "$work/bad" "$work/missing.json"
 is "bad inputs: still exit 0" "$(rc bad)" 0
 is "bad inputs: one host counted" "$(jqr bad .inputs.counted)" 1
@@ -79,15 +79,15 @@ check "bad inputs: the wrong verdict is named" grep -q "maybe.json: malformed: n
 is "bad inputs: one line on stderr per problem" "$(lines bad.err)" 5
 survey badmd survey "$work/bad" "$work/missing.json"
 check "Markdown lists the inputs not counted" grep -q "^| .*/v2.json | other_schema | schema 'ipsec-audit/report/v2'" "$work/badmd.out"
-printf '%s\n' '{"schema":' '' "$(jq -c . "$fixtures/debian-6.1.0-56-amd64-full.json")" >"$work/lines.ndjson"
+printf '%s\n' '{"schema":' '' "$(jq -c . "$fixtures/debian-6.1.0-57-amd64-full.json")" >"$work/lines.ndjson"
 "$IPSEC_AUDIT" survey --format=json - <"$work/lines.ndjson" >"$work/lines.out" 2>/dev/null
 is "standard input: a bad line is named by its line number, blank lines are skipped" \
         "$(jq -c '[.inputs.counted, .inputs.problems[].input]' "$work/lines.out")" '[1,"-:1"]'
 
 # Symbolic links: followed to a report, listed when broken, never followed to a directory (loops).
 mkdir -p "$work/links/d"
-cp "$fixtures/debian-6.1.0-56-amd64-full.json" "$work/links/d/"
-ln -s d/debian-6.1.0-56-amd64-full.json "$work/links/link.json"
+cp "$fixtures/debian-6.1.0-57-amd64-full.json" "$work/links/d/"
+ln -s d/debian-6.1.0-57-amd64-full.json "$work/links/link.json"
 ln -s nowhere "$work/links/broken.json"
 ln -s .. "$work/links/d/loop.json"
 ln -s .. "$work/links/d/loop"

@@ -20,10 +20,10 @@
 #include "survey.h"
 
 static const char *const fixtures[] = {
-        FIXTURES "/debian-6.1.0-56-amd64-full.json",
-        FIXTURES "/debian-6.1.0-56-amd64-no-esp.json",
-        FIXTURES "/debian-6.1.0-56-amd64-ipv6-off.json",
-        FIXTURES "/debian-6.1.0-56-amd64-no-pfkey.json",
+        FIXTURES "/debian-6.1.0-57-amd64-full.json",
+        FIXTURES "/debian-6.1.0-57-amd64-no-esp.json",
+        FIXTURES "/debian-6.1.0-57-amd64-ipv6-off.json",
+        FIXTURES "/debian-6.1.0-57-amd64-no-pfkey.json",
 };
 
 static char *slurp(const char *path, size_t *len) {
@@ -123,8 +123,22 @@ static void test_truncated(void **state) {
  * grammar (or by invalid UTF-8). Both parsers must agree on every copy.
  * Control characters are left out: json-c 0.16 takes them raw inside
  * strings even in strict mode, which RFC 8259 Section 7 does not allow
- * (test_not_reports checks ours).
+ * (test_not_reports checks ours). Its strict mode also takes a number with a
+ * leading zero ("00", "-05"), which Section 6 does not allow: where the
+ * damage made one, only json-c may call the copy JSON.
  */
+static bool leading_zero_at(const char *buf, size_t len, size_t at) {
+        size_t start = at, end = at;
+
+        while (start > 0 && strchr("-+.0123456789eE", buf[start - 1]))
+                start--;
+        while (end < len && buf[end] && strchr("-+.0123456789eE", buf[end]))
+                end++;
+        if (start < end && buf[start] == '-')
+                start++;
+        return end - start >= 2 && buf[start] == '0' && buf[start + 1] >= '0' && buf[start + 1] <= '9';
+}
+
 static void test_damaged_agree_with_json_c(void **state) {
         static const char subst[] = "{}[]\",:\\-+.0eEtfn \x80\xc3\xff";
         unsigned seed = 5406, agreed_invalid = 0;
@@ -141,6 +155,8 @@ static void test_damaged_agree_with_json_c(void **state) {
 
                         buf[at] = subst[(size_t) rand_r(&seed) % (sizeof(subst) - 1)];
                         want = is_json(buf, len);
+                        if (want && !survey_says_json(buf, len) && leading_zero_at(buf, len, at))
+                                want = false;
                         if (want != survey_says_json(buf, len))
                                 fail_msg("%s: byte %zu '%c' -> 0x%02x: json-c says %s", fixtures[i], at, old,
                                          (unsigned char) buf[at], want ? "JSON" : "not JSON");
@@ -169,6 +185,7 @@ static void test_not_reports(void **state) {
                 { "{\"a\":\"\\ud800\"}", -EBADMSG, "not JSON: lone surrogate escape at byte 12" },
                 { "{} {}", -EBADMSG, "not JSON: text after the document at byte 3" },
                 { "{\"a\":\"\x01\"}", -EBADMSG, "not JSON: control character in string at byte 6" },
+                { "{\"a\":-05}", -EBADMSG, "not JSON: expected ',' or '}' at byte 7" }, /* no leading zero */
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {

@@ -42,7 +42,7 @@ is "--input with --passive is a usage error" "$(rc passive)" 2
 
 # A real terminal 80 columns by 40 lines: the whole report on it, the header on its first
 # line, the same text as piped, and colour only where the terminal gets it.
-report=$fixtures/debian-6.1.0-56-amd64-no-esp.json
+report=$fixtures/debian-6.1.0-57-amd64-no-esp.json
 if ! command -v tmux >/dev/null; then
         skip "the report in a real terminal (tmux)" "tmux is not installed (apt-get install tmux)"
 else
