@@ -17,7 +17,7 @@ struct NetlinkSocket {
         unsigned timeout_s;
         unsigned portid;
         unsigned seq;
-        uint8_t *buf; /* NL_RECV_BUF bytes, zero outside a conversation */
+        uint8_t *buf; /* NL_RECV_BUF bytes; what a conversation wrote is wiped after it */
 };
 
 int netlink_check_lengths(const void *buf, size_t len) {
@@ -74,8 +74,8 @@ int netlink_socket_open(int protocol, unsigned timeout_s, NetlinkSocket **ret) {
         if (!s)
                 return -ENOMEM;
         *s = (NetlinkSocket) { .protocol = protocol, .timeout_s = timeout_s, .seq = (unsigned) time(NULL) };
-        /* Zeroed: libmnl reads a last message's attributes up to its 4-byte-rounded length. */
-        s->buf = calloc(1, NL_RECV_BUF);
+        /* Not zeroed: a datagram's few padding bytes are, as it arrives (an audit opens ~70 sockets). */
+        s->buf = malloc(NL_RECV_BUF);
         if (!s->buf)
                 return -ENOMEM;
         r = connect_socket(s);
@@ -218,12 +218,14 @@ int netlink_transact(NetlinkSocket *s, struct nlmsghdr *req, NetlinkReplyFn fn, 
         if (mnl_socket_sendto(s->sock, req, req->nlmsg_len) < 0)
                 return -errno;
         do {
-                ssize_t n = mnl_socket_recvfrom(s->sock, s->buf, NL_RECV_BUF);
+                ssize_t n = mnl_socket_recvfrom(s->sock, s->buf, NL_RECV_BUF - NLMSG_ALIGNTO);
 
                 if (n <= 0) {
                         r = n == 0 ? -EPIPE : errno == EAGAIN ? -ETIMEDOUT : -errno;
                         break;
                 }
+                /* libmnl reads a last message's attributes up to its 4-byte-rounded length. */
+                memset(s->buf + n, 0, NLMSG_ALIGNTO);
                 if ((size_t) n > used)
                         used = (size_t) n;
                 if (dump && take_dump_intr(s->buf, (size_t) n))
