@@ -18,15 +18,19 @@ static struct {
 static unsigned n_replies, next_reply;
 
 static uint8_t requests[SLOTS][SLOT_SIZE];
-static unsigned n_requests;
+static unsigned n_requests, n_sockets;
 static uint32_t last_seq;
 
 /* Any non-NULL pointer will do: the fake never dereferences it. */
 static int fake_socket_token;
 
 void fake_reset(void) {
-        n_replies = next_reply = n_requests = 0;
+        n_replies = next_reply = n_requests = n_sockets = 0;
         last_seq = 0;
+}
+
+unsigned fake_sockets_opened(void) {
+        return n_sockets;
 }
 
 void fake_push(const struct nlmsghdr *nlh) {
@@ -109,6 +113,7 @@ ssize_t __wrap_mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf, size_
 int __wrap_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
 
 struct mnl_socket *__wrap_mnl_socket_open2(int bus, int flags) {
+        n_sockets++;
         return (struct mnl_socket *) &fake_socket_token;
 }
 

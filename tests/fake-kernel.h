@@ -27,3 +27,5 @@ void fake_push_policy(const XfrmPolicy *p);
 /* The n-th request sent since the reset (0-based), or NULL. */
 const struct nlmsghdr *fake_request(unsigned n);
 unsigned fake_request_count(void);
+/* Sockets opened since the reset. */
+unsigned fake_sockets_opened(void);

@@ -60,22 +60,53 @@ static unsigned long module_refcnt(const char *name) {
         return n;
 }
 
+/*
+ * xfrm6_tunnel's per-namespace exit flushes every SA of the namespace, of every
+ * protocol (net/ipv6/xfrm6_tunnel.c: xfrm_state_flush(net, 0, ...)), and
+ * unloading the module runs it in every namespace: the host's own SAs would
+ * go. It stays, and so does what it needs (the modules it holds, as sysfs
+ * shows them: /sys/module/NAME/holders/xfrm6_tunnel), marked in keep.
+ */
+#define NEVER_UNLOADED "xfrm6_tunnel"
+
+static void keep_never_unloaded(const ModuleList *loaded, bool *keep) {
+        for (bool grew = true; grew;) {
+                grew = false;
+                for (size_t i = 0; i < loaded->n; i++) {
+                        if (keep[i])
+                                continue;
+                        keep[i] = strcmp(loaded->names[i], NEVER_UNLOADED) == 0;
+                        for (size_t k = 0; k < loaded->n && !keep[i]; k++) {
+                                _cleanup_free_ char *path = NULL;
+
+                                if (keep[k] && asprintf(&path, "/sys/module/%s/holders/%s", loaded->names[i],
+                                                        loaded->names[k]) >= 0)
+                                        keep[i] = access(path, F_OK) == 0;
+                        }
+                        grew |= keep[i];
+                }
+        }
+}
+
 int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *ret_left) {
-        _cleanup_free_ bool *gone = calloc(loaded->n ?: 1, sizeof(bool));
+        _cleanup_free_ bool *gone = calloc(loaded->n ?: 1, sizeof(bool)), *keep = calloc(loaded->n ?: 1, sizeof(bool));
         _cleanup_(module_list_free) ModuleList left = {};
         unsigned waits = timeout_ms * 1000 / RETRY_PAUSE_US, still = 0;
         unsigned long refs = 0, last_refs = 0;
         size_t n_left = loaded->n;
         int r;
 
-        if (!gone)
+        if (!gone || !keep)
                 return -ENOMEM;
+        keep_never_unloaded(loaded, keep);
+        for (size_t i = 0; i < loaded->n; i++)
+                n_left -= keep[i];
         while (n_left > 0) {
                 bool progress = false, busy = false;
 
                 /* One pass frees the modules nothing depends on; the next, what they used. */
                 for (size_t i = 0; i < loaded->n; i++) {
-                        if (gone[i])
+                        if (gone[i] || keep[i])
                                 continue;
                         r = module_delete(loaded->names[i]);
                         if (r == 0) {

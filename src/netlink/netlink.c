@@ -186,13 +186,34 @@ int netlink_parse_datagram(const void *buf, size_t len, uint32_t seq, uint32_t p
         return r == MNL_CB_STOP ? 0 : 1;
 }
 
+/*
+ * NLM_F_DUMP_INTR: the table changed while the kernel dumped it. libmnl stops at
+ * the first message so marked, which would leave the rest of the dump on the
+ * socket; the marks are taken off here, the dump read to its end, and the
+ * caller told afterwards. Lengths are checked first: the buffer is the kernel's.
+ */
+static bool take_dump_intr(uint8_t *buf, size_t len) {
+        bool intr = false;
+        int left = (int) len;
+
+        if (netlink_check_lengths(buf, len) < 0)
+                return false; /* the parser reports it */
+        for (struct nlmsghdr *h = (struct nlmsghdr *) buf; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left))
+                if (h->nlmsg_flags & NLM_F_DUMP_INTR) {
+                        h->nlmsg_flags &= (uint16_t) ~NLM_F_DUMP_INTR;
+                        intr = true;
+                }
+        return intr;
+}
+
 int netlink_transact(NetlinkSocket *s, struct nlmsghdr *req, NetlinkReplyFn fn, void *userdata, NetlinkAnswer *ans) {
+        bool dump = (req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP, interrupted = false;
         size_t used = 0;
         int r;
 
         *ans = (NetlinkAnswer) {};
         req->nlmsg_seq = ++s->seq;
-        if ((req->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
+        if (!dump)
                 req->nlmsg_flags |= NLM_F_ACK;
         if (mnl_socket_sendto(s->sock, req, req->nlmsg_len) < 0)
                 return -errno;
@@ -205,10 +226,12 @@ int netlink_transact(NetlinkSocket *s, struct nlmsghdr *req, NetlinkReplyFn fn, 
                 }
                 if ((size_t) n > used)
                         used = (size_t) n;
+                if (dump && take_dump_intr(s->buf, (size_t) n))
+                        interrupted = true;
                 r = netlink_parse_datagram(s->buf, (size_t) n, req->nlmsg_seq, s->portid, fn, userdata, ans);
         } while (r > 0);
         explicit_bzero(s->buf, used);
-        return r;
+        return r == 0 && interrupted ? -EINTR : r;
 }
 
 typedef struct OneReply {
@@ -247,12 +270,9 @@ int netlink_dump(NetlinkSocket *s, struct nlmsghdr *req, NetlinkReplyFn fn, Netl
         for (unsigned attempt = 1;; attempt++) {
                 int r = netlink_transact(s, req, fn, userdata, ans);
 
+                /* Read to its end, on the same socket: a new one would be opened in whatever
+                 * namespace the caller is in by now, not necessarily the socket's. */
                 if (r != -EINTR || attempt >= NL_DUMP_TRIES)
-                        return r;
-                /* The rest of the interrupted dump is still queued: a fresh socket leaves it behind. */
-                disconnect(s);
-                r = connect_socket(s);
-                if (r < 0)
                         return r;
                 restart(userdata);
         }

@@ -48,6 +48,35 @@ audit() {
         return $status
 }
 
+# The guest's own namespace stands for the host's real IPsec state: an SA and a policy no audit
+# may change. The probes work in private namespaces, but loading or unloading a module acts on
+# every namespace (xfrm6_tunnel's exit, run when it is unloaded or fails to load, flushes every
+# SA). An IPComp SA: its modules are none the expectations say an audit loads (esp4, ah4, ...).
+host_state() {
+        "$IP" xfrm state list
+        "$IP" xfrm policy list
+}
+host_install() {
+        "$IP" xfrm state flush 2>/dev/null
+        "$IP" xfrm policy flush 2>/dev/null
+        "$IP" xfrm state add src 203.0.113.1 dst 203.0.113.2 proto comp spi 0x4301 mode transport comp deflate \
+                2>/dev/null
+        "$IP" xfrm policy add src 203.0.113.1/32 dst 203.0.113.2/32 dir out \
+                tmpl src 203.0.113.1 dst 203.0.113.2 proto comp mode transport 2>/dev/null
+        host_state >/tmp/host.before
+        echo "host-xfrm-$1 $(grep -c '^src' /tmp/host.before)"
+}
+host_check() {
+        host_state >/tmp/host.$1
+        if cmp -s /tmp/host.before /tmp/host.$1; then
+                echo "host-state-$1 same"
+        else
+                echo "host-state-$1 changed"
+                diff /tmp/host.before /tmp/host.$1 | grep -E '^[-+<>][^-+]' | head -n 8 | sed "s/^/host-diff-$1 /"
+        fi
+}
+host_install 1
+
 echo "release $(uname -r)"
 # IPv6 as the guest's own interfaces have it and as a namespace like the audit's gets it: boot-time
 # net.ipv6.conf.*.disable_ipv6 reaches new namespaces only with net.core.devconf_inherit_init_net set,
@@ -63,6 +92,7 @@ echo "realtime $(cat /sys/kernel/realtime 2>/dev/null || echo 0)"
 echo "modules-before $(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"
 audit 1 /tmp/report.json --json
 echo "audit-exit $?"
+host_check 1
 echo "modules-after $(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"
 oracle_esp esp4 xfrm state add $V4 proto esp spi 0x100 mode transport
 oracle_esp esp6 xfrm state add $V6 proto esp spi 0x100 mode transport
@@ -95,31 +125,9 @@ fi
 # one at a time, shuffled, and keeps the modules it loads; the third, with those modules there,
 # four at a time, shuffled. (Loading modules, probes run one at a time: two probes autoloading
 # one module race, which is why the audit runs them side by side only where nothing autoloads.)
-#
-# The guest's own namespace stands for the host's real IPsec state during those two: an SA and a
-# policy no audit may change. The probes work in private namespaces, but a module they make the
-# kernel load acts on every namespace (with ipv6.disable=1, a failed load of xfrm6_tunnel flushes
-# them all). Installed after audit 1 and the oracles, so that audit 1's module list is its own.
-host_state() {
-        "$IP" xfrm state list
-        "$IP" xfrm policy list
-}
-host_check() {
-        host_state >/tmp/host.$1
-        if cmp -s /tmp/host.before /tmp/host.$1; then
-                echo "host-state-$1 same"
-        else
-                echo "host-state-$1 changed"
-                diff /tmp/host.before /tmp/host.$1 | grep -E '^[-+<>][^-+]' | grep -v -e enc -e auth |
-                        head -n 8 | sed "s/^/host-diff-$1 /"
-        fi
-}
-"$IP" xfrm state add src 203.0.113.1 dst 203.0.113.2 proto esp spi 0x4301 mode transport $ENC $AUTH 2>/dev/null ||
-        "$IP" xfrm state add src 203.0.113.1 dst 203.0.113.2 proto ah spi 0x4301 mode transport $AUTH 2>/dev/null
-"$IP" xfrm policy add src 203.0.113.1/32 dst 203.0.113.2/32 dir out \
-        tmpl src 203.0.113.1 dst 203.0.113.2 proto esp mode transport 2>/dev/null
-host_state >/tmp/host.before
-echo "host-xfrm $(grep -c '^src' /tmp/host.before)"
+# The guest's own namespace holds the host's real IPsec state again (the oracles' own module
+# loads may have flushed it: with ipv6.disable=1, iproute2's ip link add type xfrm does).
+host_install 2
 export IPSEC_AUDIT_PROBE_SEED=2 IPSEC_AUDIT_PROBE_JOBS=1
 audit 2 /tmp/report.2.json --json --keep-modules
 echo "audit-exit-2 $?"
