@@ -78,6 +78,17 @@ host_check() {
 host_install 1
 
 echo "release $(uname -r)"
+# IPv6 as the guest's own interfaces have it and as a namespace like the audit's gets it: boot-time
+# net.ipv6.conf.*.disable_ipv6 reaches new namespaces only with net.core.devconf_inherit_init_net set,
+# so the audit's IPv6 verdicts can hold for the kernel while the host's interfaces have no IPv6.
+ipv6_conf='echo "all=$(cat /proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null || echo none)" \
+        "default=$(cat /proc/sys/net/ipv6/conf/default/disable_ipv6 2>/dev/null || echo none)" \
+        "lo-inet6=$('"$IP"' -6 addr show dev lo 2>/dev/null | grep -c inet6)"'
+echo "ipv6-host $(sh -c "$ipv6_conf")"
+echo "ipv6-netns $(unshare -n sh -c "$IP link set lo up; $ipv6_conf")"
+echo "devconf-inherit $(cat /proc/sys/net/core/devconf_inherit_init_net 2>/dev/null || echo none)"
+# 1 only in a PREEMPT_RT kernel: the rt configuration's premise.
+echo "realtime $(cat /sys/kernel/realtime 2>/dev/null || echo 0)"
 echo "modules-before $(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"
 audit 1 /tmp/report.json --json
 echo "audit-exit $?"

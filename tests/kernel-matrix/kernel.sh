@@ -14,11 +14,13 @@ mkdir -p "$cache"
 
 # linux-image-6.1.0-57-amd64, not linux-image-6.1.0-57-cloud-amd64: the ABI, then the flavour.
 versioned="linux-image-[0-9][0-9.]*-[0-9][0-9]*-$flavour"
+# apt-cache exits 100 for a package its lists do not have (a flavour this machine's sources lack,
+# or no lists at all): under pipefail that would end the script here with no reason and no fallback.
 pkg=$(apt-cache depends "linux-image-$flavour" 2>/dev/null |
-        sed -n "s/^ *Depends: \\($versioned\\)\$/\\1/p" | head -n 1)
+        sed -n "s/^ *Depends: \\($versioned\\)\$/\\1/p" | head -n 1) || pkg=""
 if [ -z "$pkg" ]; then
         # Offline, or no apt lists: fall back to whatever was unpacked before.
-        tree=$(ls -d "$cache"/linux-image-*/ 2>/dev/null | grep -E "/$versioned/\$" | sort -V | tail -n 1)
+        tree=$(ls -d "$cache"/linux-image-*/ 2>/dev/null | grep -E "/$versioned/\$" | sort -V | tail -n 1) || tree=""
         [ -n "$tree" ] || { echo "apt-cache knows no linux-image-$flavour and nothing is cached" >&2; exit 1; }
         echo "${tree%/}"
         exit 0

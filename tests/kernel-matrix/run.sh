@@ -261,6 +261,8 @@ while read -r line; do
         #   loads MODULE / not-loads MODULE   modules_loaded_by_audit
         #   profile NAME OUTCOME          ipsec-audit check --profile NAME on this report
         #   rerun-detail ID KEY REGEX     a detail of ID in audits 2 and 3 of the boot
+        #   guest KEY VALUE               guest.sh's "KEY VALUE" line: a fact of the guest the
+        #                                 configuration's other lines rest on
         for n in 2 3; do
                 sed -n "/^--- report $n\$/,/^--- end $n\$/p" "$cfg_out.guest" | sed '1d;$d' >"$report.$n"
         done
@@ -311,6 +313,9 @@ while read -r line; do
                                         echo "#   got: '$got'"
                                 fi
                         done
+                        ;;
+                guest)
+                        is "$cfg: in the guest, $want" "$(sed -n "s/^$want //p" "$cfg_out.guest" | head -n 1)" "$regex"
                         ;;
                 not-loads)
                         got=$(jq -r --arg m "$want" '[.modules_loaded_by_audit[] | select(. == $m)] | length' "$report")
