@@ -61,6 +61,14 @@ bool host_modules_disabled(const char *root);
 HostCause host_cause_ipv4_bypass(const char *root, char *ret, size_t size);
 
 /*
+ * IPv6 switched off on ifname in the caller's namespace (net.ipv6.conf.IFNAME.disable_ipv6=1, which
+ * the kernel answers with EACCES to an address): true with the setting, and where a new namespace
+ * got it from, written into ret ("IPv6 off in new namespaces: net.ipv6.conf.default.disable_ipv6=1
+ * (ipv6.disable_ipv6=1 at boot)"). root as for module_cause().
+ */
+bool host_ipv6_off(const char *root, const char *ifname, char *ret, size_t size);
+
+/*
  * EACCES to a privileged XFRM request comes from a Linux security module
  * (capabilities would give EPERM): names the active ones from root's
  * sys/kernel/security/lsm ("refused by a security module: lockdown,

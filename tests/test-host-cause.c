@@ -212,6 +212,23 @@ static void test_autoload_xfrm6_tunnel(void **state) {
         autoload_is("rtnl-link-xfrm", HOST_CAUSE_UNKNOWN, "");
 }
 
+static void test_ipv6_off(void **state) {
+        char why[128];
+
+        assert_false(host_ipv6_off(root, "dp-a", why, sizeof(why)));
+        assert_string_equal(why, "");
+        put("proc/sys/net/ipv6/conf/dp-a/disable_ipv6", "0\n");
+        assert_false(host_ipv6_off(root, "dp-a", why, sizeof(why)));
+        put("proc/sys/net/ipv6/conf/dp-a/disable_ipv6", "1\n");
+        assert_true(host_ipv6_off(root, "dp-a", why, sizeof(why)));
+        assert_string_equal(why, "IPv6 off on the veth pair: net.ipv6.conf.dp-a.disable_ipv6=1");
+        /* Where the new namespace got it: the ipv6 module's parameter. */
+        put("sys/module/ipv6/parameters/disable_ipv6", "1\n");
+        assert_true(host_ipv6_off(root, "dp-a", why, sizeof(why)));
+        assert_string_equal(why, "IPv6 off in new namespaces: net.ipv6.conf.default.disable_ipv6=1 "
+                                 "(ipv6.disable_ipv6=1 at boot)");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_loaded_or_builtin_explain_nothing),
@@ -222,6 +239,7 @@ int main(void) {
                 cmocka_unit_test(test_ipv4_bypass),
                 cmocka_unit_test(test_lsm),
                 cmocka_unit_test(test_autoload_xfrm6_tunnel),
+                cmocka_unit_test(test_ipv6_off),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

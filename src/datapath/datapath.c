@@ -49,6 +49,7 @@ struct Datapath {
         int ifindex[_DP_SIDE_MAX];
         XfrmNl *xfrm[_DP_SIDE_MAX];
         int family_err[2]; /* IPv4, IPv6 */
+        char family_note[2][128]; /* a host setting that explains family_err, or "" */
         int capture;       /* AF_PACKET on A's veth, opened on the first flow and kept */
         int xfrm_stat;     /* B's /proc/net/xfrm_stat, -1 without CONFIG_XFRM_STATISTICS */
         uint64_t drops;    /* B's XFRM input drops when the current flow started */
@@ -151,8 +152,11 @@ static int configure_side(Datapath *dp, DpSide side) {
                         r = add_address(sk, dp->ifindex[side], f->family, side == DP_A ? f->gw_local : f->gw_peer);
                 if (r == -ENOMEM)
                         return r;
-                if (r < 0)
+                if (r < 0) {
                         *err = -r;
+                        if (r == -EACCES && f->family == AF_INET6)
+                                (void) host_ipv6_off("", name, dp->family_note[1], sizeof(dp->family_note[1]));
+                }
         }
         /* The API the probe's own trials used: PF_KEY where the kernel has no XFRM netlink. */
         return xfrm_open(&dp->xfrm[side], &pfkey_err);
@@ -357,8 +361,11 @@ static int ready(Datapath *dp, const XfrmSa *sas, size_t n_sas, uint16_t family,
         if (r == ENOMEM)
                 return -r;
         if (r) {
+                const char *why = dp->family_note[family_index(family)];
+
                 check_set_untried(c, r, dp->build_err ? "could not build the datapath"
-                                                      : "could not configure the family's addresses on the veth pair");
+                                        : why[0]    ? why
+                                                    : "could not configure the family's addresses on the veth pair");
                 return 0;
         }
         return 1;

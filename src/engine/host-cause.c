@@ -329,6 +329,23 @@ HostCause host_cause_ipv4_bypass(const char *root, char *ret, size_t size) {
         return HOST_CAUSE_UNKNOWN;
 }
 
+bool host_ipv6_off(const char *root, const char *ifname, char *ret, size_t size) {
+        char path[4096], value[16];
+
+        ret[0] = '\0';
+        snprintf(path, sizeof(path), "%s/proc/sys/net/ipv6/conf/%s/disable_ipv6", root, ifname);
+        if (read_line_file(path, value, sizeof(value)) < 0 || strcmp(value, "1") != 0)
+                return false;
+        /* A new namespace's default comes from the ipv6 module's parameter, not the host's sysctl. */
+        snprintf(path, sizeof(path), "%s/sys/module/ipv6/parameters/disable_ipv6", root);
+        if (read_line_file(path, value, sizeof(value)) == 0 && strcmp(value, "1") == 0)
+                snprintf(ret, size, "IPv6 off in new namespaces: net.ipv6.conf.default.disable_ipv6=1 "
+                                    "(ipv6.disable_ipv6=1 at boot)");
+        else
+                snprintf(ret, size, "IPv6 off on the veth pair: net.ipv6.conf.%s.disable_ipv6=1", ifname);
+        return true;
+}
+
 HostCause host_cause_lsm(const char *root, char *ret, size_t size) {
         char path[4096], lsm[200];
 
