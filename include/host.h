@@ -10,6 +10,12 @@ typedef struct HostFacts {
         char machine[64];
         char os_pretty_name[256]; /* empty if os-release says nothing */
         char boot_id[40];         /* empty if the kernel does not expose one */
+        /*
+         * The setting that has IPv6 off on this namespace's links ("net.ipv6.conf.all.disable_ipv6=1"),
+         * else empty. The probes' new namespaces do not inherit it: their IPv6 verdicts are the
+         * kernel's, and this says the host's own interfaces do not use it.
+         */
+        char ipv6_off[64];
 } HostFacts;
 
 int host_facts_read(HostFacts *ret);

@@ -212,6 +212,22 @@ else
         skip "audit without namespaces" "cannot create a user namespace to drop privileges in"
 fi
 
+# IPv6 switched off on the host's links by sysctl: a host fact, not a verdict (the probes' new
+# namespaces have it on). A namespace of its own stands for such a host.
+if [ -e /proc/sys/net/ipv6 ]; then
+        unshare -n sh -c 'sysctl -qw net.ipv6.conf.default.disable_ipv6=1 && exec "$0" --passive --json' \
+                "$IPSEC_AUDIT" >"$work/v6off.out" 2>/dev/null
+        is "IPv6 off by sysctl is a host fact" "$(jqr v6off .host.ipv6_off)" "net.ipv6.conf.default.disable_ipv6=1"
+        unshare -n sh -c 'sysctl -qw net.ipv6.conf.all.disable_ipv6=1 && exec "$0" --passive --color=never' \
+                "$IPSEC_AUDIT" >"$work/v6off.txt" 2>/dev/null
+        is "the text report says it in one line" \
+                "$(grep -c "^IPv6 is off on this host's links: net.ipv6.conf.all.disable_ipv6=1\$" "$work/v6off.txt")" 1
+        unshare -n "$IPSEC_AUDIT" --passive --json >"$work/v6on.out" 2>/dev/null
+        is "with IPv6 on, nothing to say" "$(jqr v6on .host.ipv6_off)" ""
+else
+        skip "IPv6 off by sysctl is a host fact" "this kernel has no IPv6 (ipv6.disable=1)"
+fi
+
 # An audit leaves no line in the kernel log. Run under a name of its own (the kernel names the
 # process by its command), so that lines from other programs on this host are not counted.
 if dmesg >/dev/null 2>&1; then

@@ -53,6 +53,22 @@ static void read_os_pretty_name(char *buf, size_t size) {
         }
 }
 
+/* With ipv6.disable=1 there is no such setting: the capabilities say IPv6 is disabled in the kernel. */
+static void read_ipv6_off(char *buf, size_t size) {
+        static const char *const devices[] = { "all", "default" };
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(devices); i++) {
+                char path[64], value[16];
+
+                snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", devices[i]);
+                if (read_line(path, value, sizeof(value)) == 0 && strcmp(value, "0") != 0) {
+                        snprintf(buf, size, "net.ipv6.conf.%s.disable_ipv6=%s", devices[i], value);
+                        return;
+                }
+        }
+}
+
 int host_facts_read(HostFacts *ret) {
         struct utsname u;
         HostFacts h = {};
@@ -65,6 +81,7 @@ int host_facts_read(HostFacts *ret) {
         read_os_pretty_name(h.os_pretty_name, sizeof(h.os_pretty_name));
         if (read_line("/proc/sys/kernel/random/boot_id", h.boot_id, sizeof(h.boot_id)) < 0)
                 h.boot_id[0] = '\0';
+        read_ipv6_off(h.ipv6_off, sizeof(h.ipv6_off));
         *ret = h;
         return 0;
 }

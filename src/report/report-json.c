@@ -19,7 +19,8 @@ static int host_json(const HostFacts *h, json_object **ret) {
             (r = json_add_str(o, "kernel_release", h->kernel_release)) < 0 ||
             (r = json_add_str(o, "machine", h->machine)) < 0 ||
             (r = json_add_str(o, "os_pretty_name", h->os_pretty_name)) < 0 ||
-            (r = json_add_str(o, "boot_id", h->boot_id)) < 0)
+            (r = json_add_str(o, "boot_id", h->boot_id)) < 0 ||
+            (r = json_add_str(o, "ipv6_off", h->ipv6_off)) < 0)
                 return r;
         *ret = TAKE_PTR(o);
         return 0;

@@ -108,6 +108,7 @@ static void load_host(json_object *o, HostFacts *h) {
         COPY(h->machine, json_str(o, "machine"));
         COPY(h->os_pretty_name, json_str(o, "os_pretty_name"));
         COPY(h->boot_id, json_str(o, "boot_id"));
+        COPY(h->ipv6_off, json_str(o, "ipv6_off")); /* absent from reports before it */
 }
 
 static void load_privilege(json_object *o, Audit *a) {

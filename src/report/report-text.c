@@ -203,6 +203,15 @@ static void print_modules(FILE *f, const char *label, const ModuleList *l) {
         fprintf(f, "%s\n", l->n ? "" : " none");
 }
 
+/* IPv6 off on the host's own links: its IPv6 verdicts are the kernel's, tried where IPv6 is on. */
+static void print_ipv6_off(FILE *f, const Audit *a) {
+        if (!a->host.ipv6_off[0])
+                return;
+        fputs("IPv6 is off on this host's links: ", f);
+        fputs_escaped(f, a->host.ipv6_off);
+        fputc('\n', f);
+}
+
 /* The host's names are anyone's to set (sethostname in a user namespace, os-release): escaped. */
 static void print_header(FILE *f, const Audit *a) {
         fprintf(f, "%s %s: IPsec availability (RFC 5406) on ", PACKAGE_NAME, PACKAGE_VERSION);
@@ -226,6 +235,7 @@ static void print_header(FILE *f, const Audit *a) {
         else
                 fprintf(f, "Active probes ran in a private namespace (%s), uid %u.\n",
                         sandbox_kind_to_string(a->privilege.sandbox), (unsigned) a->privilege.euid);
+        print_ipv6_off(f, a);
         if (a->modules_known) {
                 print_modules(f, "Modules loaded by this audit:", &a->modules_loaded);
                 if (a->modules_loaded.n)
@@ -446,6 +456,7 @@ int report_text_brief(const Audit *a, FILE *f, bool colour) {
                         return r;
         }
         fputc('\n', f);
+        print_ipv6_off(f, a);
         print_brief_modules(f, a);
         print_brief_next(f, a);
         return ferror(f) ? -EIO : 0;

@@ -227,6 +227,14 @@ while read -r line; do
                 skip "$cfg: the report validates against the schema" "python3-jsonschema is not installed"
         fi
         is "$cfg: the audit ran its probes in a private namespace" "$(jq -r .privilege.sandbox "$report")" netns
+        # IPv6 off on the guest's own links (sysctl) is a host fact; the probes' namespaces have it on.
+        case " $(sed -n 's/^ipv6-host //p' "$cfg_out.guest") " in
+        *" all=1 "*) want=net.ipv6.conf.all.disable_ipv6=1 ;;
+        *" default=1 "*) want=net.ipv6.conf.default.disable_ipv6=1 ;;
+        *) want="" ;;
+        esac
+        is "$cfg: host.ipv6_off says what the guest's own links have (${want:-IPv6 on or absent})" \
+                "$(jq -r .host.ipv6_off "$report")" "$want"
         if grep -q '^no-autoload' "$here/expect/$cfg"; then
                 is "$cfg: the audit loaded no module (loading is disabled)" \
                         "$(jq -r '.modules_loaded_by_audit | length' "$report")" 0
