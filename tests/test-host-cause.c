@@ -207,6 +207,18 @@ static void test_autoload_xfrm6_tunnel(void **state) {
         put("lib/modules/" REL "/modules.builtin", "kernel/crypto/gcm.ko\nkernel/net/xfrm/xfrm_interface.ko\n");
         autoload_is("rtnl-link-xfrm", HOST_CAUSE_UNKNOWN, "");
         put("lib/modules/" REL "/modules.builtin", "kernel/crypto/gcm.ko\n");
+        /* A modules.dep line past 1,000 characters is read whole: its tail is no line of its own. */
+        {
+                char deps[2048] = "kernel/drivers/big.ko:";
+
+                while (strlen(deps) < 1100)
+                        strcat(deps, " kernel/lib/padding.ko");
+                strcat(deps, " kernel/net/ipv6/xfrm6_tunnel.ko kernel/net/xfrm/xfrm_interface.ko\n"
+                             "kernel/net/xfrm/xfrm_interface.ko: kernel/net/ipv6/tunnel6.ko\n");
+                put("lib/modules/" REL "/modules.dep", deps);
+                autoload_is("rtnl-link-xfrm", HOST_CAUSE_UNKNOWN, "");
+                put("lib/modules/" REL "/modules.dep", DEPS);
+        }
         /* No module metadata: nothing says a load would pull it in. */
         put("lib/modules/" REL "/modules.alias", "");
         autoload_is("rtnl-link-xfrm", HOST_CAUSE_UNKNOWN, "");

@@ -65,10 +65,13 @@ static int read_line_file(const char *path, char *buf, size_t size) {
         return 0;
 }
 
+/* A modules.dep line can pass 1,000 characters (Debian's 6.1: 1,032); a cut one would read as two. */
+#define MODULES_LINE_MAX 4096
+
 /* Is there a line whose path (before any ':') ends in /module.ko[.xz|.zst|.gz]? */
 static bool listed(const char *path, const char *module) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
-        char line[512];
+        char line[MODULES_LINE_MAX];
 
         while (f && fgets(line, sizeof(line), f)) {
                 char *end = line + strcspn(line, ":\n"), *base, *ko;
@@ -245,7 +248,7 @@ static bool ipv6_disabled(const char *root) {
 /* modules.dep's line for module: its path, then every module it needs, as one string. */
 static int dep_line(const char *path, const char *module, char *ret, size_t size) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
-        char line[1024];
+        char line[MODULES_LINE_MAX];
 
         while (f && fgets(line, sizeof(line), f)) {
                 size_t len = strcspn(line, ":\n");
@@ -268,7 +271,7 @@ static bool needs_xfrm6_tunnel(const char *line) {
 }
 
 HostCause autoload_cause(const char *root, const char *release, const char *alias, char *ret, size_t size) {
-        char path[4096], line[1024];
+        char path[4096], line[MODULES_LINE_MAX];
         _cleanup_fclose_ FILE *f = NULL;
         struct utsname u;
 
@@ -285,7 +288,7 @@ HostCause autoload_cause(const char *root, const char *release, const char *alia
         f = fopen(path, "re");
         while (f && fgets(line, sizeof(line), f)) {
                 char *save = NULL, *kw = strtok_r(line, " \t\n", &save), *pattern = strtok_r(NULL, " \t\n", &save),
-                     *module = strtok_r(NULL, " \t\n", &save), dep[1024], builtin[4096];
+                     *module = strtok_r(NULL, " \t\n", &save), dep[MODULES_LINE_MAX], builtin[4096];
 
                 if (!kw || strcmp(kw, "alias") != 0 || !pattern || !module || fnmatch(pattern, alias, 0) != 0)
                         continue;
