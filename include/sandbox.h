@@ -6,10 +6,10 @@
 
 /*
  * Where a probe runs. Active probes only ever run in a forked child, in a
- * network namespace of their own while they run: XFRM state belongs to the
- * namespace, so the host's SPD and SAD cannot be touched. What the probe made
- * is flushed before another probe may use the namespace (SandboxPool), or the
- * namespace dies with the child.
+ * network namespace no other probe uses while they run: XFRM state belongs to
+ * the namespace, so the host's SPD and SAD cannot be touched. What a probe
+ * made is flushed and checked before another probe may run there
+ * (SandboxPool), or the namespace dies with its process.
  */
 typedef enum SandboxKind {
         SANDBOX_HOST,   /* the host's namespace: read-only probes only */
@@ -20,9 +20,9 @@ typedef enum SandboxKind {
 
 const char *sandbox_kind_to_string(SandboxKind k);
 
-/* What a child in a pooled namespace said of it as it exited. */
+/* What a pool's worker said of its namespace after a job. */
 typedef enum SandboxReuse {
-        SANDBOX_REUSE_NO,    /* something is left, or the child could not say: a new namespace next time */
+        SANDBOX_REUSE_NO,    /* something is left, or the worker could not say: a new worker next time */
         SANDBOX_REUSE_YES,   /* flushed and verified as it was made */
         SANDBOX_REUSE_NEVER, /* the namespace's state cannot be checked here: no pooling at all */
 } SandboxReuse;
@@ -36,11 +36,15 @@ typedef struct SandboxExit {
 
 typedef int (*SandboxFn)(void *userdata);
 
-/* A started child: done_fd (a pipe's read end) reads end-of-file once it has exited. */
+/*
+ * A started child: done_fd reads end-of-file once it has exited. From
+ * sandbox_pool_start() it is a pool's worker, and done_fd (the pool's) becomes
+ * readable when the job is done.
+ */
 typedef struct SandboxChild {
         pid_t pid;
         int done_fd;
-        int slot; /* its namespace's place in a SandboxPool, or -1 */
+        int slot; /* its worker's place in a SandboxPool, or -1 */
 } SandboxChild;
 
 /*
@@ -57,17 +61,26 @@ int sandbox_wait(SandboxChild *c, SandboxExit *ret);
 int sandbox_run(SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userdata, SandboxExit *ret);
 
 /*
- * Network namespaces made once and reused, so that an audit does not pay for a
- * new namespace (and its teardown) per probe. Isolation is kept: every probe still runs in its own process, one
- * probe at a time per namespace, and after it the child flushes the
- * namespace's SAD and SPD and checks that nothing else differs from when it
- * was made (netns-scrub.c). A namespace that is not verified so (a crash, a
- * timeout, a link or address left, a socket policy not yet freed) is closed
- * and the next probe gets a new one.
+ * Workers: children that each live in a network namespace of their own and
+ * run jobs there one after another, so that an audit pays for neither a
+ * namespace nor a process per probe. Isolation is kept. A worker runs one job
+ * at a time; after it, the worker flushes the namespace's SAD and SPD and
+ * checks that nothing else differs from when it was made (netns-scrub.c),
+ * closes every descriptor but its own and puts every signal back to its
+ * default. A worker is not given another job when the namespace is not
+ * verified so (a link or address left, a socket policy not yet freed), when
+ * the job left it in another namespace, failed, crashed or timed out: it
+ * exits, and the next job gets a new worker. A job shares nothing with the
+ * jobs before it but the process's memory, which fn must leave as it found
+ * it (the probes keep no state of their own).
  */
 typedef struct SandboxPool SandboxPool;
 
-int sandbox_pool_new(SandboxPool **ret);
+/* A job, run in a worker: ctx, and what it points to, as they were when the worker was started. */
+typedef int (*SandboxJobFn)(void *ctx, unsigned job);
+
+int sandbox_pool_new(SandboxJobFn fn, void *ctx, SandboxPool **ret);
+/* Ends the workers (SIGKILL) and reaps them. */
 void sandbox_pool_free(SandboxPool *p);
 static inline void sandbox_pool_freep(SandboxPool **p) {
         if (*p)
@@ -75,21 +88,20 @@ static inline void sandbox_pool_freep(SandboxPool **p) {
 }
 
 /*
- * As sandbox_start(); a SANDBOX_NETNS child runs in one of the pool's
- * namespaces, verified as new, or in a new one of its own when the pool
- * cannot serve it. Other kinds are started as sandbox_start() does.
+ * Gives job to an idle SANDBOX_NETNS worker, or to a new one; of another
+ * kind, or when the pool cannot check a namespace, the job gets a worker of
+ * its own that exits after it (as sandbox_start()). fn runs under timeout_s.
  */
-int sandbox_pool_start(SandboxPool *p, SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userdata,
-                       SandboxChild *ret);
+int sandbox_pool_start(SandboxPool *p, SandboxKind kind, unsigned timeout_s, unsigned job, SandboxChild *ret);
 
-/* As sandbox_wait(), then the child's namespace back into the pool, or closed. */
+/* Waits for the job's end: fn's error, or how its worker died; a worker that ends is reaped. */
 int sandbox_pool_wait(SandboxPool *p, SandboxChild *c, SandboxExit *ret);
 
-/* How many namespaces the pool made, and how many probes it served from one already used. */
+/* How many workers with a namespace to keep the pool made, and how many jobs ran in one already used. */
 void sandbox_pool_stats(const SandboxPool *p, unsigned *ret_made, unsigned *ret_reused);
 
 /*
  * The strongest private sandbox this process can create; SANDBOX_HOST and the
- * reason if none. A network namespace it makes is kept as pool's first.
+ * reason if none. The network namespace it makes is the pool's first worker.
  */
 int sandbox_detect(SandboxPool *pool, SandboxKind *ret, int *ret_err);

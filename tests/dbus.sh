@@ -419,11 +419,12 @@ fi
 
 # --- Refresh during a running audit waits for the next one ------------------------------
 # The running audit may already have probed past what the caller changed. strace
-# slows every probe's unshare() or setns() by 100 ms, so an audit lasts long enough to call into.
-if command -v strace >/dev/null && strace -f -o /dev/null -e trace=unshare,setns -e inject=unshare,setns:delay_exit=1000 true 2>/dev/null; then
+# slows every alarm() by 100 ms (a probe's worker arms its timeout with one, and
+# disarms it with another), so an audit lasts long enough to call into.
+if command -v strace >/dev/null && strace -f -o /dev/null -e trace=alarm -e inject=alarm:delay_exit=1000 true 2>/dev/null; then
         # (Under --enable-sanitizers: LeakSanitizer cannot run under ptrace.)
         ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-                strace -f -o /dev/null -e trace=unshare,setns -e inject=unshare,setns:delay_exit=100000 \
+                strace -f -o /dev/null -e trace=alarm -e inject=alarm:delay_exit=100000 \
                 "$IPSEC_AUDITD" --bus="$addr" --refresh-limit=0 2>>"$work/auditd.log" &
         daemon_pid=$!
         gdbus wait --address "$addr" --timeout 10 "$NAME"
@@ -444,13 +445,13 @@ else
 fi
 
 # --- the first call on a fresh host: answered within the default 25 s client timeout ------
-# A 1 s delay on every unshare() and setns() (each probe's child enters a namespace with one of
-# them) makes the first audit last longer than 20 s, with its probes
+# A 0.6 s delay on every alarm() (two per probe: its worker arms and disarms the probe's
+# timeout) makes the first audit last longer than 20 s, with its probes
 # run one at a time (IPSEC_AUDIT_PROBE_JOBS=1: side by side, the delays would overlap).
-if command -v strace >/dev/null && strace -f -o /dev/null -e trace=unshare,setns -e inject=unshare,setns:delay_exit=1000 true 2>/dev/null; then
+if command -v strace >/dev/null && strace -f -o /dev/null -e trace=alarm -e inject=alarm:delay_exit=1000 true 2>/dev/null; then
         # (Under --enable-sanitizers: LeakSanitizer cannot run under ptrace.)
         IPSEC_AUDIT_PROBE_JOBS=1 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-                strace -f -o /dev/null -e trace=unshare,setns -e inject=unshare,setns:delay_exit=1000000 \
+                strace -f -o /dev/null -e trace=alarm -e inject=alarm:delay_exit=600000 \
                 "$IPSEC_AUDITD" --bus="$addr" 2>>"$work/auditd.log" &
         daemon_pid=$!
         gdbus wait --address "$addr" --timeout 10 "$NAME"

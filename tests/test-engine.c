@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -43,6 +44,18 @@ static int run_active(const ProbeContext *ctx, CapResult *r) {
         return run_fine(ctx, r);
 }
 
+static int run_after_crash(const ProbeContext *ctx, CapResult *r) {
+        return run_fine(ctx, r);
+}
+
+static int run_after_hang(const ProbeContext *ctx, CapResult *r) {
+        return run_fine(ctx, r);
+}
+
+static int run_after_fail(const ProbeContext *ctx, CapResult *r) {
+        return run_fine(ctx, r);
+}
+
 #define PROBE(name, flags_) \
         static const Probe probe_##name = { .id = "test." #name, .rfc5406_section = "4", \
                                             .summary = #name, .flags = flags_, .run = run_##name }
@@ -51,6 +64,9 @@ PROBE(crash, 0);
 PROBE(hang, 0);
 PROBE(fail, 0);
 PROBE(active, PROBE_ACTIVE);
+PROBE(after_crash, 0);
+PROBE(after_hang, 0);
+PROBE(after_fail, 0);
 
 static const Probe *const table[] = { &probe_fine, &probe_crash, &probe_hang, &probe_fail, &probe_active, NULL };
 
@@ -89,6 +105,22 @@ static void test_broken_probes_are_contained(void **state) {
         assert_true(audit_unknown_count(a) >= 3);
 }
 
+/* One at a time, so that each probe after a broken one would run in the same worker: it does not. */
+static void test_broken_probe_costs_only_its_own_result(void **state) {
+        static const Probe *const order[] = { &probe_crash, &probe_after_crash, &probe_hang, &probe_after_hang,
+                                              &probe_fail, &probe_after_fail, NULL };
+        _cleanup_(audit_freep) Audit *a = NULL;
+        AuditOptions o = { .timeout_s = 1 };
+
+        assert_int_equal(setenv("IPSEC_AUDIT_PROBE_JOBS", "1", 1), 0);
+        assert_int_equal(audit_run(&o, order, &a), 0);
+        assert_int_equal(unsetenv("IPSEC_AUDIT_PROBE_JOBS"), 0);
+        assert_int_equal(audit_unknown_count(a), 3);
+        assert_int_equal(audit_result(a, "test.after_crash")->verdict, VERDICT_AVAILABLE);
+        assert_int_equal(audit_result(a, "test.after_hang")->verdict, VERDICT_AVAILABLE);
+        assert_int_equal(audit_result(a, "test.after_fail")->verdict, VERDICT_AVAILABLE);
+}
+
 static void test_passive_runs_no_active_probe(void **state) {
         _cleanup_(audit_freep) Audit *a = NULL;
         static const Probe *const two[] = { &probe_fine, &probe_active, NULL };
@@ -125,6 +157,7 @@ int main(void) {
         const struct rlimit no_core = {};
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_broken_probes_are_contained),
+                cmocka_unit_test(test_broken_probe_costs_only_its_own_result),
                 cmocka_unit_test(test_passive_runs_no_active_probe),
                 cmocka_unit_test(test_sandbox_exit_codes),
         };

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The namespace pool, with real namespaces (root): a namespace is served
- * again only after the child that used it flushed it and found it as it was
- * made; anything else left in it, or a child that died, costs a new one.
- * iproute2 is the oracle for what the next child finds.
+ * The pool's workers, with real namespaces (root): a worker gets another job
+ * only after it flushed its namespace and found it as it was made, and the
+ * job left no descriptor, signal disposition or namespace change behind;
+ * anything else, or a job that died, costs a new worker. iproute2 is the
+ * oracle for what the next job finds.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -72,11 +74,106 @@ static int child_socket_policy(void *userdata) {
         return 0;
 }
 
-static int run(SandboxPool *pool, SandboxFn fn, void *userdata, SandboxExit *e) {
+/* A job that records where it ran, then leaves a descriptor open: the worker must close it. */
+static int child_leaves_fd(void *userdata) {
+        *seen = netns_inode();
+        return socket(AF_INET, SOCK_DGRAM, 0) < 0 ? -errno : 0; /* no O_CLOEXEC: nothing closes it but the worker */
+}
+
+/* Descriptors open in the job, besides 0, 1, 2 and the worker's: through shared memory too. */
+static int *open_fds;
+
+static int child_counts_fds(void *userdata) {
+        int n = 0;
+
+        *seen = netns_inode();
+        for (int fd = 3; fd < 1024; fd++)
+                n += fcntl(fd, F_GETFD) >= 0;
+        *open_fds = n - 1;
+        return 0;
+}
+
+static int child_ignores_alarm(void *userdata) {
+        *seen = netns_inode();
+        signal(SIGALRM, SIG_IGN);
+        return 0;
+}
+
+static int child_leaves_namespace(void *userdata) {
+        *seen = netns_inode();
+        return unshare(CLONE_NEWNET) < 0 ? -errno : 0;
+}
+
+static int child_holds(void *userdata) {
+        *seen = netns_inode();
+        pause();
+        return 0;
+}
+
+/* The jobs the pool runs, by number: a worker has the table it was forked with. */
+typedef struct Job {
+        SandboxFn fn;
+        const char *cmd;
+} Job;
+
+enum {
+        ADD_POLICIES,
+        EXPECT_EMPTY,
+        EXPECT_NEW,
+        LO_UP,
+        ADDRESS,
+        LINK,
+        SOCKET_POLICY,
+        CRASH,
+        FAIL,
+        LEAVE_FD,
+        COUNT_FDS,
+        IGNORE_ALARM,
+        SLEEP,
+        HOLD,
+        LEAVE_NAMESPACE,
+};
+
+static const Job jobs[] = {
+        [ADD_POLICIES] = { child, "ip xfrm policy add src 192.0.2.1/32 dst 192.0.2.2/32 dir out priority 7 && "
+                                  "ip xfrm policy add src 192.0.2.2/32 dst 192.0.2.1/32 dir in" },
+        [EXPECT_EMPTY] = { child, "test -z \"$(ip xfrm policy list)\" && test -z \"$(ip xfrm state list)\"" },
+        [EXPECT_NEW] = { child, "! ip -o link show lo | grep -q ',UP' && test -z \"$(ip -o addr show)\" && "
+                                "test \"$(ip -o link show | wc -l)\" = 1" },
+        [LO_UP] = { child, "ip link set lo up" },
+        [ADDRESS] = { child, "ip addr add 192.0.2.9/32 dev lo" },
+        [LINK] = { child, "ip link add ipsa-test0 type dummy 2>/dev/null || "
+                          "ip link add ipsa-test0 type veth peer ipsa-test1" },
+        [SOCKET_POLICY] = { child_socket_policy, NULL },
+        [CRASH] = { child_crash, NULL },
+        [FAIL] = { child, "false" },
+        [LEAVE_FD] = { child_leaves_fd, NULL },
+        [COUNT_FDS] = { child_counts_fds, NULL },
+        [IGNORE_ALARM] = { child_ignores_alarm, NULL },
+        [SLEEP] = { child, "sleep 3" },
+        [HOLD] = { child_holds, NULL },
+        [LEAVE_NAMESPACE] = { child_leaves_namespace, NULL },
+};
+
+static int run_job(void *ctx, unsigned job) {
+        const Job *table = ctx;
+
+        return table[job].fn((void *) table[job].cmd);
+}
+
+static int new_pool(SandboxPool **ret) {
+        return sandbox_pool_new(run_job, (void *) jobs, ret);
+}
+
+static int run_timeout(SandboxPool *pool, unsigned job, unsigned timeout_s, SandboxExit *e) {
         SandboxChild c;
-        int r = sandbox_pool_start(pool, SANDBOX_NETNS, 10, fn, userdata, &c);
+        int r = sandbox_pool_start(pool, SANDBOX_NETNS, timeout_s, job, &c);
 
         return r < 0 ? r : sandbox_pool_wait(pool, &c, e);
+}
+
+static int run(SandboxPool *pool, unsigned job, SandboxExit *e) {
+        return run_timeout(pool, job, 10, e);
 }
 
 static int setup(void **state) {
@@ -85,9 +182,10 @@ static int setup(void **state) {
         int err;
 
         seen = mmap(NULL, sizeof(*seen), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (seen == MAP_FAILED)
+        open_fds = mmap(NULL, sizeof(*open_fds), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (seen == MAP_FAILED || open_fds == MAP_FAILED)
                 return -1;
-        if (sandbox_pool_new(&pool) < 0 || sandbox_detect(pool, &kind, &err) < 0)
+        if (new_pool(&pool) < 0 || sandbox_detect(pool, &kind, &err) < 0)
                 return -1;
         if (kind != SANDBOX_NETNS || system("ip -V >/dev/null 2>&1") != 0)
                 *state = (void *) "needs root (network namespaces) and iproute2";
@@ -109,14 +207,13 @@ static void test_flushed_namespace_is_served_again(void **state) {
         ino_t first;
 
         SKIP_UNLESS_ROOT(state);
-        assert_int_equal(sandbox_pool_new(&pool), 0);
-        assert_int_equal(run(pool, child, "ip xfrm policy add src 192.0.2.1/32 dst 192.0.2.2/32 dir out priority 7 && "
-                                          "ip xfrm policy add src 192.0.2.2/32 dst 192.0.2.1/32 dir in", &e), 0);
+        assert_int_equal(new_pool(&pool), 0);
+        assert_int_equal(run(pool, ADD_POLICIES, &e), 0);
         assert_int_equal(e.err, 0);
         assert_int_equal(e.reuse, SANDBOX_REUSE_YES);
         first = *seen;
-        /* The same namespace (the pool holds it open, so its inode is not reused), and empty. */
-        assert_int_equal(run(pool, child, "test -z \"$(ip xfrm policy list)\" && test -z \"$(ip xfrm state list)\"", &e), 0);
+        /* The same namespace (the worker holds it, so its inode is not reused), and empty. */
+        assert_int_equal(run(pool, EXPECT_EMPTY, &e), 0);
         assert_int_equal(e.err, 0);
         assert_true(*seen == first);
         sandbox_pool_stats(pool, &made, &reused);
@@ -125,23 +222,25 @@ static void test_flushed_namespace_is_served_again(void **state) {
 }
 
 /*
- * Dirties the pool's namespace with fn (which must succeed, unless it fails on
- * purpose), then checks that the next child has a new, clean one.
+ * Dirties the worker's namespace with job (which must succeed, unless it fails on
+ * purpose), then checks that the next job has a new, clean one.
  */
-static void assert_retired(SandboxFn fn, void *userdata, bool fails) {
+static void assert_retired(unsigned job, bool fails) {
         _cleanup_(sandbox_pool_freep) SandboxPool *pool = NULL;
         SandboxExit e;
         unsigned made, reused;
+        ino_t first;
 
-        assert_int_equal(sandbox_pool_new(&pool), 0);
-        assert_int_equal(run(pool, fn, userdata, &e), 0);
+        assert_int_equal(new_pool(&pool), 0);
+        assert_int_equal(run(pool, job, &e), 0);
         if (fails ? !(e.err || e.signal) : e.err || e.signal)
-                print_message("%s: err %d, signal %d\n", userdata ? (const char *) userdata : "(fn)", e.err, e.signal);
+                print_message("job %u: err %d, signal %d\n", job, e.err, e.signal);
         assert_true(fails ? e.err || e.signal : !e.err && !e.signal);
         assert_int_not_equal(e.reuse, SANDBOX_REUSE_YES);
-        assert_int_equal(run(pool, child, "! ip -o link show lo | grep -q ',UP' && test -z \"$(ip -o addr show)\" && "
-                                          "test \"$(ip -o link show | wc -l)\" = 1", &e), 0);
+        first = *seen;
+        assert_int_equal(run(pool, EXPECT_NEW, &e), 0);
         assert_int_equal(e.err, 0);
+        assert_true(*seen != first);
         sandbox_pool_stats(pool, &made, &reused);
         assert_int_equal(made, 2);
         assert_int_equal(reused, 0);
@@ -149,19 +248,42 @@ static void assert_retired(SandboxFn fn, void *userdata, bool fails) {
 
 static void test_changed_namespace_is_retired(void **state) {
         SKIP_UNLESS_ROOT(state);
-        assert_retired(child, "ip link set lo up", false);
-        assert_retired(child, "ip addr add 192.0.2.9/32 dev lo", false);
-        assert_retired(child, "ip link add ipsa-test0 type dummy 2>/dev/null || "
-                              "ip link add ipsa-test0 type veth peer ipsa-test1", false);
-        assert_retired(child_socket_policy, NULL, false);
-        assert_retired(child_crash, NULL, true);
-        assert_retired(child, "false", true);
+        assert_retired(LO_UP, false);
+        assert_retired(ADDRESS, false);
+        assert_retired(LINK, false);
+        assert_retired(SOCKET_POLICY, false);
+        assert_retired(LEAVE_NAMESPACE, false);
+        assert_retired(CRASH, true);
+        assert_retired(FAIL, true);
 }
 
-static int child_holds(void *userdata) {
-        *seen = netns_inode();
-        pause();
-        return 0;
+/* What a job leaves in the process rather than the namespace: the next job in the same worker does not see it. */
+static void test_worker_is_reset_between_jobs(void **state) {
+        _cleanup_(sandbox_pool_freep) SandboxPool *pool = NULL;
+        SandboxExit e;
+        unsigned made, reused;
+
+        SKIP_UNLESS_ROOT(state);
+        assert_int_equal(new_pool(&pool), 0);
+        assert_int_equal(run(pool, COUNT_FDS, &e), 0);
+        assert_int_equal(*open_fds, 0);
+        assert_int_equal(run(pool, LEAVE_FD, &e), 0);
+        assert_int_equal(e.reuse, SANDBOX_REUSE_YES);
+        assert_int_equal(run(pool, COUNT_FDS, &e), 0);
+        assert_int_equal(*open_fds, 0);
+        /* A job that ignores SIGALRM would take the next one's timeout with it. */
+        assert_int_equal(run(pool, IGNORE_ALARM, &e), 0);
+        assert_int_equal(e.reuse, SANDBOX_REUSE_YES);
+        assert_int_equal(run_timeout(pool, SLEEP, 1, &e), 0);
+        assert_int_equal(e.signal, SIGALRM);
+        sandbox_pool_stats(pool, &made, &reused);
+        assert_int_equal(made, 1);
+        assert_int_equal(reused, 4);
+        /* The timed-out worker is gone: the next job has a new one. */
+        assert_int_equal(run(pool, EXPECT_NEW, &e), 0);
+        assert_int_equal(e.err, 0);
+        sandbox_pool_stats(pool, &made, &reused);
+        assert_int_equal(made, 2);
 }
 
 static void test_children_at_once_have_their_own(void **state) {
@@ -172,12 +294,12 @@ static void test_children_at_once_have_their_own(void **state) {
         unsigned made, reused;
 
         SKIP_UNLESS_ROOT(state);
-        assert_int_equal(sandbox_pool_new(&pool), 0);
-        assert_int_equal(sandbox_pool_start(pool, SANDBOX_NETNS, 10, child_holds, NULL, &a), 0);
+        assert_int_equal(new_pool(&pool), 0);
+        assert_int_equal(sandbox_pool_start(pool, SANDBOX_NETNS, 10, HOLD, &a), 0);
         while (*seen == 0 || *seen == netns_inode())
                 usleep(1000);
         first = *seen;
-        assert_int_equal(sandbox_pool_start(pool, SANDBOX_NETNS, 10, child_holds, NULL, &b), 0);
+        assert_int_equal(sandbox_pool_start(pool, SANDBOX_NETNS, 10, HOLD, &b), 0);
         while (*seen == first || *seen == netns_inode())
                 usleep(1000);
         kill(a.pid, SIGTERM);
@@ -195,6 +317,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_flushed_namespace_is_served_again),
                 cmocka_unit_test(test_changed_namespace_is_retired),
+                cmocka_unit_test(test_worker_is_reset_between_jobs),
                 cmocka_unit_test(test_children_at_once_have_their_own),
         };
 

@@ -23,11 +23,11 @@
  * emulation (seconds under qemu TCG); only a module really in use makes an audit wait it out. */
 #define MODULE_UNLOAD_TIMEOUT_MS 10000
 
-typedef struct ProbeJob {
-        const Probe *probe;
-        CapResult *result;
-        bool datapath;
-} ProbeJob;
+/* What every probe's worker has from the parent: the table, and where results go. */
+typedef struct ProbeJobs {
+        const Audit *audit;
+        CapResult *results; /* shared with the parent */
+} ProbeJobs;
 
 /* Both APIs missing: each socket's refusal is the evidence, and each API blocks the probe. */
 static void record_no_api(CapResult *res, int nl_err, int pfkey_err) {
@@ -63,37 +63,39 @@ static void mark_pfkey_evidence(CapResult *res) {
         STRSCPY(res->evidence, evidence);
 }
 
-/* Runs in the forked child: the only place a probe executes. */
-static int probe_job(void *userdata) {
-        ProbeJob *j = userdata;
+/* Runs in a sandbox worker: the only place a probe executes. */
+static int probe_job(void *userdata, unsigned i) {
+        const ProbeJobs *jobs = userdata;
+        const Probe *probe = jobs->audit->probes[i];
+        CapResult *res = &jobs->results[i];
         _cleanup_(xfrm_nl_freep) XfrmNl *nl = NULL;
-        ProbeContext ctx = { .datapath = j->datapath };
+        ProbeContext ctx = { .datapath = !jobs->audit->quick };
         bool pfkey = false;
         int r;
 
-        if (j->probe->flags & PROBE_NEEDS_XFRM) {
+        if (probe->flags & PROBE_NEEDS_XFRM) {
                 int pfkey_err;
 
                 r = xfrm_open(&nl, &pfkey_err);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {
-                        record_no_api(j->result, -r, pfkey_err);
-                        result_conclude(j->result, j->probe->id);
+                        record_no_api(res, -r, pfkey_err);
+                        result_conclude(res, probe->id);
                         return 0;
                 }
                 ctx.xfrm = nl;
                 pfkey = xfrm_api(nl) == XFRM_API_PFKEY;
                 /* First, so that it always finds room. */
-                if (pfkey && (r = result_set_detail(j->result, "api", "pf_key_v2")) < 0)
+                if (pfkey && (r = result_set_detail(res, "api", "pf_key_v2")) < 0)
                         return r;
         }
-        r = j->probe->run(&ctx, j->result);
+        r = probe->run(&ctx, res);
         if (r < 0)
                 return r;
-        (j->probe->conclude ?: result_conclude)(j->result, j->probe->id);
+        (probe->conclude ?: result_conclude)(res, probe->id);
         if (pfkey)
-                mark_pfkey_evidence(j->result);
+                mark_pfkey_evidence(res);
         return 0;
 }
 
@@ -195,26 +197,18 @@ static int reap_one(SandboxPool *pool, Running *running, unsigned *n, CapResult 
         return 0;
 }
 
-static int run_probes(Audit *a, SandboxPool *pool, unsigned jobs, unsigned timeout_s) {
+static int run_probes(Audit *a, SandboxPool *pool, CapResult *shared, unsigned jobs, unsigned timeout_s) {
         _cleanup_free_ size_t *order = calloc(a->n_results ?: 1, sizeof(size_t));
         Running running[MAX_JOBS];
         unsigned n_running = 0;
-        CapResult *shared;
-        size_t size = a->n_results * sizeof(CapResult);
         int r = 0;
 
         if (!order)
                 return -ENOMEM;
         probe_order(order, a->n_results);
-        /* Children write results here; the parent copies them out when all are done. */
-        shared = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (shared == MAP_FAILED)
-                return -errno;
-
         for (size_t k = 0; k < a->n_results; k++) {
                 size_t i = order[k];
                 const Probe *p = a->probes[i];
-                ProbeJob job = { .probe = p, .result = &shared[i], .datapath = !a->quick };
                 SandboxKind where = a->passive || (p->flags & PROBE_HOST) ? SANDBOX_HOST : a->privilege.sandbox;
 
                 if ((p->flags & PROBE_ACTIVE) && where == SANDBOX_HOST) {
@@ -223,39 +217,46 @@ static int run_probes(Audit *a, SandboxPool *pool, unsigned jobs, unsigned timeo
                 }
                 if (n_running == jobs && (r = reap_one(pool, running, &n_running, shared, timeout_s)) < 0)
                         goto out;
-                /* The child has its own copy of job: the parent's may go out of scope. */
-                if ((r = sandbox_pool_start(pool, where, timeout_s, probe_job, &job, &running[n_running].child)) < 0)
+                if ((r = sandbox_pool_start(pool, where, timeout_s, (unsigned) i, &running[n_running].child)) < 0)
                         goto out;
                 running[n_running++].index = i;
         }
         while (n_running > 0)
                 if ((r = reap_one(pool, running, &n_running, shared, timeout_s)) < 0)
                         goto out;
-        memcpy(a->results, shared, size);
+        memcpy(a->results, shared, a->n_results * sizeof(CapResult));
 out:
-        /* After a failure, the children still running are reaped, their results dropped. */
+        /* After a failure, the jobs still running are waited for, their results dropped. */
         while (n_running > 0) {
                 SandboxExit e;
 
                 if (sandbox_pool_wait(pool, &running[--n_running].child, &e) < 0)
                         break;
         }
-        munmap(shared, size);
         return r;
 }
 
-/* The namespaces live until the probes are done: before the modules they may hold are unloaded. */
+/*
+ * Workers write results into shared memory, which the parent copies out when
+ * all are done. The workers live until the probes are done: before the
+ * modules their namespaces may hold are unloaded.
+ */
 static int run_sandboxed(Audit *a, bool passive, unsigned timeout_s) {
         _cleanup_(sandbox_pool_freep) SandboxPool *pool = NULL;
-        unsigned jobs = probe_jobs();
+        size_t size = (a->n_results ?: 1) * sizeof(CapResult);
+        ProbeJobs jobs = { .audit = a };
         int r;
 
         a->privilege.sandbox = SANDBOX_HOST;
-        if ((r = sandbox_pool_new(&pool)) < 0)
-                return r;
-        if (!passive && (r = sandbox_detect(pool, &a->privilege.sandbox, &a->privilege.sandbox_err)) < 0)
-                return r;
-        return run_probes(a, pool, jobs, timeout_s);
+        jobs.results = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (jobs.results == MAP_FAILED)
+                return -errno;
+        /* The workers are forked from here on: what they read of a and jobs is set by now. */
+        if ((r = sandbox_pool_new(probe_job, &jobs, &pool)) >= 0 &&
+            (passive || (r = sandbox_detect(pool, &a->privilege.sandbox, &a->privilege.sandbox_err)) >= 0))
+                r = run_probes(a, pool, jobs.results, probe_jobs(), timeout_s);
+        munmap(jobs.results, size);
+        return r;
 }
 
 static uint64_t now_ms(void) {

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,77 +91,66 @@ static int clamp_status(int err, int limit) {
         return err > 0 && err < limit ? err : limit - 1;
 }
 
-/* A pooled namespace, as the child that uses it inherits it. */
-typedef struct PoolSlot {
-        int fd; /* -1: none made (yet) */
-        bool busy;
-        bool used; /* has served a child */
-        NetnsSnapshot made; /* links and addresses when it was made */
-} PoolSlot;
+typedef int (*ChildFn)(void *userdata, int fd);
 
 /*
- * In a pooled namespace's child, after fn: one byte on the pipe says whether
- * the next probe may have it. Not under fn's timeout, whose signal would read
- * as fn's: the scrub's netlink requests time out on their own.
+ * Forks a child that enters kind and runs fn(userdata, fd), fd being the
+ * child's end of a SOCK_SEQPACKET pair whose other end becomes ret->done_fd.
+ * fn's negative errno becomes the exit status.
  */
-static void tell_reuse(int fd, const PoolSlot *slot) {
-        char b;
-        int r;
-
-        alarm(0);
-        r = netns_scrub(&slot->made);
-        b = r > 0 ? SANDBOX_REUSE_YES : r < 0 ? SANDBOX_REUSE_NEVER : SANDBOX_REUSE_NO;
-        (void) !write(fd, &b, 1);
-}
-
-static int start(SandboxKind kind, const PoolSlot *slot, unsigned timeout_s, SandboxFn fn, void *userdata,
-                 SandboxChild *ret) {
-        int pipefd[2];
+static int fork_child(SandboxKind kind, ChildFn fn, void *userdata, SandboxChild *ret) {
+        int sv[2];
         pid_t pid;
         int r;
 
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return -errno;
         fflush(NULL); /* nothing buffered may be written twice */
         pid = fork();
         if (pid < 0) {
                 r = -errno;
-                close(pipefd[0]);
-                close(pipefd[1]);
+                close(sv[0]);
+                close(sv[1]);
                 return r;
         }
         if (pid == 0) {
-                /* The write end stays open until the child exits, however it exits. */
-                close(pipefd[0]);
+                /* The child's end stays open until it exits, however it exits. */
+                close(sv[0]);
                 reset_signals();
                 (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                r = slot ? (setns(slot->fd, CLONE_NEWNET) < 0 ? -errno : 0) : enter(kind);
-                if (r < 0)
+                if ((r = enter(kind)) < 0)
                         _exit(EXIT_ENTER_BASE + clamp_status(-r, EXIT_ENTER_BASE));
-                alarm(timeout_s);
-                r = fn(userdata);
-                if (r >= 0 && slot)
-                        tell_reuse(pipefd[1], slot);
+                r = fn(userdata, sv[1]);
                 _exit(r < 0 ? clamp_status(-r, EXIT_ENTER_BASE) : 0);
         }
-        close(pipefd[1]);
-        *ret = (SandboxChild) { .pid = pid, .done_fd = pipefd[0], .slot = -1 };
+        close(sv[1]);
+        *ret = (SandboxChild) { .pid = pid, .done_fd = sv[0], .slot = -1 };
         return 0;
 }
 
+typedef struct OneShot {
+        SandboxFn fn;
+        void *userdata;
+        unsigned timeout_s;
+} OneShot;
+
+static int run_once(void *userdata, int fd) {
+        const OneShot *o = userdata;
+
+        alarm(o->timeout_s);
+        return o->fn(o->userdata);
+}
+
 int sandbox_start(SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userdata, SandboxChild *ret) {
-        return start(kind, NULL, timeout_s, fn, userdata, ret);
+        OneShot o = { fn, userdata, timeout_s }; /* the child has its own copy */
+
+        return fork_child(kind, run_once, &o, ret);
 }
 
 int sandbox_wait(SandboxChild *c, SandboxExit *ret) {
-        char reuse = SANDBOX_REUSE_NO;
         int status;
 
         if (c->done_fd >= 0) {
-                /* The byte, if the child wrote one, or end-of-file when it exited. */
-                if (c->slot >= 0)
-                        while (read(c->done_fd, &reuse, 1) < 0 && errno == EINTR)
-                                ;
                 close(c->done_fd);
                 c->done_fd = -1;
         }
@@ -166,7 +158,7 @@ int sandbox_wait(SandboxChild *c, SandboxExit *ret) {
                 if (errno != EINTR)
                         return -errno;
 
-        *ret = (SandboxExit) { .reuse = (SandboxReuse) reuse };
+        *ret = (SandboxExit) {};
         if (WIFSIGNALED(status))
                 ret->signal = WTERMSIG(status);
         else if (WEXITSTATUS(status) >= EXIT_ENTER_BASE)
@@ -183,129 +175,220 @@ int sandbox_run(SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userda
         return r < 0 ? r : sandbox_wait(&c, ret);
 }
 
+/* What the pool and a worker say to each other, one datagram each way per job. */
+typedef struct JobRequest {
+        uint32_t job; /* JOB_NONE: run nothing, only answer */
+        uint32_t timeout_s;
+} JobRequest;
+
+typedef struct JobReply {
+        int32_t r; /* fn's: 0 or -errno */
+        uint8_t reuse; /* SandboxReuse */
+} JobReply;
+
+#define JOB_NONE UINT32_MAX
+
+typedef struct WorkerArgs {
+        SandboxJobFn fn;
+        void *ctx;
+        bool keep; /* may run more than one job */
+} WorkerArgs;
+
+static ino_t netns_inode(void) {
+        struct stat st;
+
+        return stat("/proc/self/ns/net", &st) < 0 ? 0 : st.st_ino;
+}
+
+/* Every descriptor but 0, 1, 2 and fd: nothing the caller or a job opened is left to the next job. */
+static void close_all_but(int fd) {
+        if (fd > 3)
+                (void) close_range(3, fd - 1, 0);
+        (void) close_range(fd + 1, ~0U, 0);
+}
+
+/* After a job that returned, whether the next may have the namespace (scrubbed here). */
+static SandboxReuse after_job(ino_t own, const NetnsSnapshot *made) {
+        int r;
+
+        /* A job that left the worker elsewhere (a datapath's setns) would have us scrub the wrong namespace. */
+        if (netns_inode() != own)
+                return SANDBOX_REUSE_NO;
+        r = netns_scrub(made);
+        return r > 0 ? SANDBOX_REUSE_YES : r < 0 ? SANDBOX_REUSE_NEVER : SANDBOX_REUSE_NO;
+}
+
+/* A worker's life: jobs read from fd, one at a time, until one leaves the namespace unfit or fd closes. */
+static int worker_main(void *userdata, int fd) {
+        const WorkerArgs *w = userdata;
+        NetnsSnapshot made = {};
+        bool checkable = w->keep && netns_snapshot(&made) >= 0;
+        ino_t own = checkable ? netns_inode() : 0;
+
+        close_all_but(fd);
+        for (;;) {
+                JobRequest q;
+                JobReply a = { .reuse = checkable ? SANDBOX_REUSE_YES : w->keep ? SANDBOX_REUSE_NEVER : SANDBOX_REUSE_NO };
+                ssize_t n = recv(fd, &q, sizeof(q), 0);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n != (ssize_t) sizeof(q))
+                        return 0; /* the pool is done with us */
+                if (q.job != JOB_NONE) {
+                        alarm(q.timeout_s);
+                        a.r = w->fn(w->ctx, q.job);
+                        /* The scrub is not under the job's timeout, whose signal would read as the job's:
+                         * its netlink requests time out on their own. */
+                        alarm(0);
+                        if (a.r < 0 || !checkable)
+                                a.reuse = a.r < 0 || !w->keep ? SANDBOX_REUSE_NO : SANDBOX_REUSE_NEVER;
+                        else
+                                a.reuse = after_job(own, &made);
+                        close_all_but(fd);
+                        reset_signals();
+                }
+                if (send(fd, &a, sizeof(a), MSG_NOSIGNAL) != (ssize_t) sizeof(a) || a.reuse != SANDBOX_REUSE_YES)
+                        return 0;
+        }
+}
+
 #define POOL_MAX 16
 
+typedef struct Worker {
+        SandboxChild c; /* c.pid 0: none */
+        SandboxKind kind;
+        bool busy;
+        bool used; /* has run a job */
+} Worker;
+
 struct SandboxPool {
-        PoolSlot slot[POOL_MAX];
-        bool off; /* a namespace's state could not be checked: every child makes its own */
+        SandboxJobFn fn;
+        void *ctx;
+        Worker worker[POOL_MAX];
+        bool off; /* a namespace's state could not be checked: every job gets a worker of its own */
         unsigned made, reused;
 };
 
-int sandbox_pool_new(SandboxPool **ret) {
+int sandbox_pool_new(SandboxJobFn fn, void *ctx, SandboxPool **ret) {
         SandboxPool *p = calloc(1, sizeof(*p));
 
         if (!p)
                 return -ENOMEM;
-        for (size_t i = 0; i < POOL_MAX; i++)
-                p->slot[i].fd = -1;
+        p->fn = fn;
+        p->ctx = ctx;
         *ret = p;
         return 0;
 }
 
-static void slot_close(PoolSlot *s) {
-        if (s->fd >= 0)
-                close(s->fd);
-        *s = (PoolSlot) { .fd = -1 };
+static void worker_end(Worker *w, SandboxExit *ret) {
+        SandboxExit ignored;
+
+        if (w->c.pid > 0 && sandbox_wait(&w->c, ret ?: &ignored) < 0 && ret)
+                *ret = (SandboxExit) { .err = EIO };
+        *w = (Worker) {};
 }
 
 void sandbox_pool_free(SandboxPool *p) {
-        for (size_t i = 0; i < POOL_MAX; i++)
-                slot_close(&p->slot[i]);
+        for (size_t i = 0; i < POOL_MAX; i++) {
+                if (p->worker[i].c.pid > 0)
+                        (void) kill(p->worker[i].c.pid, SIGKILL);
+                worker_end(&p->worker[i], NULL);
+        }
         free(p);
 }
 
-/* The child that makes a pooled namespace: says what it holds, then waits to be killed. */
-static int hold(void *userdata) {
-        const int *fd = userdata;
-        NetnsSnapshot s = {};
-        int r = netns_snapshot(&s);
+static int worker_make(SandboxPool *p, Worker *w, SandboxKind kind, bool keep) {
+        WorkerArgs args = { p->fn, p->ctx, keep };
+        int r = fork_child(kind, worker_main, &args, &w->c);
 
         if (r < 0)
                 return r;
-        if (write(*fd, &s, sizeof(s)) != (ssize_t) sizeof(s))
-                return -EIO;
-        pause();
+        w->kind = kind;
+        p->made += keep;
         return 0;
 }
 
-/* A new namespace in s, kept open by its /proc/PID/ns/net while its maker lives. */
-static int slot_make(PoolSlot *s, unsigned timeout_s) {
-        _cleanup_close_ int rd = -1, wr = -1;
-        SandboxChild c;
-        SandboxExit e;
-        char path[64];
-        int pipefd[2], r;
+/* An idle worker that keeps its namespace, or a new one; NULL with errno-style r when none can be had. */
+static Worker *worker_take(SandboxPool *p, SandboxKind kind, int *ret_err) {
+        bool keep = kind == SANDBOX_NETNS && !p->off;
+        Worker *free_slot = NULL, *idle = NULL;
 
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return -errno;
-        rd = pipefd[0];
-        wr = pipefd[1];
-        if ((r = start(SANDBOX_NETNS, NULL, timeout_s, hold, &wr, &c)) < 0)
-                return r;
-        close(wr); /* so that the read ends if the child does */
-        wr = -1;
-        r = read(rd, &s->made, sizeof(s->made)) == (ssize_t) sizeof(s->made) ? 0 : -EIO;
-        if (r == 0) {
-                snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) c.pid);
-                s->fd = open(path, O_RDONLY | O_CLOEXEC);
-                r = s->fd < 0 ? -errno : 0;
-        }
-        (void) kill(c.pid, SIGKILL);
-        (void) sandbox_wait(&c, &e);
-        return r;
-}
-
-/* An idle verified namespace, or a new one; NULL when the pool cannot serve. */
-static PoolSlot *slot_take(SandboxPool *p, unsigned timeout_s) {
-        PoolSlot *empty = NULL;
-
-        if (p->off)
-                return NULL;
         for (size_t i = 0; i < POOL_MAX; i++) {
-                PoolSlot *s = &p->slot[i];
-                if (s->busy)
-                        continue;
-                if (s->fd >= 0)
-                        return s;
-                empty = empty ?: s;
+                Worker *w = &p->worker[i];
+                if (w->c.pid == 0)
+                        free_slot = free_slot ?: w;
+                else if (!w->busy && keep && w->kind == kind)
+                        return w;
+                else if (!w->busy)
+                        idle = idle ?: w;
         }
-        if (!empty)
-                return NULL;
-        if (slot_make(empty, timeout_s) < 0) {
-                p->off = true; /* not worth a try per probe */
+        if (!free_slot && idle) { /* the pool is full of idle workers: one makes room */
+                (void) kill(idle->c.pid, SIGKILL);
+                worker_end(idle, NULL);
+                free_slot = idle;
+        }
+        if (!free_slot) {
+                *ret_err = -EBUSY;
                 return NULL;
         }
-        p->made++;
-        return empty;
+        if ((*ret_err = worker_make(p, free_slot, kind, keep)) < 0)
+                return NULL;
+        return free_slot;
 }
 
-int sandbox_pool_start(SandboxPool *p, SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userdata,
-                       SandboxChild *ret) {
-        PoolSlot *s = kind == SANDBOX_NETNS ? slot_take(p, timeout_s) : NULL;
-        int r = start(kind, s, timeout_s, fn, userdata, ret);
+static int submit(Worker *w, uint32_t job, unsigned timeout_s) {
+        JobRequest q = { job, timeout_s };
 
-        if (r >= 0 && s) {
-                p->reused += s->used;
-                s->used = s->busy = true;
-                ret->slot = (int) (s - p->slot);
+        return send(w->c.done_fd, &q, sizeof(q), MSG_NOSIGNAL) == (ssize_t) sizeof(q) ? 0 : -errno;
+}
+
+int sandbox_pool_start(SandboxPool *p, SandboxKind kind, unsigned timeout_s, unsigned job, SandboxChild *ret) {
+        int r;
+
+        if (job == JOB_NONE)
+                return -EINVAL;
+        for (;;) {
+                Worker *w = worker_take(p, kind, &r);
+
+                if (!w)
+                        return r;
+                /* An idle worker that died meanwhile (killed from outside): the job goes to another.
+                 * A new one that did (it could not enter its namespace) says why in sandbox_pool_wait(). */
+                if (submit(w, job, timeout_s) < 0 && w->used) {
+                        worker_end(w, NULL);
+                        continue;
+                }
+                p->reused += w->used;
+                w->used = w->busy = true;
+                *ret = w->c;
+                ret->slot = (int) (w - p->worker);
+                return 0;
         }
-        return r;
 }
 
 int sandbox_pool_wait(SandboxPool *p, SandboxChild *c, SandboxExit *ret) {
-        int slot = c->slot;
-        int r = sandbox_wait(c, ret);
-        PoolSlot *s;
+        Worker *w;
+        JobReply a;
+        ssize_t n;
 
-        if (slot < 0)
-                return r;
-        s = &p->slot[slot];
-        s->busy = false;
-        if (r < 0 || ret->reuse != SANDBOX_REUSE_YES)
-                slot_close(s);
-        if (r >= 0 && ret->reuse == SANDBOX_REUSE_NEVER)
+        if (c->slot < 0 || c->slot >= POOL_MAX || p->worker[c->slot].c.pid != c->pid)
+                return -EINVAL;
+        w = &p->worker[c->slot];
+        while ((n = recv(w->c.done_fd, &a, sizeof(a), 0)) < 0 && errno == EINTR)
+                ;
+        if (n != (ssize_t) sizeof(a)) { /* it died in the job */
+                worker_end(w, ret);
+                return 0;
+        }
+        *ret = (SandboxExit) { .err = a.r < 0 ? -a.r : 0, .reuse = (SandboxReuse) a.reuse };
+        if (a.reuse == SANDBOX_REUSE_NEVER)
                 p->off = true;
-        return r;
+        if (a.reuse == SANDBOX_REUSE_YES)
+                w->busy = false;
+        else
+                worker_end(w, NULL); /* it exits after its answer */
+        return 0;
 }
 
 void sandbox_pool_stats(const SandboxPool *p, unsigned *ret_made, unsigned *ret_reused) {
@@ -317,12 +400,30 @@ static int nothing(void *userdata) {
         return 0;
 }
 
+/* The pool's first worker, asked to answer without a job: it could make its namespace and snapshot it. */
+static bool pool_can_serve(SandboxPool *p) {
+        SandboxExit e;
+        JobReply a;
+        Worker *w;
+        int r;
+
+        if (!(w = worker_take(p, SANDBOX_NETNS, &r)))
+                return false;
+        if (submit(w, JOB_NONE, 0) < 0 ||
+            recv(w->c.done_fd, &a, sizeof(a), 0) != (ssize_t) sizeof(a) || a.reuse != SANDBOX_REUSE_YES) {
+                (void) kill(w->c.pid, SIGKILL);
+                worker_end(w, &e);
+                p->off = true; /* not worth a try per probe */
+                return false;
+        }
+        return true;
+}
+
 int sandbox_detect(SandboxPool *pool, SandboxKind *ret, int *ret_err) {
         static const SandboxKind order[] = { SANDBOX_NETNS, SANDBOX_USERNS };
         int first_err = 0;
 
-        /* The pool's first namespace is the proof that one can be made. */
-        if (slot_take(pool, 5)) {
+        if (pool_can_serve(pool)) {
                 *ret = SANDBOX_NETNS;
                 *ret_err = 0;
                 return 0;
