@@ -63,9 +63,12 @@ typedef struct TrialSuite {
 const TrialSuite *trial_suites(uint8_t proto, size_t *ret_n);
 void trial_suite_apply(XfrmSa *sa, const TrialSuite *s);
 
+/* Back to the first suites: before each probe, so that none starts from what another learned. */
+void trial_forget(void);
+
 /*
  * A transport- or tunnel-mode SA between the family's hosts, with the
- * protocol's suite that this process last saw accepted (at first, the first).
+ * protocol's suite that this probe last saw accepted (at first, the first).
  */
 int trial_sa_init(XfrmSa *sa, const TrialFamily *f, uint8_t proto, uint8_t mode, uint32_t spi);
 

@@ -389,9 +389,13 @@ static void test_trial_other_suite(void **state) {
         assert_null(c.blocked_by);
         assert_non_null(strstr(c.note, "with AES-GCM-16"));
         assert_int_equal(fake_request_count(), 3);
-        /* Later SAs of this process start with the suite that worked. */
+        /* Later SAs of this probe start with the suite that worked; the next probe's with the first. */
         sa = esp_natt_sa();
         assert_string_equal(sa.aead.name, suites[1].aead.name);
+        trial_forget();
+        sa = esp_natt_sa();
+        assert_string_equal(sa.enc.name, suites[0].enc.name);
+        assert_string_equal(sa.aead.name, "");
 }
 
 /* Every suite refused for its algorithms: only then is the transform blocked by crypto.algorithms. */

@@ -73,6 +73,7 @@ static int probe_job(void *userdata, unsigned i) {
         bool pfkey = false;
         int r;
 
+        trial_forget();
         if (probe->flags & PROBE_NEEDS_XFRM) {
                 int pfkey_err;
 
@@ -125,10 +126,12 @@ static void skip_probe(CapResult *res, const Audit *a) {
 
 /*
  * How many probes run at once, and in which order: the table's, or shuffled
- * with IPSEC_AUDIT_PROBE_SEED=N. Each probe has its own process, and a
- * namespace no other probe uses at the same time and that is verified as new
- * before it gets it (sandbox.h), so neither may change a report: tests/isolation.sh and the kernel matrix
- * hold them to it. IPSEC_AUDIT_PROBE_JOBS=N sets how many run at once.
+ * with IPSEC_AUDIT_PROBE_SEED=N. Each probe runs in a worker process that no
+ * other probe uses at the same time, in a namespace verified as new before it
+ * gets it, with the worker's descriptors and signals reset and the trials'
+ * learned suites forgotten (sandbox.h, trial_forget()), so neither may change
+ * a report: tests/isolation.sh and the kernel matrix hold them to it.
+ * IPSEC_AUDIT_PROBE_JOBS=N sets how many run at once.
  */
 #define MAX_JOBS 16
 

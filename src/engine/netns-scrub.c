@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A pooled namespace is reused only when the next probe could not tell it
- * from a new one. What a probe can observe of a namespace is its XFRM state
+ * A worker's namespace serves another probe only when that probe could not
+ * tell it from a new one. What a probe can observe of a namespace is its XFRM state
  * (SAs, policies, per-socket policies), its links and their addresses;
  * probes write no sysctl and no XFRM default policy. XFRM state is flushed
  * and counted; links and addresses are compared with the namespace as it

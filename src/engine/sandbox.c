@@ -290,11 +290,12 @@ static void worker_end(Worker *w, SandboxExit *ret) {
 }
 
 void sandbox_pool_free(SandboxPool *p) {
-        for (size_t i = 0; i < POOL_MAX; i++) {
+        /* All killed first, so that they exit side by side. */
+        for (size_t i = 0; i < POOL_MAX; i++)
                 if (p->worker[i].c.pid > 0)
                         (void) kill(p->worker[i].c.pid, SIGKILL);
+        for (size_t i = 0; i < POOL_MAX; i++)
                 worker_end(&p->worker[i], NULL);
-        }
         free(p);
 }
 

@@ -77,9 +77,10 @@ static const TrialSuite comp_suites[] = {
 #undef ALG
 
 /*
- * Per transform, the suite the kernel last accepted. Algorithms are a
- * kernel-wide fact and every probe runs in its own process, so what one
- * trial learned serves the SAs after it (the datapath flows' too).
+ * Per transform, the suite the kernel last accepted: what one trial learned
+ * serves the probe's SAs after it (the datapath flows' too). Not the next
+ * probe's, which may run in the same worker process: its notes would then
+ * depend on the order (trial_forget()).
  */
 static struct {
         uint8_t proto;
@@ -111,6 +112,11 @@ void trial_suite_apply(XfrmSa *sa, const TrialSuite *s) {
         sa->auth = s->auth;
         sa->aead = s->aead;
         sa->comp = s->comp;
+}
+
+void trial_forget(void) {
+        for (size_t i = 0; i < ELEMENTSOF(suite_table); i++)
+                suite_table[i].chosen = 0;
 }
 
 int trial_sa_init(XfrmSa *sa, const TrialFamily *f, uint8_t proto, uint8_t mode, uint32_t spi) {
