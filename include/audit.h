@@ -35,8 +35,9 @@ typedef struct Audit {
         bool quick;
         Privilege privilege;
         const Probe *const *probes; /* the table results[] follows */
-        CapResult *results;
+        CapResult *results; /* shared memory: the probes' workers write their results in place */
         size_t n_results;
+        size_t results_max; /* room in results */
         bool modules_known;
         ModuleList modules_loaded; /* by this audit, on demand */
         ModuleList modules_left;   /* of those, still loaded when it ended */
@@ -44,6 +45,9 @@ typedef struct Audit {
 } Audit;
 
 int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret);
+
+/* Room for max zeroed results in a->results: 0 or -errno. */
+int audit_results_new(Audit *a, size_t max);
 void audit_free(Audit *a);
 static inline void audit_freep(Audit **a) {
         if (*a)

@@ -88,8 +88,10 @@ static inline void sandbox_pool_freep(SandboxPool **p) {
 }
 
 /*
- * Gives job to an idle SANDBOX_NETNS worker, or to a new one; of another
- * kind, or when the pool cannot check a namespace, the job gets a worker of
+ * Gives job to an idle worker of its kind, or to a new one. SANDBOX_HOST
+ * workers run only read-only jobs: their namespace, the host's, is not
+ * flushed, only the process is reset. A SANDBOX_USERNS job, and every
+ * SANDBOX_NETNS job when the pool cannot check a namespace, gets a worker of
  * its own that exits after it (as sandbox_start()). fn runs under timeout_s.
  */
 int sandbox_pool_start(SandboxPool *p, SandboxKind kind, unsigned timeout_s, unsigned job, SandboxChild *ret);

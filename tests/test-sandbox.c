@@ -104,6 +104,13 @@ static int child_leaves_namespace(void *userdata) {
         return unshare(CLONE_NEWNET) < 0 ? -errno : 0;
 }
 
+static pid_t *job_pid;
+
+static int child_records_pid(void *userdata) {
+        *job_pid = getpid();
+        return 0;
+}
+
 static int child_holds(void *userdata) {
         *seen = netns_inode();
         pause();
@@ -132,6 +139,7 @@ enum {
         SLEEP,
         HOLD,
         LEAVE_NAMESPACE,
+        RECORD_PID,
 };
 
 static const Job jobs[] = {
@@ -153,6 +161,7 @@ static const Job jobs[] = {
         [SLEEP] = { child, "sleep 3" },
         [HOLD] = { child_holds, NULL },
         [LEAVE_NAMESPACE] = { child_leaves_namespace, NULL },
+        [RECORD_PID] = { child_records_pid, NULL },
 };
 
 static int run_job(void *ctx, unsigned job) {
@@ -165,11 +174,15 @@ static int new_pool(SandboxPool **ret) {
         return sandbox_pool_new(run_job, (void *) jobs, ret);
 }
 
-static int run_timeout(SandboxPool *pool, unsigned job, unsigned timeout_s, SandboxExit *e) {
+static int run_in(SandboxPool *pool, SandboxKind kind, unsigned job, unsigned timeout_s, SandboxExit *e) {
         SandboxChild c;
-        int r = sandbox_pool_start(pool, SANDBOX_NETNS, timeout_s, job, &c);
+        int r = sandbox_pool_start(pool, kind, timeout_s, job, &c);
 
         return r < 0 ? r : sandbox_pool_wait(pool, &c, e);
+}
+
+static int run_timeout(SandboxPool *pool, unsigned job, unsigned timeout_s, SandboxExit *e) {
+        return run_in(pool, SANDBOX_NETNS, job, timeout_s, e);
 }
 
 static int run(SandboxPool *pool, unsigned job, SandboxExit *e) {
@@ -183,7 +196,8 @@ static int setup(void **state) {
 
         seen = mmap(NULL, sizeof(*seen), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         open_fds = mmap(NULL, sizeof(*open_fds), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (seen == MAP_FAILED || open_fds == MAP_FAILED)
+        job_pid = mmap(NULL, sizeof(*job_pid), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (seen == MAP_FAILED || open_fds == MAP_FAILED || job_pid == MAP_FAILED)
                 return -1;
         if (new_pool(&pool) < 0 || sandbox_detect(pool, &kind, &err) < 0)
                 return -1;
@@ -286,6 +300,29 @@ static void test_worker_is_reset_between_jobs(void **state) {
         assert_int_equal(made, 2);
 }
 
+/* Read-only jobs in the host's namespace share a worker too, unless one leaves it. */
+static void test_host_worker_is_reused(void **state) {
+        _cleanup_(sandbox_pool_freep) SandboxPool *pool = NULL;
+        SandboxExit e;
+        pid_t first;
+        ino_t host = netns_inode();
+
+        assert_int_equal(new_pool(&pool), 0);
+        assert_int_equal(run_in(pool, SANDBOX_HOST, RECORD_PID, 10, &e), 0);
+        assert_int_equal(e.reuse, SANDBOX_REUSE_YES);
+        first = *job_pid;
+        assert_int_equal(run_in(pool, SANDBOX_HOST, COUNT_FDS, 10, &e), 0);
+        assert_true(*seen == host);
+        assert_int_equal(run_in(pool, SANDBOX_HOST, RECORD_PID, 10, &e), 0);
+        assert_int_equal(*job_pid, first);
+        if (getuid() != 0)
+                return; /* leaving the namespace needs CAP_SYS_ADMIN */
+        assert_int_equal(run_in(pool, SANDBOX_HOST, LEAVE_NAMESPACE, 10, &e), 0);
+        assert_int_equal(e.reuse, SANDBOX_REUSE_NO);
+        assert_int_equal(run_in(pool, SANDBOX_HOST, RECORD_PID, 10, &e), 0);
+        assert_int_not_equal(*job_pid, first);
+}
+
 static void test_children_at_once_have_their_own(void **state) {
         _cleanup_(sandbox_pool_freep) SandboxPool *pool = NULL;
         SandboxChild a, b;
@@ -318,6 +355,7 @@ int main(void) {
                 cmocka_unit_test(test_flushed_namespace_is_served_again),
                 cmocka_unit_test(test_changed_namespace_is_retired),
                 cmocka_unit_test(test_worker_is_reset_between_jobs),
+                cmocka_unit_test(test_host_worker_is_reused),
                 cmocka_unit_test(test_children_at_once_have_their_own),
         };
 

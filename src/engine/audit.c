@@ -23,10 +23,10 @@
  * emulation (seconds under qemu TCG); only a module really in use makes an audit wait it out. */
 #define MODULE_UNLOAD_TIMEOUT_MS 10000
 
-/* What every probe's worker has from the parent: the table, and where results go. */
+/* What every probe's worker has from the parent: the table, and where results go (shared memory). */
 typedef struct ProbeJobs {
         const Audit *audit;
-        CapResult *results; /* shared with the parent */
+        CapResult *results;
 } ProbeJobs;
 
 /* Both APIs missing: each socket's refusal is the evidence, and each API blocks the probe. */
@@ -180,7 +180,7 @@ typedef struct Running {
 } Running;
 
 /* Reaps the first of the n running children to finish, moving the last one into its slot. */
-static int reap_one(SandboxPool *pool, Running *running, unsigned *n, CapResult *shared, unsigned timeout_s) {
+static int reap_one(SandboxPool *pool, Running *running, unsigned *n, CapResult *results, unsigned timeout_s) {
         struct pollfd p[MAX_JOBS];
         SandboxExit e;
         unsigned j = 0;
@@ -195,12 +195,12 @@ static int reap_one(SandboxPool *pool, Running *running, unsigned *n, CapResult 
                 j++;
         if ((r = sandbox_pool_wait(pool, &running[j].child, &e)) < 0)
                 return r;
-        explain_exit(&shared[running[j].index], &e, timeout_s);
+        explain_exit(&results[running[j].index], &e, timeout_s);
         running[j] = running[--*n];
         return 0;
 }
 
-static int run_probes(Audit *a, SandboxPool *pool, CapResult *shared, unsigned jobs, unsigned timeout_s) {
+static int run_probes(Audit *a, SandboxPool *pool, unsigned jobs, unsigned timeout_s) {
         _cleanup_free_ size_t *order = calloc(a->n_results ?: 1, sizeof(size_t));
         Running running[MAX_JOBS];
         unsigned n_running = 0;
@@ -215,19 +215,18 @@ static int run_probes(Audit *a, SandboxPool *pool, CapResult *shared, unsigned j
                 SandboxKind where = a->passive || (p->flags & PROBE_HOST) ? SANDBOX_HOST : a->privilege.sandbox;
 
                 if ((p->flags & PROBE_ACTIVE) && where == SANDBOX_HOST) {
-                        skip_probe(&shared[i], a);
+                        skip_probe(&a->results[i], a);
                         continue;
                 }
-                if (n_running == jobs && (r = reap_one(pool, running, &n_running, shared, timeout_s)) < 0)
+                if (n_running == jobs && (r = reap_one(pool, running, &n_running, a->results, timeout_s)) < 0)
                         goto out;
                 if ((r = sandbox_pool_start(pool, where, timeout_s, (unsigned) i, &running[n_running].child)) < 0)
                         goto out;
                 running[n_running++].index = i;
         }
         while (n_running > 0)
-                if ((r = reap_one(pool, running, &n_running, shared, timeout_s)) < 0)
+                if ((r = reap_one(pool, running, &n_running, a->results, timeout_s)) < 0)
                         goto out;
-        memcpy(a->results, shared, a->n_results * sizeof(CapResult));
 out:
         /* After a failure, the jobs still running are waited for, their results dropped. */
         while (n_running > 0) {
@@ -239,27 +238,19 @@ out:
         return r;
 }
 
-/*
- * Workers write results into shared memory, which the parent copies out when
- * all are done. The workers live until the probes are done: before the
- * modules their namespaces may hold are unloaded.
- */
+/* The workers live until the probes are done: before the modules their namespaces may hold are unloaded. */
 static int run_sandboxed(Audit *a, bool passive, unsigned timeout_s) {
         _cleanup_(sandbox_pool_freep) SandboxPool *pool = NULL;
-        size_t size = (a->n_results ?: 1) * sizeof(CapResult);
-        ProbeJobs jobs = { .audit = a };
+        ProbeJobs jobs = { .audit = a, .results = a->results };
         int r;
 
         a->privilege.sandbox = SANDBOX_HOST;
-        jobs.results = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (jobs.results == MAP_FAILED)
-                return -errno;
         /* The workers are forked from here on: what they read of a and jobs is set by now. */
-        if ((r = sandbox_pool_new(probe_job, &jobs, &pool)) >= 0 &&
-            (passive || (r = sandbox_detect(pool, &a->privilege.sandbox, &a->privilege.sandbox_err)) >= 0))
-                r = run_probes(a, pool, jobs.results, probe_jobs(), timeout_s);
-        munmap(jobs.results, size);
-        return r;
+        if ((r = sandbox_pool_new(probe_job, &jobs, &pool)) < 0)
+                return r;
+        if (!passive && (r = sandbox_detect(pool, &a->privilege.sandbox, &a->privilege.sandbox_err)) < 0)
+                return r;
+        return run_probes(a, pool, probe_jobs(), timeout_s);
 }
 
 static uint64_t now_ms(void) {
@@ -301,9 +292,8 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
         a->probes = table;
         while (table[a->n_results])
                 a->n_results++;
-        a->results = calloc(a->n_results ?: 1, sizeof(CapResult));
-        if (!a->results)
-                return -ENOMEM;
+        if ((r = audit_results_new(a, a->n_results)) < 0)
+                return r;
         a->passive = o->passive;
         a->quick = o->quick;
         format_rfc3339(time(NULL), a->generated_at, sizeof(a->generated_at));
@@ -343,10 +333,21 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
         return 0;
 }
 
+int audit_results_new(Audit *a, size_t max) {
+        void *p = mmap(NULL, (max ?: 1) * sizeof(CapResult), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+        if (p == MAP_FAILED)
+                return -errno;
+        a->results = p;
+        a->results_max = max ?: 1;
+        return 0;
+}
+
 void audit_free(Audit *a) {
         module_list_free(&a->modules_loaded);
         module_list_free(&a->modules_left);
-        free(a->results);
+        if (a->results)
+                munmap(a->results, a->results_max * sizeof(CapResult));
         free(a);
 }
 

@@ -191,6 +191,7 @@ typedef struct JobReply {
 typedef struct WorkerArgs {
         SandboxJobFn fn;
         void *ctx;
+        SandboxKind kind;
         bool keep; /* may run more than one job */
 } WorkerArgs;
 
@@ -207,13 +208,16 @@ static void close_all_but(int fd) {
         (void) close_range(fd + 1, ~0U, 0);
 }
 
-/* After a job that returned, whether the next may have the namespace (scrubbed here). */
-static SandboxReuse after_job(ino_t own, const NetnsSnapshot *made) {
+/* After a job that returned, whether the next may have the worker (its namespace scrubbed here). */
+static SandboxReuse after_job(SandboxKind kind, ino_t own, const NetnsSnapshot *made) {
         int r;
 
         /* A job that left the worker elsewhere (a datapath's setns) would have us scrub the wrong namespace. */
         if (netns_inode() != own)
                 return SANDBOX_REUSE_NO;
+        /* The host's namespace is not ours to flush: only read-only jobs run there. */
+        if (kind == SANDBOX_HOST)
+                return SANDBOX_REUSE_YES;
         r = netns_scrub(made);
         return r > 0 ? SANDBOX_REUSE_YES : r < 0 ? SANDBOX_REUSE_NEVER : SANDBOX_REUSE_NO;
 }
@@ -222,7 +226,7 @@ static SandboxReuse after_job(ino_t own, const NetnsSnapshot *made) {
 static int worker_main(void *userdata, int fd) {
         const WorkerArgs *w = userdata;
         NetnsSnapshot made = {};
-        bool checkable = w->keep && netns_snapshot(&made) >= 0;
+        bool checkable = w->keep && (w->kind == SANDBOX_HOST || netns_snapshot(&made) >= 0);
         ino_t own = checkable ? netns_inode() : 0;
 
         close_all_but(fd);
@@ -244,7 +248,7 @@ static int worker_main(void *userdata, int fd) {
                         if (a.r < 0 || !checkable)
                                 a.reuse = a.r < 0 || !w->keep ? SANDBOX_REUSE_NO : SANDBOX_REUSE_NEVER;
                         else
-                                a.reuse = after_job(own, &made);
+                                a.reuse = after_job(w->kind, own, &made);
                         close_all_but(fd);
                         reset_signals();
                 }
@@ -300,19 +304,19 @@ void sandbox_pool_free(SandboxPool *p) {
 }
 
 static int worker_make(SandboxPool *p, Worker *w, SandboxKind kind, bool keep) {
-        WorkerArgs args = { p->fn, p->ctx, keep };
+        WorkerArgs args = { p->fn, p->ctx, kind, keep };
         int r = fork_child(kind, worker_main, &args, &w->c);
 
         if (r < 0)
                 return r;
         w->kind = kind;
-        p->made += keep;
+        p->made += keep && kind == SANDBOX_NETNS;
         return 0;
 }
 
 /* An idle worker that keeps its namespace, or a new one; NULL with errno-style r when none can be had. */
 static Worker *worker_take(SandboxPool *p, SandboxKind kind, int *ret_err) {
-        bool keep = kind == SANDBOX_NETNS && !p->off;
+        bool keep = (kind == SANDBOX_NETNS && !p->off) || kind == SANDBOX_HOST;
         Worker *free_slot = NULL, *idle = NULL;
 
         for (size_t i = 0; i < POOL_MAX; i++) {
