@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench/rusage COMMAND...: runs COMMAND with its output discarded and prints
- * "wall_ms=N maxrss_kb=N status=N" for it (the largest RSS of any process it
- * waited for), like /usr/bin/time -v but small enough to copy into a guest.
+ * "wall_ms=N cpu_ms=N maxrss_kb=N status=N" for it (CPU: user and system
+ * time of it and every process it waited for; RSS: the largest of any of
+ * them), like /usr/bin/time -v but small enough to copy into a guest.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,8 +37,10 @@ int main(int argc, char **argv) {
                 return 1;
         clock_gettime(CLOCK_MONOTONIC, &b);
         getrusage(RUSAGE_CHILDREN, &ru);
-        printf("wall_ms=%ld maxrss_kb=%ld status=%d\n",
-               (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000, ru.ru_maxrss,
+        printf("wall_ms=%ld cpu_ms=%ld maxrss_kb=%ld status=%d\n",
+               (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000,
+               (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000,
+               ru.ru_maxrss,
                WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
         return 0;
 }
