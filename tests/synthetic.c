@@ -12,8 +12,7 @@ Audit *synthetic_audit(const SyntheticCap *caps, size_t n) {
 
         if (!a || !probes)
                 abort();
-        a->results = calloc(n + 1, sizeof(CapResult));
-        if (!a->results)
+        if (audit_results_new(a, n + 1) < 0)
                 abort();
         for (const Probe *const *p = probe_table; *p; p++)
                 for (size_t i = 0; i < n; i++) {
