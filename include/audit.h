@@ -35,9 +35,9 @@ typedef struct Audit {
         bool quick;
         Privilege privilege;
         const Probe *const *probes; /* the table results[] follows */
-        CapResult *results; /* shared memory: the probes' workers write their results in place */
+        CapResult *results;
         size_t n_results;
-        size_t results_max; /* room in results */
+        size_t results_mapped; /* bytes, if results is the shared mapping audit_run() makes; 0: the heap */
         bool modules_known;
         ModuleList modules_loaded; /* by this audit, on demand */
         ModuleList modules_left;   /* of those, still loaded when it ended */
@@ -45,9 +45,6 @@ typedef struct Audit {
 } Audit;
 
 int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret);
-
-/* Room for max zeroed results in a->results: 0 or -errno. */
-int audit_results_new(Audit *a, size_t max);
 void audit_free(Audit *a);
 static inline void audit_freep(Audit **a) {
         if (*a)

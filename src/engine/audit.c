@@ -284,6 +284,7 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
         _cleanup_(module_list_free) ModuleList before = {}, after = {};
         unsigned timeout_s = o->timeout_s ?: PROBE_TIMEOUT_S;
         uint64_t start = now_ms();
+        size_t size;
         int r;
 
         a = calloc(1, sizeof(*a));
@@ -292,8 +293,14 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
         a->probes = table;
         while (table[a->n_results])
                 a->n_results++;
-        if ((r = audit_results_new(a, a->n_results)) < 0)
-                return r;
+        /* Shared memory: the probes' workers write their results in place. */
+        size = (a->n_results ?: 1) * sizeof(CapResult);
+        a->results = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (a->results == MAP_FAILED) {
+                a->results = NULL;
+                return -errno;
+        }
+        a->results_mapped = size;
         a->passive = o->passive;
         a->quick = o->quick;
         format_rfc3339(time(NULL), a->generated_at, sizeof(a->generated_at));
@@ -333,21 +340,13 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
         return 0;
 }
 
-int audit_results_new(Audit *a, size_t max) {
-        void *p = mmap(NULL, (max ?: 1) * sizeof(CapResult), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-        if (p == MAP_FAILED)
-                return -errno;
-        a->results = p;
-        a->results_max = max ?: 1;
-        return 0;
-}
-
 void audit_free(Audit *a) {
         module_list_free(&a->modules_loaded);
         module_list_free(&a->modules_left);
-        if (a->results)
-                munmap(a->results, a->results_max * sizeof(CapResult));
+        if (a->results_mapped)
+                munmap(a->results, a->results_mapped);
+        else
+                free(a->results);
         free(a);
 }
 

@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -202,10 +203,30 @@ static ino_t netns_inode(void) {
 }
 
 /* Every descriptor but 0, 1, 2 and fd: nothing the caller or a job opened is left to the next job. */
-static void close_all_but(int fd) {
-        if (fd > 3)
-                (void) close_range(3, fd - 1, 0);
-        (void) close_range(fd + 1, ~0U, 0);
+static int close_all_but(int fd) {
+        unsigned first = fd < 3 ? 3 : (unsigned) fd + 1;
+
+        if (fd > 3 && close_range(3, fd - 1, 0) < 0)
+                return -errno;
+        return close_range(first, ~0U, 0) < 0 ? -errno : 0;
+}
+
+/*
+ * What a job could leave in the process itself for the next one: a child
+ * (which could change the namespace after the scrub), a pending signal, an
+ * interval timer. None of the probes makes one; a job that did ends its worker.
+ */
+static bool process_clean(void) {
+        struct itimerval virt, prof;
+        sigset_t pending;
+
+        if (waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD)
+                return false;
+        if (sigpending(&pending) < 0 || !sigisemptyset(&pending))
+                return false;
+        if (getitimer(ITIMER_VIRTUAL, &virt) < 0 || getitimer(ITIMER_PROF, &prof) < 0)
+                return false;
+        return !timerisset(&virt.it_value) && !timerisset(&prof.it_value);
 }
 
 /* After a job that returned, whether the next may have the worker (its namespace scrubbed here). */
@@ -213,27 +234,40 @@ static SandboxReuse after_job(SandboxKind kind, ino_t own, const NetnsSnapshot *
         int r;
 
         /* A job that left the worker elsewhere (a datapath's setns) would have us scrub the wrong namespace. */
-        if (netns_inode() != own)
+        if (netns_inode() != own || !process_clean())
                 return SANDBOX_REUSE_NO;
         /* The host's namespace is not ours to flush: only read-only jobs run there. */
         if (kind == SANDBOX_HOST)
                 return SANDBOX_REUSE_YES;
+        /* With the job's descriptors still open: a socket policy it left counts against the namespace.
+         * Closing them afterwards only takes state away. */
         r = netns_scrub(made);
         return r > 0 ? SANDBOX_REUSE_YES : r < 0 ? SANDBOX_REUSE_NEVER : SANDBOX_REUSE_NO;
 }
 
-/* A worker's life: jobs read from fd, one at a time, until one leaves the namespace unfit or fd closes. */
+static int reply(int fd, int r, SandboxReuse reuse) {
+        JobReply a;
+
+        memset(&a, 0, sizeof(a)); /* no uninitialised padding on the wire */
+        a.r = r;
+        a.reuse = reuse;
+        return send(fd, &a, sizeof(a), MSG_NOSIGNAL) == (ssize_t) sizeof(a) ? 0 : -errno;
+}
+
+/* A worker's life: jobs read from fd, one at a time, until one leaves the worker unfit or fd closes. */
 static int worker_main(void *userdata, int fd) {
         const WorkerArgs *w = userdata;
         NetnsSnapshot made = {};
         bool checkable = w->keep && (w->kind == SANDBOX_HOST || netns_snapshot(&made) >= 0);
         ino_t own = checkable ? netns_inode() : 0;
 
-        close_all_but(fd);
+        /* Without /proc a job that left the namespace would go unseen; without close_range, its descriptors. */
+        checkable = checkable && own != 0 && close_all_but(fd) >= 0;
         for (;;) {
+                SandboxReuse reuse = checkable ? SANDBOX_REUSE_YES : w->keep ? SANDBOX_REUSE_NEVER : SANDBOX_REUSE_NO;
                 JobRequest q;
-                JobReply a = { .reuse = checkable ? SANDBOX_REUSE_YES : w->keep ? SANDBOX_REUSE_NEVER : SANDBOX_REUSE_NO };
                 ssize_t n = recv(fd, &q, sizeof(q), 0);
+                int r = 0;
 
                 if (n < 0 && errno == EINTR)
                         continue;
@@ -241,18 +275,21 @@ static int worker_main(void *userdata, int fd) {
                         return 0; /* the pool is done with us */
                 if (q.job != JOB_NONE) {
                         alarm(q.timeout_s);
-                        a.r = w->fn(w->ctx, q.job);
+                        r = w->fn(w->ctx, q.job);
                         /* The scrub is not under the job's timeout, whose signal would read as the job's:
                          * its netlink requests time out on their own. */
                         alarm(0);
-                        if (a.r < 0 || !checkable)
-                                a.reuse = a.r < 0 || !w->keep ? SANDBOX_REUSE_NO : SANDBOX_REUSE_NEVER;
-                        else
-                                a.reuse = after_job(w->kind, own, &made);
-                        close_all_but(fd);
-                        reset_signals();
+                        if (r < 0)
+                                reuse = SANDBOX_REUSE_NO;
+                        else if (checkable)
+                                reuse = after_job(w->kind, own, &made);
+                        if (close_all_but(fd) < 0)
+                                reuse = SANDBOX_REUSE_NO;
+                        /* Only for a next job: unblocking a signal the job left pending would end us unheard. */
+                        if (reuse == SANDBOX_REUSE_YES)
+                                reset_signals();
                 }
-                if (send(fd, &a, sizeof(a), MSG_NOSIGNAL) != (ssize_t) sizeof(a) || a.reuse != SANDBOX_REUSE_YES)
+                if (reply(fd, r, reuse) < 0 || reuse != SANDBOX_REUSE_YES)
                         return 0;
         }
 }
@@ -359,10 +396,14 @@ int sandbox_pool_start(SandboxPool *p, SandboxKind kind, unsigned timeout_s, uns
                 if (!w)
                         return r;
                 /* An idle worker that died meanwhile (killed from outside): the job goes to another.
-                 * A new one that did (it could not enter its namespace) says why in sandbox_pool_wait(). */
-                if (submit(w, job, timeout_s) < 0 && w->used) {
-                        worker_end(w, NULL);
-                        continue;
+                 * A new one that did (it could not enter its namespace) says why in sandbox_pool_wait();
+                 * one still alive that the job did not reach is ended, so that the wait cannot hang. */
+                if (submit(w, job, timeout_s) < 0) {
+                        if (w->used) {
+                                worker_end(w, NULL);
+                                continue;
+                        }
+                        (void) kill(w->c.pid, SIGKILL);
                 }
                 p->reused += w->used;
                 w->used = w->busy = true;
@@ -377,7 +418,7 @@ int sandbox_pool_wait(SandboxPool *p, SandboxChild *c, SandboxExit *ret) {
         JobReply a;
         ssize_t n;
 
-        if (c->slot < 0 || c->slot >= POOL_MAX || p->worker[c->slot].c.pid != c->pid)
+        if (c->slot < 0 || c->slot >= POOL_MAX || p->worker[c->slot].c.pid != c->pid || !p->worker[c->slot].busy)
                 return -EINVAL;
         w = &p->worker[c->slot];
         while ((n = recv(w->c.done_fd, &a, sizeof(a), 0)) < 0 && errno == EINTR)
@@ -409,13 +450,16 @@ static int nothing(void *userdata) {
 static bool pool_can_serve(SandboxPool *p) {
         SandboxExit e;
         JobReply a;
+        ssize_t n = -1;
         Worker *w;
         int r;
 
         if (!(w = worker_take(p, SANDBOX_NETNS, &r)))
                 return false;
-        if (submit(w, JOB_NONE, 0) < 0 ||
-            recv(w->c.done_fd, &a, sizeof(a), 0) != (ssize_t) sizeof(a) || a.reuse != SANDBOX_REUSE_YES) {
+        if (submit(w, JOB_NONE, 0) == 0)
+                while ((n = recv(w->c.done_fd, &a, sizeof(a), 0)) < 0 && errno == EINTR)
+                        ;
+        if (n != (ssize_t) sizeof(a) || a.reuse != SANDBOX_REUSE_YES) {
                 (void) kill(w->c.pid, SIGKILL);
                 worker_end(w, &e);
                 p->off = true; /* not worth a try per probe */

@@ -173,10 +173,9 @@ int report_from_json(json_object *root, const Probe *const *table, Audit **ret) 
         if (!(a = calloc(1, sizeof(*a))))
                 return -ENOMEM;
         a->probes = probes = calloc(n + 1, sizeof(Probe *));
-        if (!probes)
+        a->results = calloc(n + 1, sizeof(CapResult));
+        if (!probes || !a->results)
                 return -ENOMEM;
-        if ((r = audit_results_new(a, n + 1)) < 0)
-                return r;
 
         for (size_t i = 0; i < n; i++) {
                 json_object *cap = json_object_array_get_idx(caps, i);
