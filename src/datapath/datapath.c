@@ -143,7 +143,8 @@ static int configure_side(Datapath *dp, DpSide side) {
 
         for (size_t i = 0; i < ELEMENTSOF(trial_families); i++) {
                 const TrialFamily *f = &trial_families[i];
-                int *err = &dp->family_err[family_index(f->family)];
+                int k = family_index(f->family);
+                int *err = &dp->family_err[k];
 
                 if (*err)
                         continue;
@@ -155,7 +156,7 @@ static int configure_side(Datapath *dp, DpSide side) {
                 if (r < 0) {
                         *err = -r;
                         if (r == -EACCES && f->family == AF_INET6)
-                                (void) host_ipv6_off("", name, dp->family_note[1], sizeof(dp->family_note[1]));
+                                (void) host_ipv6_off("", name, dp->family_note[k], sizeof(dp->family_note[k]));
                 }
         }
         /* The API the probe's own trials used: PF_KEY where the kernel has no XFRM netlink. */
