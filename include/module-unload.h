@@ -14,8 +14,10 @@
  * on it, or because a probe's dying network namespace still holds a reference,
  * is tried again while their reference counts keep moving (they have not been
  * still for two seconds), for up to timeout_ms. ret_left: the ones still loaded
- * (in use, permanent, or no privilege to unload), and xfrm6_tunnel with what it
- * needs, which is never unloaded: its exit flushes every namespace's SAs.
+ * (in use, permanent, or no privilege to unload), xfrm6_tunnel with what it
+ * needs, which is never unloaded: its exit flushes every namespace's SAs, and a
+ * module whose kind of link someone else has in a live namespace (or when that
+ * cannot be told): unloading it would delete that link.
  */
 int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *ret_left);
 

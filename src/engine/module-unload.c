@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "module-links.h"
 #include "module-unload.h"
 
 #define RETRY_PAUSE_US 50000
@@ -88,6 +89,31 @@ static void keep_never_unloaded(const ModuleList *loaded, bool *keep) {
         }
 }
 
+/*
+ * A module whose kind of link someone else made meanwhile stays (module-links.h):
+ * unloading it would delete that link. One look at every namespace for all of
+ * them; if it cannot be had, every module with a kind of link stays.
+ */
+static void keep_link_kinds_in_use(const ModuleList *loaded, bool *keep) {
+        size_t max = loaded->n * MODULE_LINK_KINDS_MAX, n = 0;
+        _cleanup_free_ char(*kinds)[16] = calloc(max ?: 1, sizeof(*kinds));
+        _cleanup_free_ size_t *owner = calloc(max ?: 1, sizeof(size_t));
+        _cleanup_free_ bool *in_use = calloc(max ?: 1, sizeof(bool));
+
+        if (!kinds || !owner || !in_use)
+                return;
+        for (size_t i = 0; i < loaded->n; i++) {
+                size_t got = keep[i] ? 0 : module_link_kinds("", NULL, loaded->names[i], kinds + n, MODULE_LINK_KINDS_MAX);
+
+                for (size_t k = 0; k < got; k++)
+                        owner[n++] = i;
+        }
+        if (n > 0 && module_links_in_use(kinds, n, in_use) < 0)
+                memset(in_use, true, n * sizeof(bool));
+        for (size_t k = 0; k < n; k++)
+                keep[owner[k]] |= in_use[k];
+}
+
 int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *ret_left) {
         _cleanup_free_ bool *gone = calloc(loaded->n ?: 1, sizeof(bool)), *keep = calloc(loaded->n ?: 1, sizeof(bool));
         _cleanup_(module_list_free) ModuleList left = {};
@@ -99,6 +125,7 @@ int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *re
         if (!gone || !keep)
                 return -ENOMEM;
         keep_never_unloaded(loaded, keep);
+        keep_link_kinds_in_use(loaded, keep);
         for (size_t i = 0; i < loaded->n; i++)
                 n_left -= keep[i];
         while (n_left > 0) {

@@ -49,7 +49,8 @@ static void snapshot_restart(void *userdata) {
         *s = (NetnsSnapshot) {};
 }
 
-static int dump(NetlinkSocket *sock, uint16_t type, size_t fixed, NetlinkReplyFn fn, NetnsSnapshot *s) {
+int netns_dump(NetlinkSocket *sock, uint16_t type, size_t fixed, NetlinkReplyFn fn, NetlinkRestartFn restart,
+               void *userdata) {
         uint8_t buf[64];
         struct nlmsghdr *nlh;
         NetlinkAnswer ans;
@@ -60,7 +61,7 @@ static int dump(NetlinkSocket *sock, uint16_t type, size_t fixed, NetlinkReplyFn
         nlh->nlmsg_type = type;
         nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
         mnl_nlmsg_put_extra_header(nlh, fixed); /* family AF_UNSPEC: all of them */
-        r = netlink_dump(sock, nlh, fn, snapshot_restart, s, &ans);
+        r = netlink_dump(sock, nlh, fn, restart, userdata, &ans);
         return r < 0 ? r : -ans.err;
 }
 
@@ -70,8 +71,8 @@ int netns_snapshot(NetnsSnapshot *ret) {
         int r;
 
         if ((r = netlink_socket_open(NETLINK_ROUTE, NL_TIMEOUT_S, &sock)) < 0 ||
-            (r = dump(sock, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, &links)) < 0 ||
-            (r = dump(sock, RTM_GETADDR, sizeof(struct ifaddrmsg), address_cb, &addresses)) < 0)
+            (r = netns_dump(sock, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, snapshot_restart, &links)) < 0 ||
+            (r = netns_dump(sock, RTM_GETADDR, sizeof(struct ifaddrmsg), address_cb, snapshot_restart, &addresses)) < 0)
                 return r;
         links.n_addresses = addresses.n_addresses;
         *ret = links;

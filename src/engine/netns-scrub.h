@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "netlink.h"
+
 /* More links than this and a namespace is simply not reused. */
 #define NETNS_MAX_LINKS 32
 
@@ -18,6 +20,10 @@ typedef struct NetnsSnapshot {
         NetnsLink links[NETNS_MAX_LINKS];
         unsigned n_addresses;
 } NetnsSnapshot;
+
+/* A NETLINK_ROUTE dump of type (fixed: its header's size), each answer to fn: 0 or -errno. */
+int netns_dump(NetlinkSocket *sock, uint16_t type, size_t fixed, NetlinkReplyFn fn, NetlinkRestartFn restart,
+               void *userdata);
 
 /* The calling process's namespace, through NETLINK_ROUTE dumps: 0 or -errno. */
 int netns_snapshot(NetnsSnapshot *ret);

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Someone else's links of a kind a module provides. The audit makes links
+ * (veth pairs, VTI and xfrm interfaces) only in its workers' namespaces, gone
+ * by the time it unloads what it loaded; a link of such a kind in a namespace
+ * that lives then was made by someone else while the audit ran, and unloading
+ * the module would delete it.
+ */
+#include <dirent.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
+
+#include "macro.h"
+#include "module-links.h"
+#include "netns-scrub.h"
+#include "sandbox.h"
+
+#define ALIAS_PREFIX "rtnl-link-"
+#define LINE_MAX_ALIAS 4096
+#define NAMESPACES_MAX 4096
+#define FALLBACK_MAX 16
+#define KINDS_MAX 64 /* of all the modules an audit loaded */
+
+/* modprobe treats '-' and '_' in module names alike. */
+static bool same_name(const char *a, const char *b) {
+        for (; *a && *b; a++, b++)
+                if ((*a == '-' ? '_' : *a) != (*b == '-' ? '_' : *b))
+                        return false;
+        return *a == *b;
+}
+
+size_t module_link_kinds(const char *root, const char *release, const char *module, char (*kinds)[16], size_t max) {
+        char path[4096], line[LINE_MAX_ALIAS];
+        _cleanup_fclose_ FILE *f = NULL;
+        struct utsname u;
+        size_t n = 0;
+
+        if (!release) {
+                if (uname(&u) < 0)
+                        return 0;
+                release = u.release;
+        }
+        snprintf(path, sizeof(path), "%s/lib/modules/%s/modules.alias", root, release);
+        f = fopen(path, "re");
+        while (f && n < max && fgets(line, sizeof(line), f)) {
+                char *save = NULL, *kw = strtok_r(line, " \t\n", &save), *alias = strtok_r(NULL, " \t\n", &save),
+                     *owner = strtok_r(NULL, " \t\n", &save);
+
+                if (kw && strcmp(kw, "alias") == 0 && alias && owner && same_name(owner, module) &&
+                    strncmp(alias, ALIAS_PREFIX, strlen(ALIAS_PREFIX)) == 0 &&
+                    strlen(alias) - strlen(ALIAS_PREFIX) < sizeof(kinds[0]))
+                        strcpy(kinds[n++], alias + strlen(ALIAS_PREFIX));
+        }
+        return n;
+}
+
+/* What the child finds, in memory it shares with the caller. */
+typedef struct LinksSeen {
+        size_t n_kinds;
+        char kinds[KINDS_MAX][16];
+        char fallback[FALLBACK_MAX][IFNAMSIZ]; /* the kinds' links a new namespace has */
+        size_t n_fallback;
+        bool in_use[KINDS_MAX];
+        int err;
+} LinksSeen;
+
+typedef struct LinkScan {
+        LinksSeen *seen;
+        bool collect_fallback; /* in a new namespace: its links of the kinds are fallback devices */
+} LinkScan;
+
+static int kind_cb(const struct nlattr *a, void *data) {
+        const char **kind = data;
+
+        if (mnl_attr_get_type(a) == IFLA_INFO_KIND && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+                *kind = mnl_attr_get_str(a);
+        return MNL_CB_OK;
+}
+
+typedef struct LinkAttrs {
+        const char *name, *kind;
+} LinkAttrs;
+
+static int link_attr_cb(const struct nlattr *a, void *data) {
+        LinkAttrs *l = data;
+
+        if (mnl_attr_get_type(a) == IFLA_IFNAME && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+                l->name = mnl_attr_get_str(a);
+        else if (mnl_attr_get_type(a) == IFLA_LINKINFO && mnl_attr_validate(a, MNL_TYPE_NESTED) >= 0)
+                (void) mnl_attr_parse_nested(a, kind_cb, &l->kind);
+        return MNL_CB_OK;
+}
+
+static bool is_fallback(const LinksSeen *s, const char *name) {
+        for (size_t i = 0; i < s->n_fallback; i++)
+                if (strcmp(s->fallback[i], name) == 0)
+                        return true;
+        return false;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *userdata) {
+        LinkScan *scan = userdata;
+        LinksSeen *s = scan->seen;
+        LinkAttrs l = {};
+
+        if (nlh->nlmsg_type != RTM_NEWLINK ||
+            mnl_attr_parse(nlh, sizeof(struct ifinfomsg), link_attr_cb, &l) < 0)
+                return -EBADMSG;
+        for (size_t i = 0; l.kind && l.name && i < s->n_kinds; i++) {
+                if (strcmp(l.kind, s->kinds[i]) != 0)
+                        continue;
+                if (!scan->collect_fallback)
+                        s->in_use[i] |= !is_fallback(s, l.name);
+                else if (s->n_fallback < FALLBACK_MAX)
+                        snprintf(s->fallback[s->n_fallback++], IFNAMSIZ, "%s", l.name);
+                else
+                        return -E2BIG;
+        }
+        return 0;
+}
+
+/* The links of the calling process's namespace, through scan. */
+static int scan_links(LinkScan *scan) {
+        _cleanup_(netlink_socket_freep) NetlinkSocket *sock = NULL;
+        int r;
+
+        if ((r = netlink_socket_open(NETLINK_ROUTE, NL_TIMEOUT_S, &sock)) < 0)
+                return r;
+        /* A restarted dump is read again from its start: in_use only ever grows, and fallback names repeat
+         * harmlessly (collected in a new namespace nobody else uses). */
+        return netns_dump(sock, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, NULL, scan);
+}
+
+/* Adds path's namespace to seen (by inode) unless it is there already. */
+static void add_namespace(const char *path, ino_t *seen, size_t *n) {
+        struct stat st;
+
+        if (stat(path, &st) < 0 || *n == NAMESPACES_MAX)
+                return;
+        for (size_t i = 0; i < *n; i++)
+                if (seen[i] == st.st_ino)
+                        return;
+        seen[(*n)++] = st.st_ino;
+}
+
+/* Enters the namespace with inode ino that path names, if it is still that one. */
+static int enter_namespace(const char *path, ino_t ino) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return -errno;
+        if (st.st_ino != ino)
+                return -ESTALE;
+        return setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
+}
+
+/* Every live namespace: those of processes, then those bound under /run/netns (ip netns add). */
+static const char *const namespace_dirs[] = { "/proc", "/run/netns" };
+
+static int scan_all(LinksSeen *s) {
+        _cleanup_free_ ino_t *inodes = calloc(NAMESPACES_MAX, sizeof(ino_t));
+        LinkScan scan = { .seen = s };
+        size_t n = 0, done = 0;
+        int r;
+
+        if (!inodes)
+                return -ENOMEM;
+        for (size_t d = 0; d < ELEMENTSOF(namespace_dirs); d++) {
+                _cleanup_(closedirp) DIR *dir = opendir(namespace_dirs[d]);
+                struct dirent *de;
+
+                while (dir && (de = readdir(dir))) {
+                        char path[PATH_MAX];
+                        size_t before = n;
+
+                        if (de->d_name[0] == '.' || (d == 0 && (de->d_name[0] < '0' || de->d_name[0] > '9')))
+                                continue;
+                        snprintf(path, sizeof(path), d == 0 ? "%s/%s/ns/net" : "%s/%s", namespace_dirs[d],
+                                 de->d_name);
+                        add_namespace(path, inodes, &n);
+                        if (n == before)
+                                continue;
+                        /* Entered as it is found: a process that has gone by then took its namespace along,
+                         * or left it to one found later. */
+                        r = enter_namespace(path, inodes[n - 1]);
+                        if (r == -ENOENT || r == -ESRCH || r == -ESTALE)
+                                continue;
+                        if (r < 0 || (r = scan_links(&scan)) < 0)
+                                return r;
+                        done++;
+                }
+        }
+        return done > 0 ? 0 : -ENOENT;
+}
+
+static int links_child(void *userdata) {
+        LinksSeen *s = userdata;
+        LinkScan fresh = { .seen = s, .collect_fallback = true };
+
+        /* First a new namespace: the kinds' links it has are the modules' own, in every namespace. */
+        if (unshare(CLONE_NEWNET) < 0)
+                s->err = -errno;
+        else if ((s->err = scan_links(&fresh)) >= 0)
+                s->err = scan_all(s);
+        return 0;
+}
+
+int module_links_in_use(char (*kinds)[16], size_t n, bool *ret_in_use) {
+        LinksSeen *s;
+        SandboxExit e;
+        int r;
+
+        if (n > ELEMENTSOF(s->kinds))
+                return -E2BIG;
+        s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (s == MAP_FAILED)
+                return -errno;
+        s->n_kinds = n;
+        memcpy(s->kinds, kinds, n * sizeof(kinds[0]));
+        /* A child, so that entering other namespaces never moves the audit. */
+        r = sandbox_run(SANDBOX_HOST, NL_TIMEOUT_S * 4, links_child, s, &e);
+        if (r >= 0)
+                r = e.signal ? -EINTR : e.err ? -e.err : s->err;
+        if (r >= 0)
+                memcpy(ret_in_use, s->in_use, n * sizeof(bool));
+        munmap(s, sizeof(*s));
+        return r < 0 ? r : 0;
+}
