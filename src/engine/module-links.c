@@ -144,16 +144,19 @@ static int scan_links(LinkScan *scan) {
         return netns_dump(sock, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, NULL, scan);
 }
 
-/* Adds path's namespace to seen (by inode) unless it is there already. */
-static void add_namespace(const char *path, ino_t *seen, size_t *n) {
+/* Adds path's namespace to seen (by inode) unless it is there already: 1 if added, 0 if not, -E2BIG. */
+static int add_namespace(const char *path, ino_t *seen, size_t *n) {
         struct stat st;
 
-        if (stat(path, &st) < 0 || *n == NAMESPACES_MAX)
-                return;
+        if (stat(path, &st) < 0)
+                return 0; /* gone */
         for (size_t i = 0; i < *n; i++)
                 if (seen[i] == st.st_ino)
-                        return;
+                        return 0;
+        if (*n == NAMESPACES_MAX)
+                return -E2BIG; /* one not looked at could hold a link */
         seen[(*n)++] = st.st_ino;
+        return 1;
 }
 
 /* Enters the namespace with inode ino that path names, if it is still that one. */
@@ -185,14 +188,14 @@ static int scan_all(LinksSeen *s) {
 
                 while (dir && (de = readdir(dir))) {
                         char path[PATH_MAX];
-                        size_t before = n;
 
                         if (de->d_name[0] == '.' || (d == 0 && (de->d_name[0] < '0' || de->d_name[0] > '9')))
                                 continue;
                         snprintf(path, sizeof(path), d == 0 ? "%s/%s/ns/net" : "%s/%s", namespace_dirs[d],
                                  de->d_name);
-                        add_namespace(path, inodes, &n);
-                        if (n == before)
+                        if ((r = add_namespace(path, inodes, &n)) < 0)
+                                return r;
+                        if (r == 0)
                                 continue;
                         /* Entered as it is found: a process that has gone by then took its namespace along,
                          * or left it to one found later. */
