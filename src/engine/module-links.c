@@ -171,43 +171,73 @@ static int enter_namespace(const char *path, ino_t ino) {
         return setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
 }
 
-/* Every live namespace: those of processes, then those bound under /run/netns (ip netns add). */
-static const char *const namespace_dirs[] = { "/proc", "/run/netns" };
+/* Adds path's namespace to inodes and looks at it: 0 (also when it has gone meanwhile), or -errno. */
+static int visit(const char *path, ino_t *inodes, size_t *n, LinkScan *scan) {
+        int r = add_namespace(path, inodes, n);
 
+        if (r <= 0)
+                return r;
+        /* Entered as it is found: a process that has gone by then took its namespace along, or left it to
+         * one found later. */
+        r = enter_namespace(path, inodes[*n - 1]);
+        if (r == -ENOENT || r == -ESRCH || r == -ESTALE)
+                return 0;
+        return r < 0 ? r : scan_links(scan);
+}
+
+/* mountinfo escapes a space, a tab, a newline and a backslash as \ooo. */
+static void unescape_octal(char *s) {
+        char *out = s;
+
+        for (; *s; s++)
+                if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
+                    s[3] <= '7') {
+                        *out++ = (char) ((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+                        s += 3;
+                } else
+                        *out++ = *s;
+        *out = '\0';
+}
+
+/*
+ * Every live namespace: those of processes (the ones this process may trace:
+ * /proc/PID/ns needs it), then every network namespace bound somewhere (ip netns
+ * add, a container runtime's own directory), as this process's mountinfo lists
+ * them: nsfs mounts whose root is "net:[INODE]".
+ */
 static int scan_all(LinksSeen *s) {
         _cleanup_free_ ino_t *inodes = calloc(NAMESPACES_MAX, sizeof(ino_t));
+        _cleanup_(closedirp) DIR *proc = opendir("/proc");
+        _cleanup_fclose_ FILE *mounts = fopen("/proc/self/mountinfo", "re");
         LinkScan scan = { .seen = s };
-        size_t n = 0, done = 0;
+        char line[4096], path[PATH_MAX];
+        struct dirent *de;
+        size_t n = 0;
         int r;
 
         if (!inodes)
                 return -ENOMEM;
-        for (size_t d = 0; d < ELEMENTSOF(namespace_dirs); d++) {
-                _cleanup_(closedirp) DIR *dir = opendir(namespace_dirs[d]);
-                struct dirent *de;
-
-                while (dir && (de = readdir(dir))) {
-                        char path[PATH_MAX];
-
-                        if (de->d_name[0] == '.' || (d == 0 && (de->d_name[0] < '0' || de->d_name[0] > '9')))
-                                continue;
-                        snprintf(path, sizeof(path), d == 0 ? "%s/%s/ns/net" : "%s/%s", namespace_dirs[d],
-                                 de->d_name);
-                        if ((r = add_namespace(path, inodes, &n)) < 0)
-                                return r;
-                        if (r == 0)
-                                continue;
-                        /* Entered as it is found: a process that has gone by then took its namespace along,
-                         * or left it to one found later. */
-                        r = enter_namespace(path, inodes[n - 1]);
-                        if (r == -ENOENT || r == -ESRCH || r == -ESTALE)
-                                continue;
-                        if (r < 0 || (r = scan_links(&scan)) < 0)
-                                return r;
-                        done++;
-                }
+        if (!proc || !mounts)
+                return -errno;
+        while ((de = readdir(proc))) {
+                if (de->d_name[0] < '0' || de->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
+                if ((r = visit(path, inodes, &n, &scan)) < 0)
+                        return r;
         }
-        return done > 0 ? 0 : -ENOENT;
+        while (fgets(line, sizeof(line), mounts)) {
+                char *save = NULL, *root, *point, *dash = strstr(line, " - nsfs ");
+
+                if (!dash || !strtok_r(line, " ", &save) || !strtok_r(NULL, " ", &save) ||
+                    !strtok_r(NULL, " ", &save) || !(root = strtok_r(NULL, " ", &save)) ||
+                    !(point = strtok_r(NULL, " ", &save)) || strncmp(root, "net:[", 5) != 0)
+                        continue;
+                unescape_octal(point);
+                if ((r = visit(point, inodes, &n, &scan)) < 0)
+                        return r;
+        }
+        return n > 0 ? 0 : -ENOENT;
 }
 
 static int links_child(void *userdata) {

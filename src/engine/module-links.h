@@ -18,10 +18,12 @@ size_t module_link_kinds(const char *root, const char *release, const char *modu
  * Unloading a module that provides a kind of link deletes every link of that
  * kind, in every namespace (rtnl_link_unregister). For each of the n kinds,
  * whether a link of it exists in a live namespace (a process's, or one bound
- * under /run/netns) that a new namespace does not have too (the module's
- * fallback device, ip_vti0, is in every namespace): someone else's link,
- * which unloading would take. Asked from a child process, which enters
- * those namespaces; 0, or a negative errno if it could not tell (-E2BIG: n
- * over 64).
+ * anywhere: ip netns add, a container runtime's directory) that a new
+ * namespace does not have too (the module's fallback device, ip_vti0, is in
+ * every namespace): someone else's link, which unloading would take. Asked
+ * from a child process, which enters those namespaces; 0, or a negative errno
+ * if it could not tell (-E2BIG: n over 64, or over 4096 namespaces). A
+ * process this one may not trace (no CAP_SYS_PTRACE, another user's) hides
+ * its namespace unless that is bound somewhere.
  */
 int module_links_in_use(char (*kinds)[16], size_t n, bool *ret_in_use);
