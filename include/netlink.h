@@ -57,7 +57,7 @@ int netlink_transact_one(NetlinkSocket *s, struct nlmsghdr *req, NetlinkReplyFn 
 
 /*
  * As netlink_transact with NLM_F_DUMP set; an interrupted dump is started over
- * (restart first) on a fresh socket, up to NL_DUMP_TRIES times in all.
+ * (restart first) on the same socket, up to NL_DUMP_TRIES times in all.
  */
 int netlink_dump(NetlinkSocket *s, struct nlmsghdr *req, NetlinkReplyFn fn, NetlinkRestartFn restart, void *userdata, NetlinkAnswer *ans);
 

@@ -12,7 +12,7 @@ SRCDIR=${ABS_TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 
 # The part each public header belongs to: a new header gets a line here.
 declare -A header_part=(
-        [json-util.h]=shared [macro.h]=shared [string-table.h]=shared [string-util.h]=shared
+        [json-util.h]=shared [macro.h]=shared [string-table.h]=shared [string-util.h]=shared [time-util.h]=shared
         [netlink.h]=netlink [nl-route.h]=netlink
         [xfrm.h]=xfrm [pfkey-parse.h]=xfrm
         [inventory.h]=inventory

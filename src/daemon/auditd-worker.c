@@ -22,13 +22,7 @@
 #include "macro.h"
 #include "shared/cli.h"
 #include "string-util.h"
-
-static uint64_t now_usec(clockid_t clock) {
-        struct timespec ts;
-
-        clock_gettime(clock, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
+#include "time-util.h"
 
 /* The engine's path for a log line, bounded and escaped: it comes from the environment. NULL on ENOMEM. */
 static char *engine_shown(const Context *c) {

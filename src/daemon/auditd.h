@@ -12,6 +12,7 @@
 
 #include "audit.h"
 #include "auditd-log.h"
+#include "time-util.h"
 
 #define AUDITD_BUS_NAME "net.ipsecaudit.Auditor1"
 #define AUDITD_OBJECT_PATH "/net/ipsecaudit/Auditor1"
@@ -21,8 +22,6 @@
 #define AUDITD_STATE_MAX (1024 * 1024)
 #define AUDITD_PROC_MODULES "/proc/modules"
 
-#define USEC_PER_SEC UINT64_C(1000000)
-#define USEC_PER_MSEC UINT64_C(1000)
 
 /* Module uevents are debounced: a burst of loads (modprobe of a chain) is one audit. */
 #define AUDITD_UEVENT_DEBOUNCE_USEC (2 * USEC_PER_SEC)

@@ -14,6 +14,7 @@
 #include "catalogue.h"
 #include "host-cause.h"
 #include "macro.h"
+#include "time-util.h"
 #include "trial.h"
 #include "module-unload.h"
 
@@ -253,13 +254,6 @@ static int run_sandboxed(Audit *a, bool passive, unsigned timeout_s) {
         return run_probes(a, pool, probe_jobs(), timeout_s);
 }
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 static void format_rfc3339(time_t t, char *buf, size_t size) {
         struct tm tm;
 
@@ -283,7 +277,7 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
         _cleanup_(audit_freep) Audit *a = NULL;
         _cleanup_(module_list_free) ModuleList before = {}, after = {};
         unsigned timeout_s = o->timeout_s ?: PROBE_TIMEOUT_S;
-        uint64_t start = now_ms();
+        uint64_t start = now_usec(CLOCK_MONOTONIC) / USEC_PER_MSEC;
         size_t size;
         int r;
 
@@ -335,7 +329,7 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
         } else
                 a->modules_known = false;
 
-        a->duration_ms = now_ms() - start;
+        a->duration_ms = now_usec(CLOCK_MONOTONIC) / USEC_PER_MSEC - start;
         *ret = TAKE_PTR(a);
         return 0;
 }

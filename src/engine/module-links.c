@@ -29,7 +29,6 @@
 #include "sandbox.h"
 
 #define ALIAS_PREFIX "rtnl-link-"
-#define LINE_MAX_ALIAS 4096
 #define NAMESPACES_MAX 4096
 #define FALLBACK_MAX 16
 #define KINDS_MAX 64 /* of all the modules an audit loaded */
@@ -42,29 +41,34 @@ static bool same_name(const char *a, const char *b) {
         return *a == *b;
 }
 
-size_t module_link_kinds(const char *root, const char *release, const char *module, char (*kinds)[16], size_t max) {
-        char path[4096], line[LINE_MAX_ALIAS];
+int module_link_kinds(const char *root, const char *release, const char *module, char (*kinds)[16], size_t max) {
+        char path[4096];
         _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *line = NULL;
         struct utsname u;
-        size_t n = 0;
+        size_t n = 0, size = 0;
 
         if (!release) {
                 if (uname(&u) < 0)
-                        return 0;
+                        return -errno;
                 release = u.release;
         }
         snprintf(path, sizeof(path), "%s/lib/modules/%s/modules.alias", root, release);
-        f = fopen(path, "re");
-        while (f && n < max && fgets(line, sizeof(line), f)) {
+        if (!(f = fopen(path, "re")))
+                return -errno;
+        while (getline(&line, &size, f) > 0) {
                 char *save = NULL, *kw = strtok_r(line, " \t\n", &save), *alias = strtok_r(NULL, " \t\n", &save),
                      *owner = strtok_r(NULL, " \t\n", &save);
 
-                if (kw && strcmp(kw, "alias") == 0 && alias && owner && same_name(owner, module) &&
-                    strncmp(alias, ALIAS_PREFIX, strlen(ALIAS_PREFIX)) == 0 &&
-                    strlen(alias) - strlen(ALIAS_PREFIX) < sizeof(kinds[0]))
-                        strcpy(kinds[n++], alias + strlen(ALIAS_PREFIX));
+                if (!kw || strcmp(kw, "alias") != 0 || !alias || !owner || !same_name(owner, module) ||
+                    strncmp(alias, ALIAS_PREFIX, strlen(ALIAS_PREFIX)) != 0)
+                        continue;
+                /* A kind that cannot be kept here is one whose links could not be looked for. */
+                if (n == max || strlen(alias) - strlen(ALIAS_PREFIX) >= sizeof(kinds[0]))
+                        return -E2BIG;
+                strcpy(kinds[n++], alias + strlen(ALIAS_PREFIX));
         }
-        return n;
+        return (int) n;
 }
 
 /* What the child finds, in memory it shares with the caller. */
@@ -132,6 +136,15 @@ static int link_cb(const struct nlmsghdr *nlh, void *userdata) {
         return 0;
 }
 
+/* An interrupted dump is read again from its start: the fallback names are collected anew; in_use only
+ * grows, and a link seen in the interrupted pass counts (it stays loaded: the safe side). */
+static void scan_restart(void *userdata) {
+        LinkScan *scan = userdata;
+
+        if (scan->collect_fallback)
+                scan->seen->n_fallback = 0;
+}
+
 /* The links of the calling process's namespace, through scan. */
 static int scan_links(LinkScan *scan) {
         _cleanup_(netlink_socket_freep) NetlinkSocket *sock = NULL;
@@ -139,50 +152,40 @@ static int scan_links(LinkScan *scan) {
 
         if ((r = netlink_socket_open(NETLINK_ROUTE, NL_TIMEOUT_S, &sock)) < 0)
                 return r;
-        /* A restarted dump is read again from its start: in_use only ever grows, and fallback names repeat
-         * harmlessly (collected in a new namespace nobody else uses). */
-        return netns_dump(sock, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, NULL, scan);
+        return netns_dump(sock, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, scan_restart, scan);
 }
 
-/* Adds path's namespace to seen (by inode) unless it is there already: 1 if added, 0 if not, -E2BIG. */
-static int add_namespace(const char *path, ino_t *seen, size_t *n) {
-        struct stat st;
-
-        if (stat(path, &st) < 0)
-                return 0; /* gone */
-        for (size_t i = 0; i < *n; i++)
-                if (seen[i] == st.st_ino)
-                        return 0;
-        if (*n == NAMESPACES_MAX)
-                return -E2BIG; /* one not looked at could hold a link */
-        seen[(*n)++] = st.st_ino;
-        return 1;
+/* A namespace already looked at, by its nsfs inode (one nsfs: the device is the same for all). */
+static bool seen_before(const ino_t *seen, size_t n, ino_t ino) {
+        for (size_t i = 0; i < n; i++)
+                if (seen[i] == ino)
+                        return true;
+        return false;
 }
 
-/* Enters the namespace with inode ino that path names, if it is still that one. */
-static int enter_namespace(const char *path, ino_t ino) {
+/*
+ * Looks at the namespace path names, unless it was looked at already: 0 (also
+ * when it has gone meanwhile), or -errno. Opened once, then entered through
+ * that descriptor: what is entered is what was deduplicated. A namespace this
+ * process may not open (EACCES: another user's process, without
+ * CAP_SYS_PTRACE) is one it cannot tell about.
+ */
+static int visit(const char *path, ino_t *seen, size_t *n, LinkScan *scan) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         struct stat st;
 
-        if (fd < 0 || fstat(fd, &st) < 0)
+        if (fd < 0)
+                return errno == ENOENT || errno == ESRCH ? 0 : -errno;
+        if (fstat(fd, &st) < 0)
                 return -errno;
-        if (st.st_ino != ino)
-                return -ESTALE;
-        return setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
-}
-
-/* Adds path's namespace to inodes and looks at it: 0 (also when it has gone meanwhile), or -errno. */
-static int visit(const char *path, ino_t *inodes, size_t *n, LinkScan *scan) {
-        int r = add_namespace(path, inodes, n);
-
-        if (r <= 0)
-                return r;
-        /* Entered as it is found: a process that has gone by then took its namespace along, or left it to
-         * one found later. */
-        r = enter_namespace(path, inodes[*n - 1]);
-        if (r == -ENOENT || r == -ESRCH || r == -ESTALE)
+        if (seen_before(seen, *n, st.st_ino))
                 return 0;
-        return r < 0 ? r : scan_links(scan);
+        if (*n == NAMESPACES_MAX)
+                return -E2BIG; /* one not looked at could hold a link */
+        seen[(*n)++] = st.st_ino;
+        if (setns(fd, CLONE_NEWNET) < 0)
+                return -errno;
+        return scan_links(scan);
 }
 
 /* mountinfo escapes a space, a tab, a newline and a backslash as \ooo. */
@@ -199,34 +202,52 @@ static void unescape_octal(char *s) {
         *out = '\0';
 }
 
-/*
- * Every live namespace: those of processes (the ones this process may trace:
- * /proc/PID/ns needs it), then every network namespace bound somewhere (ip netns
- * add, a container runtime's own directory), as this process's mountinfo lists
- * them: nsfs mounts whose root is "net:[INODE]".
- */
-static int scan_all(LinksSeen *s) {
-        _cleanup_free_ ino_t *inodes = calloc(NAMESPACES_MAX, sizeof(ino_t));
-        _cleanup_(closedirp) DIR *proc = opendir("/proc");
-        _cleanup_fclose_ FILE *mounts = fopen("/proc/self/mountinfo", "re");
-        LinkScan scan = { .seen = s };
-        char line[4096], path[PATH_MAX];
+/* Every thread's namespace (setns() moves one thread): /proc/PID/task/TID/ns/net. */
+static int visit_threads(const char *pid, ino_t *seen, size_t *n, LinkScan *scan) {
+        char path[PATH_MAX];
+        _cleanup_(closedirp) DIR *tasks = NULL;
         struct dirent *de;
-        size_t n = 0;
         int r;
 
-        if (!inodes)
+        snprintf(path, sizeof(path), "/proc/%s/task", pid);
+        if (!(tasks = opendir(path)))
+                return errno == ENOENT || errno == ESRCH ? 0 : -errno; /* gone meanwhile */
+        while ((de = readdir(tasks))) {
+                if (de->d_name[0] < '0' || de->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%s/task/%s/ns/net", pid, de->d_name);
+                if ((r = visit(path, seen, n, scan)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/*
+ * Every live namespace: those of threads, then every network namespace bound
+ * somewhere (ip netns add, a container runtime's own directory), as this
+ * process's mountinfo lists them: nsfs mounts whose root is "net:[INODE]".
+ * Not seen: one held only by a descriptor or a socket, or bound only in
+ * another mount namespace.
+ */
+static int scan_all(LinksSeen *s) {
+        _cleanup_free_ ino_t *seen = calloc(NAMESPACES_MAX, sizeof(ino_t));
+        _cleanup_(closedirp) DIR *proc = opendir("/proc");
+        _cleanup_fclose_ FILE *mounts = fopen("/proc/self/mountinfo", "re");
+        _cleanup_free_ char *line = NULL;
+        LinkScan scan = { .seen = s };
+        struct dirent *de;
+        size_t n = 0, size = 0;
+        int r;
+
+        if (!seen)
                 return -ENOMEM;
         if (!proc || !mounts)
                 return -errno;
-        while ((de = readdir(proc))) {
-                if (de->d_name[0] < '0' || de->d_name[0] > '9')
-                        continue;
-                snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
-                if ((r = visit(path, inodes, &n, &scan)) < 0)
+        while ((de = readdir(proc)))
+                if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && (r = visit_threads(de->d_name, seen, &n, &scan)) < 0)
                         return r;
-        }
-        while (fgets(line, sizeof(line), mounts)) {
+        /* Whole lines, however long: a cut one could hide a namespace. */
+        while (getline(&line, &size, mounts) > 0) {
                 char *save = NULL, *root, *point, *dash = strstr(line, " - nsfs ");
 
                 if (!dash || !strtok_r(line, " ", &save) || !strtok_r(NULL, " ", &save) ||
@@ -234,7 +255,7 @@ static int scan_all(LinksSeen *s) {
                     !(point = strtok_r(NULL, " ", &save)) || strncmp(root, "net:[", 5) != 0)
                         continue;
                 unescape_octal(point);
-                if ((r = visit(point, inodes, &n, &scan)) < 0)
+                if ((r = visit(point, seen, &n, &scan)) < 0)
                         return r;
         }
         return n > 0 ? 0 : -ENOENT;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <linux/cryptouser.h>
 #include <linux/netlink.h>
 #include <stdio.h>
@@ -10,11 +11,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "macro.h"
 #include "module-links.h"
 #include "module-unload.h"
+#include "time-util.h"
 
 #define RETRY_PAUSE_US 50000
 #define STILL_PASSES 40 /* two seconds */
@@ -92,45 +95,69 @@ static void keep_never_unloaded(const ModuleList *loaded, bool *keep) {
 /*
  * A module whose kind of link someone else made meanwhile stays (module-links.h):
  * unloading it would delete that link. One look at every namespace for all of
- * them; if it cannot be had, every module with a kind of link stays.
+ * them. A module whose kinds cannot be read stays, and every one with a kind
+ * when the look cannot be had. linked: the modules with a kind of link.
  */
-static void keep_link_kinds_in_use(const ModuleList *loaded, bool *keep) {
+static int keep_link_kinds_in_use(const ModuleList *loaded, const bool *gone, bool *keep, bool *linked) {
         size_t max = loaded->n * MODULE_LINK_KINDS_MAX, n = 0;
         _cleanup_free_ char(*kinds)[16] = calloc(max ?: 1, sizeof(*kinds));
         _cleanup_free_ size_t *owner = calloc(max ?: 1, sizeof(size_t));
         _cleanup_free_ bool *in_use = calloc(max ?: 1, sizeof(bool));
 
         if (!kinds || !owner || !in_use)
-                return;
+                return -ENOMEM;
         for (size_t i = 0; i < loaded->n; i++) {
-                size_t got = keep[i] ? 0 : module_link_kinds("", NULL, loaded->names[i], kinds + n, MODULE_LINK_KINDS_MAX);
+                int got;
 
-                for (size_t k = 0; k < got; k++)
+                if (gone[i] || keep[i])
+                        continue;
+                got = module_link_kinds("", NULL, loaded->names[i], kinds + n, MODULE_LINK_KINDS_MAX);
+                keep[i] = got < 0;
+                linked[i] = got > 0;
+                for (int k = 0; k < got; k++)
                         owner[n++] = i;
         }
         if (n > 0 && module_links_in_use(kinds, n, in_use) < 0)
                 memset(in_use, true, n * sizeof(bool));
         for (size_t k = 0; k < n; k++)
                 keep[owner[k]] |= in_use[k];
+        return 0;
 }
 
+/* How long a look at the namespaces holds: a module with a kind of link tried later is looked for again. */
+#define LINK_LOOK_MS 1000
+
 int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *ret_left) {
-        _cleanup_free_ bool *gone = calloc(loaded->n ?: 1, sizeof(bool)), *keep = calloc(loaded->n ?: 1, sizeof(bool));
+        _cleanup_free_ bool *gone = calloc(loaded->n ?: 1, sizeof(bool)), *keep = calloc(loaded->n ?: 1, sizeof(bool)),
+                            *linked = calloc(loaded->n ?: 1, sizeof(bool));
         _cleanup_(module_list_free) ModuleList left = {};
         unsigned waits = timeout_ms * 1000 / RETRY_PAUSE_US, still = 0;
         unsigned long refs = 0, last_refs = 0;
-        size_t n_left = loaded->n;
+        uint64_t looked;
         int r;
 
-        if (!gone || !keep)
+        if (!gone || !keep || !linked)
                 return -ENOMEM;
         keep_never_unloaded(loaded, keep);
-        keep_link_kinds_in_use(loaded, keep);
-        for (size_t i = 0; i < loaded->n; i++)
-                n_left -= keep[i];
-        while (n_left > 0) {
-                bool progress = false, busy = false;
+        if ((r = keep_link_kinds_in_use(loaded, gone, keep, linked)) < 0)
+                return r;
+        looked = now_usec(CLOCK_MONOTONIC) / USEC_PER_MSEC;
+        for (;;) {
+                bool progress = false, busy = false, link_left = false, any_left = false;
 
+                for (size_t i = 0; i < loaded->n; i++) {
+                        any_left |= !gone[i] && !keep[i];
+                        link_left |= !gone[i] && !keep[i] && linked[i];
+                }
+                if (!any_left)
+                        break;
+                /* Retried after a pause: someone may have made a link of the kind since the last look. */
+                if (link_left && now_usec(CLOCK_MONOTONIC) / USEC_PER_MSEC - looked > LINK_LOOK_MS) {
+                        if ((r = keep_link_kinds_in_use(loaded, gone, keep, linked)) < 0)
+                                return r;
+                        looked = now_usec(CLOCK_MONOTONIC) / USEC_PER_MSEC;
+                        continue;
+                }
                 /* One pass frees the modules nothing depends on; the next, what they used. */
                 for (size_t i = 0; i < loaded->n; i++) {
                         if (gone[i] || keep[i])
@@ -138,7 +165,6 @@ int modules_unload(const ModuleList *loaded, unsigned timeout_ms, ModuleList *re
                         r = module_delete(loaded->names[i]);
                         if (r == 0) {
                                 gone[i] = true;
-                                n_left--;
                                 progress = true;
                         } else if (r == -EWOULDBLOCK) {
                                 busy = true;

@@ -178,14 +178,20 @@ nested_esp nested-esp-mid mid
 
 # Someone's link of a kind whose module an audit is to unload: the module stays, and the link.
 # --absent-module makes veth and ip_vti the audit's own to unload (as ipsec-auditd passes the
-# modules an administrator removed), so no race is needed: an operator's veth pair in a
-# namespace bound under /run/netns keeps veth loaded; ip_vti, whose only links are its own
-# fallback devices (ip_vti0, in every namespace), goes.
-if modprobe veth 2>/dev/null && modprobe ip_vti 2>/dev/null && $IP netns add op &&
-        $IP -n op link add op0 type veth peer name op1; then
-        "$AUDIT" --quick --json --absent-module=veth --absent-module=ip_vti >/tmp/links.json 2>/dev/null
-        echo "links-kept $(grep -c '^veth ' /proc/modules) $(grep -c '^ip_vti ' /proc/modules)" \
-                "$($IP -n op link show op0 >/dev/null 2>&1 && echo op0 || echo no-op0)"
+# modules an administrator removed), so no race is needed. First, with no one's veth anywhere,
+# veth goes (the control); then an operator's veth pair in a namespace bound under /run/netns
+# keeps veth loaded, while ip_vti, whose only links are its own fallback devices (ip_vti0, in
+# every namespace), goes.
+if modprobe veth 2>/dev/null && $IP netns add op; then
+        "$AUDIT" --quick --json --absent-module=veth >/dev/null 2>&1
+        control=$(grep -c '^veth ' /proc/modules)
+        if modprobe veth && modprobe ip_vti 2>/dev/null && $IP -n op link add op0 type veth peer name op1; then
+                "$AUDIT" --quick --json --absent-module=veth --absent-module=ip_vti >/dev/null 2>&1
+                echo "links-kept $control $(grep -c '^veth ' /proc/modules) $(grep -c '^ip_vti ' /proc/modules)" \
+                        "$($IP -n op link show op0 >/dev/null 2>&1 && echo op0 || echo no-op0)"
+        else
+                echo "links-kept untested"
+        fi
         $IP netns del op
 else
         echo "links-kept untested"
