@@ -13,6 +13,10 @@ typedef enum ProbeFlags {
         PROBE_NEEDS_XFRM = 1 << 1,
         /* Read-only, about the host itself (its daemons): runs in the host's namespace, never sandboxed. */
         PROBE_HOST = 1 << 2,
+        /* Leaves its namespace changed in ways no scrub undoes (loopback up, closed TCP connections
+         * in TIME_WAIT), so its worker is retired after it: the engine starts it last, when no
+         * other probe would need the worker. Scheduling only: the scrub still decides. */
+        PROBE_SPENDS_NAMESPACE = 1 << 3,
 } ProbeFlags;
 
 typedef struct ProbeContext {

@@ -88,6 +88,6 @@ static int run(const ProbeContext *ctx, CapResult *res) {
         return 0;
 }
 
-DEFINE_PROBE(probe_natt_tcp_encap, "natt.tcp_encap", "3.1", PROBE_ACTIVE | PROBE_NEEDS_XFRM,
+DEFINE_PROBE(probe_natt_tcp_encap, "natt.tcp_encap", "3.1", PROBE_ACTIVE | PROBE_NEEDS_XFRM | PROBE_SPENDS_NAMESPACE,
              "ESP in TCP (RFC 8229): SA with TCP_ENCAP_ESPINTCP and the espintcp TCP ULP",
              run);

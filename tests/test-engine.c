@@ -20,14 +20,20 @@
 #include "audit.h"
 #include "macro.h"
 
-/* Which process ran each probe, by probe: shared memory, as the probes run in workers. */
-enum { FINE, CRASH, HANG, FAIL, ACTIVE, AFTER_CRASH, AFTER_HANG, AFTER_FAIL, AGAIN, _N_PROBES };
-static pid_t *ran_in;
+/* Which process ran each probe, and in which place, by probe: shared memory, as the probes run in workers. */
+enum { FINE, CRASH, HANG, FAIL, ACTIVE, AFTER_CRASH, AFTER_HANG, AFTER_FAIL, AGAIN, HOST_A, HOST_B, SPENDER, _N_PROBES };
+static struct {
+        pid_t ran_in[_N_PROBES];
+        unsigned ran_nth[_N_PROBES];
+        unsigned ran;
+} *shared;
+#define ran_in (shared->ran_in)
 
 static int accept_one(CapResult *r, unsigned which) {
         Check *c = result_add_check(r, "IPv4", "thing");
         c->outcome = CHECK_ACCEPTED;
         ran_in[which] = getpid();
+        shared->ran_nth[which] = __atomic_add_fetch(&shared->ran, 1, __ATOMIC_SEQ_CST);
         return 0;
 }
 
@@ -73,6 +79,18 @@ static int run_again(const ProbeContext *ctx, CapResult *r) {
         return accept_one(r, AGAIN);
 }
 
+static int run_host_a(const ProbeContext *ctx, CapResult *r) {
+        return accept_one(r, HOST_A);
+}
+
+static int run_host_b(const ProbeContext *ctx, CapResult *r) {
+        return accept_one(r, HOST_B);
+}
+
+static int run_spender(const ProbeContext *ctx, CapResult *r) {
+        return accept_one(r, SPENDER);
+}
+
 #define PROBE(name, flags_) \
         static const Probe probe_##name = { .id = "test." #name, .rfc5406_section = "4", \
                                             .summary = #name, .flags = flags_, .run = run_##name }
@@ -85,6 +103,9 @@ PROBE(after_crash, 0);
 PROBE(after_hang, 0);
 PROBE(after_fail, 0);
 PROBE(again, 0);
+PROBE(host_a, PROBE_HOST);
+PROBE(host_b, PROBE_HOST);
+PROBE(spender, PROBE_SPENDS_NAMESPACE);
 
 static const Probe *const table[] = { &probe_fine, &probe_crash, &probe_hang, &probe_fail, &probe_active, NULL };
 
@@ -146,6 +167,37 @@ static void test_broken_probe_costs_only_its_own_result(void **state) {
         assert_int_not_equal(ran_in[AFTER_FAIL], ran_in[FAIL]);
 }
 
+/* A probe that spends its namespace starts after every other, wherever the table lists it. */
+static void test_spender_runs_last(void **state) {
+        static const Probe *const order[] = { &probe_spender, &probe_fine, &probe_again, NULL };
+        _cleanup_(audit_freep) Audit *a = NULL;
+        AuditOptions o = {};
+
+        shared->ran = 0;
+        assert_int_equal(audit_run(&o, order, &a), 0);
+        assert_int_equal(audit_unknown_count(a), 0);
+        assert_int_equal(shared->ran_nth[FINE], 1);
+        assert_int_equal(shared->ran_nth[AGAIN], 2);
+        assert_int_equal(shared->ran_nth[SPENDER], 3);
+}
+
+/* Two at a time, and still the host's namespace has one worker: the second host probe waits for it. */
+static void test_host_probes_share_one_worker(void **state) {
+        static const Probe *const order[] = { &probe_host_a, &probe_host_b, &probe_fine, NULL };
+        _cleanup_(audit_freep) Audit *a = NULL;
+        AuditOptions o = {};
+
+        assert_int_equal(audit_run(&o, order, &a), 0);
+        assert_int_equal(audit_unknown_count(a), 0);
+        assert_int_equal(ran_in[HOST_A], ran_in[HOST_B]);
+        if (a->privilege.sandbox != SANDBOX_HOST) /* else every probe is the host's */
+                assert_int_not_equal(ran_in[FINE], ran_in[HOST_A]);
+}
+
+static int two_at_a_time(void **state) {
+        return setenv("IPSEC_AUDIT_PROBE_JOBS", "2", 1);
+}
+
 static int one_at_a_time(void **state) {
         return setenv("IPSEC_AUDIT_PROBE_JOBS", "1", 1);
 }
@@ -192,13 +244,16 @@ int main(void) {
                 cmocka_unit_test(test_broken_probes_are_contained),
                 cmocka_unit_test_setup_teardown(test_broken_probe_costs_only_its_own_result, one_at_a_time,
                                                 any_number_at_a_time),
+                cmocka_unit_test_setup_teardown(test_spender_runs_last, one_at_a_time, any_number_at_a_time),
+                cmocka_unit_test_setup_teardown(test_host_probes_share_one_worker, two_at_a_time,
+                                                any_number_at_a_time),
                 cmocka_unit_test(test_passive_runs_no_active_probe),
                 cmocka_unit_test(test_sandbox_exit_codes),
         };
         /* The crashing probe should not leave a core file in the build tree. */
         (void) setrlimit(RLIMIT_CORE, &no_core);
-        ran_in = mmap(NULL, _N_PROBES * sizeof(pid_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (ran_in == MAP_FAILED)
+        shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (shared == MAP_FAILED)
                 return 1;
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,8 +164,10 @@ static unsigned probe_jobs(void) {
         return n == 0 ? 1 : n > MAX_JOBS ? MAX_JOBS : n;
 }
 
-static void probe_order(size_t *order, size_t n) {
+/* Probes that spend their worker's namespace go last, in the same relative order. */
+static void probe_order(const Audit *a, size_t *order) {
         unsigned seed = env_unsigned("IPSEC_AUDIT_PROBE_SEED", 0);
+        size_t n = a->n_results;
 
         for (size_t i = 0; i < n; i++)
                 order[i] = i;
@@ -173,11 +176,23 @@ static void probe_order(size_t *order, size_t n) {
                 order[i - 1] = order[j];
                 order[j] = t;
         }
+        for (size_t i = 0, moved = 0; i + moved < n;) {
+                size_t t = order[i];
+
+                if (!(a->probes[t]->flags & PROBE_SPENDS_NAMESPACE)) {
+                        i++;
+                        continue;
+                }
+                memmove(&order[i], &order[i + 1], (n - i - 1) * sizeof(*order));
+                order[n - 1] = t;
+                moved++;
+        }
 }
 
 typedef struct Running {
         SandboxChild child;
         size_t index;
+        SandboxKind where;
 } Running;
 
 /* Reaps the first of the n running children to finish, moving the last one into its slot. */
@@ -201,28 +216,57 @@ static int reap_one(SandboxPool *pool, Running *running, unsigned *n, CapResult 
         return 0;
 }
 
+static SandboxKind probe_where(const Audit *a, size_t i) {
+        return a->passive || (a->probes[i]->flags & PROBE_HOST) ? SANDBOX_HOST : a->privilege.sandbox;
+}
+
+/*
+ * The first probe of order not started yet (SIZE_MAX once all are) that may
+ * start now: in the host's namespace one at a time, as one worker serves
+ * them all there (they only read, and each more worker costs a fork).
+ */
+static size_t next_probe(const Audit *a, const size_t *order, const bool *started, const Running *running,
+                         unsigned n_running) {
+        bool host_busy = false;
+
+        for (unsigned j = 0; j < n_running; j++)
+                host_busy = host_busy || running[j].where == SANDBOX_HOST;
+        for (size_t k = 0; k < a->n_results; k++)
+                if (!started[order[k]] && !(host_busy && probe_where(a, order[k]) == SANDBOX_HOST))
+                        return order[k];
+        return SIZE_MAX;
+}
+
 static int run_probes(Audit *a, SandboxPool *pool, unsigned jobs, unsigned timeout_s) {
         _cleanup_free_ size_t *order = calloc(a->n_results ?: 1, sizeof(size_t));
+        _cleanup_free_ bool *started = calloc(a->n_results ?: 1, sizeof(bool));
+        size_t n_left = a->n_results;
         Running running[MAX_JOBS];
         unsigned n_running = 0;
         int r = 0;
 
-        if (!order)
+        if (!order || !started)
                 return -ENOMEM;
-        probe_order(order, a->n_results);
-        for (size_t k = 0; k < a->n_results; k++) {
-                size_t i = order[k];
-                const Probe *p = a->probes[i];
-                SandboxKind where = a->passive || (p->flags & PROBE_HOST) ? SANDBOX_HOST : a->privilege.sandbox;
+        probe_order(a, order);
+        while (n_left > 0) {
+                size_t i = n_running < jobs ? next_probe(a, order, started, running, n_running) : SIZE_MAX;
+                SandboxKind where;
 
-                if ((p->flags & PROBE_ACTIVE) && where == SANDBOX_HOST) {
+                if (i == SIZE_MAX) {
+                        if ((r = reap_one(pool, running, &n_running, a->results, timeout_s)) < 0)
+                                goto out;
+                        continue;
+                }
+                started[i] = true;
+                n_left--;
+                where = probe_where(a, i);
+                if ((a->probes[i]->flags & PROBE_ACTIVE) && where == SANDBOX_HOST) {
                         skip_probe(&a->results[i], a);
                         continue;
                 }
-                if (n_running == jobs && (r = reap_one(pool, running, &n_running, a->results, timeout_s)) < 0)
-                        goto out;
                 if ((r = sandbox_pool_start(pool, where, timeout_s, (unsigned) i, &running[n_running].child)) < 0)
                         goto out;
+                running[n_running].where = where;
                 running[n_running++].index = i;
         }
         while (n_running > 0)
