@@ -285,6 +285,26 @@ is "ipsec-audit --bus with no bus exits 1" $? 1
 check "and says it cannot connect" grep -q "cannot connect" "$work/cli-nobus.err"
 "$IPSEC_AUDIT" --bus="$addr" --passive >/dev/null 2>&1
 is "ipsec-audit --bus --passive is a usage error" $? 2
+# libsystemd is loaded for --bus only: an audit does not pay for loading it at start.
+check "ipsec-audit is not linked with libsystemd (bus-util.c loads it for --bus)" \
+        bash -c "! readelf -d '$IPSEC_AUDIT' | grep -q 'NEEDED.*libsystemd'"
+libsystemd=$(ldconfig -p | awk '$1 == "libsystemd.so.0" { print $NF; exit }')
+if [ -n "$libsystemd" ] && unshare -m true 2>/dev/null; then
+        # The real thing, hidden: an empty file in its place in a mount namespace of our own.
+        unshare -m bash -c 'mount --bind /dev/null "$1" && shift && exec "$@"' _ "$libsystemd" \
+                "$IPSEC_AUDIT" --bus="$addr" --json >"$work/cli-nolib.out" 2>"$work/cli-nolib.err"
+        is "without libsystemd, ipsec-audit --bus exits 1" $? 1
+        is "and says --bus needs it, in one line" "$(cat "$work/cli-nolib.err")" \
+                "ipsec-audit: --bus needs libsystemd.so.0, which cannot be loaded"
+        unshare -m bash -c 'mount --bind /dev/null "$1" && shift && exec "$@"' _ "$libsystemd" \
+                "$IPSEC_AUDIT" --passive --json >"$work/nolib-audit.json" 2>/dev/null
+        is "without libsystemd, an audit still runs (a passive one here)" \
+                "$(jq -r .schema "$work/nolib-audit.json")" ipsec-audit/report/v1
+else
+        skip "ipsec-audit --bus without libsystemd" "no libsystemd.so.0 in ldconfig's cache, or no mount namespace"
+        skip "and says --bus needs it" "as above"
+        skip "without libsystemd, an audit still runs (a passive one here)" "as above"
+fi
 
 last=$(prop LastRefreshUSec)
 stop_daemon

@@ -367,30 +367,36 @@ static void report_loaded_freep(Audit **a) {
 
 /* ipsec-auditd's cached report (GetReport), as the JSON tree it sent. */
 int bus_report_json(const char *address, json_object **ret) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sym_sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sym_sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
         json_object *root;
         const char *text;
         int r;
 
         if ((r = bus_open(address, "ipsec-audit", &bus)) < 0) {
-                fprintf(stderr, "%s: cannot connect to the %s bus: %s\n", program_invocation_short_name, address,
-                        strerror(-r));
+                if (r == -ELIBACC)
+                        fprintf(stderr, "%s: --bus needs libsystemd.so.0, which cannot be loaded\n",
+                                program_invocation_short_name);
+                else
+                        fprintf(stderr, "%s: cannot connect to the %s bus: %s\n", program_invocation_short_name,
+                                address, strerror(-r));
                 return r;
         }
-        r = sd_bus_call_method(bus, "net.ipsecaudit.Auditor1", "/net/ipsecaudit/Auditor1", "net.ipsecaudit.Auditor1",
+        r = sym_sd_bus_call_method(bus, "net.ipsecaudit.Auditor1", "/net/ipsecaudit/Auditor1", "net.ipsecaudit.Auditor1",
                                "GetReport", &error, &reply, "");
         if (r >= 0)
-                r = sd_bus_message_read(reply, "s", &text);
+                r = sym_sd_bus_message_read(reply, "s", &text);
         if (r < 0) {
                 _cleanup_free_ char *msg = NULL;
 
                 /* The daemon's words: bounded and escaped like any outside string. */
                 if (error.message && strescape(error.message, 512, &msg) < 0)
-                        return -ENOMEM;
-                fprintf(stderr, "%s: cannot get the report from ipsec-auditd: %s\n", program_invocation_short_name,
-                        msg ?: strerror(-r));
+                        r = -ENOMEM;
+                else
+                        fprintf(stderr, "%s: cannot get the report from ipsec-auditd: %s\n",
+                                program_invocation_short_name, msg ?: strerror(-r));
+                sym_sd_bus_error_free(&error);
                 return r;
         }
         if (!(root = json_tokener_parse(text))) {
