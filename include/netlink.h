@@ -36,6 +36,13 @@ typedef struct NetlinkSocket NetlinkSocket;
 
 /* Bound, close-on-exec, extended ACKs asked for, receives time out after timeout_s. */
 int netlink_socket_open(int protocol, unsigned timeout_s, NetlinkSocket **ret);
+/* A socket that only listens to the multicast groups (a bit mask, as bind() takes it) of protocol. */
+int netlink_watch_open(int protocol, unsigned groups, NetlinkSocket **ret);
+/* Whether anything was heard on a watch since it opened, without waiting: 1 if a notification arrived
+ * or was lost for want of room (ENOBUFS), 0 if not, or -errno. */
+int netlink_watch_heard(NetlinkSocket *s);
+/* The socket's descriptor, for checks that it is still open as it was. */
+int netlink_socket_fd(const NetlinkSocket *s);
 void netlink_socket_free(NetlinkSocket *s);
 static inline void netlink_socket_freep(NetlinkSocket **s) {
         if (*s)

@@ -47,6 +47,8 @@ int xfrm_pfkey_open(XfrmNl **ret);
  */
 int xfrm_open(XfrmNl **ret, int *ret_pfkey_err);
 XfrmApi xfrm_api(const XfrmNl *nl);
+/* The descriptor of the socket behind the handle (XFRM netlink's or PF_KEY's). */
+int xfrm_nl_fd(const XfrmNl *nl);
 void xfrm_nl_free(XfrmNl *nl);
 static inline void xfrm_nl_freep(XfrmNl **nl) {
         if (*nl)

@@ -27,6 +27,7 @@
 #include <linux/xfrm.h>
 #include <cmocka.h>
 
+#include "engine/netns-scrub.h"
 #include "macro.h"
 #include "sandbox.h"
 
@@ -80,6 +81,25 @@ static int child_leaves_fd(void *userdata) {
         return socket(AF_INET, SOCK_DGRAM, 0) < 0 ? -errno : 0; /* no O_CLOEXEC: nothing closes it but the worker */
 }
 
+/* Puts a netlink socket of its own in the place of every one it finds open: the worker's watch must notice. */
+static int child_replaces_netlink(void *userdata) {
+        for (int fd = 3; fd < 1024; fd++) {
+                int domain, protocol, s;
+                socklen_t len = sizeof(domain);
+
+                if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_NETLINK)
+                        continue;
+                len = sizeof(protocol);
+                if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) < 0 ||
+                    (s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol)) < 0)
+                        return -errno;
+                if (dup3(s, fd, O_CLOEXEC) < 0)
+                        return -errno;
+                close(s);
+        }
+        return 0;
+}
+
 /* Descriptors open in the job, besides 0, 1, 2 and the worker's: through shared memory too. */
 static int *open_fds;
 
@@ -89,7 +109,8 @@ static int child_counts_fds(void *userdata) {
         *seen = netns_inode();
         for (int fd = 3; fd < 1024; fd++)
                 n += fcntl(fd, F_GETFD) >= 0;
-        *open_fds = n - 1;
+        /* Not counted: the worker's own, its socket to the pool and its namespace's watch. */
+        *open_fds = n - 1 - NETNS_WATCH_FDS;
         return 0;
 }
 
@@ -152,6 +173,9 @@ enum {
         LO_UP,
         ADDRESS,
         LINK,
+        LINK_GONE,
+        ROUTE,
+        REPLACE_NETLINK,
         SOCKET_POLICY,
         CRASH,
         FAIL,
@@ -176,6 +200,12 @@ static const Job jobs[] = {
         [ADDRESS] = { child, "ip addr add 192.0.2.9/32 dev lo" },
         [LINK] = { child, "ip link add ipsa-test0 type dummy 2>/dev/null || "
                           "ip link add ipsa-test0 type veth peer ipsa-test1" },
+        /* Made and deleted again: the link's number is spent, and the kernel said so. */
+        [LINK_GONE] = { child, "{ ip link add ipsa-test0 type dummy 2>/dev/null || "
+                               "ip link add ipsa-test0 type veth peer ipsa-test1; } && ip link del ipsa-test0" },
+        /* No device needed: a route the probes could find in the namespace. */
+        [ROUTE] = { child, "ip route add unreachable 198.51.100.0/24" },
+        [REPLACE_NETLINK] = { child_replaces_netlink, NULL },
         [SOCKET_POLICY] = { child_socket_policy, NULL },
         [CRASH] = { child_crash, NULL },
         [FAIL] = { child, "false" },
@@ -289,6 +319,9 @@ static void test_changed_namespace_is_retired(void **state) {
         assert_retired(LO_UP, false);
         assert_retired(ADDRESS, false);
         assert_retired(LINK, false);
+        assert_retired(LINK_GONE, false);
+        assert_retired(ROUTE, false);
+        assert_retired(REPLACE_NETLINK, false);
         assert_retired(SOCKET_POLICY, false);
         assert_retired(LEAVE_NAMESPACE, false);
         assert_retired(LEAVE_CHILD, false);

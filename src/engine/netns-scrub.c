@@ -2,16 +2,17 @@
 /*
  * A worker's namespace serves another probe only when that probe could not
  * tell it from a new one. What a probe can observe of a namespace is its XFRM state
- * (SAs, policies, per-socket policies), its links and their addresses;
- * probes write no sysctl and no XFRM default policy. XFRM state is flushed
- * and counted; links and addresses are compared with the namespace as it
- * was made, not with "loopback only": a module loaded meanwhile (ip_vti,
- * sit, ...) adds its fallback device to every namespace, and one made now
- * would have it too, but the comparison does not try to know which devices
- * those are: any difference retires the namespace.
+ * (SAs, policies, per-socket policies), its links, their addresses and routes;
+ * probes write no sysctl and no XFRM default policy. XFRM state is counted,
+ * and flushed when there is any; links, addresses and routes are not compared
+ * with a list of what a new namespace has: the kernel tells the watch of every
+ * change to them, and any change at all (a link made and deleted again; a
+ * module loaded meanwhile, which adds its fallback device, ip_vti0 or sit0,
+ * to every namespace) retires the namespace.
  */
 #include <errno.h>
-#include <net/if.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
@@ -20,34 +21,6 @@
 #include "netlink.h"
 #include "netns-scrub.h"
 #include "xfrm.h"
-
-static int link_cb(const struct nlmsghdr *nlh, void *userdata) {
-        NetnsSnapshot *s = userdata;
-        const struct ifinfomsg *ifi;
-
-        if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)))
-                return -EBADMSG;
-        if (s->n_links == ELEMENTSOF(s->links))
-                return -E2BIG;
-        ifi = mnl_nlmsg_get_payload(nlh);
-        s->links[s->n_links++] = (NetnsLink) { .ifindex = ifi->ifi_index, .up = ifi->ifi_flags & IFF_UP };
-        return 0;
-}
-
-static int address_cb(const struct nlmsghdr *nlh, void *userdata) {
-        NetnsSnapshot *s = userdata;
-
-        if (nlh->nlmsg_type != RTM_NEWADDR)
-                return -EBADMSG;
-        s->n_addresses++;
-        return 0;
-}
-
-static void snapshot_restart(void *userdata) {
-        NetnsSnapshot *s = userdata;
-
-        *s = (NetnsSnapshot) {};
-}
 
 int netns_dump(NetlinkSocket *sock, uint16_t type, size_t fixed, NetlinkReplyFn fn, NetlinkRestartFn restart,
                void *userdata) {
@@ -65,27 +38,49 @@ int netns_dump(NetlinkSocket *sock, uint16_t type, size_t fixed, NetlinkReplyFn 
         return r < 0 ? r : -ans.err;
 }
 
-int netns_snapshot(NetnsSnapshot *ret) {
-        _cleanup_(netlink_socket_freep) NetlinkSocket *sock = NULL;
-        NetnsSnapshot links = {}, addresses = {};
-        int r;
+struct NetnsWatch {
+        XfrmNl *xfrm;
+        NetlinkSocket *route;
+        ino_t inode[NETNS_WATCH_FDS]; /* of the sockets, as opened */
+};
 
-        if ((r = netlink_socket_open(NETLINK_ROUTE, NL_TIMEOUT_S, &sock)) < 0 ||
-            (r = netns_dump(sock, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, snapshot_restart, &links)) < 0 ||
-            (r = netns_dump(sock, RTM_GETADDR, sizeof(struct ifaddrmsg), address_cb, snapshot_restart, &addresses)) < 0)
+/* Every group whose changes a probe could see: links, their addresses, routes. */
+#define WATCHED_GROUPS \
+        (RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE)
+
+static ino_t fd_inode(int fd) {
+        struct stat st;
+
+        return fstat(fd, &st) < 0 ? 0 : st.st_ino;
+}
+
+int netns_watch_open(NetnsWatch **ret) {
+        _cleanup_(netns_watch_freep) NetnsWatch *w = calloc(1, sizeof(NetnsWatch));
+        int fds[NETNS_WATCH_FDS], r;
+
+        if (!w)
+                return -ENOMEM;
+        if ((r = xfrm_nl_open(&w->xfrm)) < 0 || (r = netlink_watch_open(NETLINK_ROUTE, WATCHED_GROUPS, &w->route)) < 0)
                 return r;
-        links.n_addresses = addresses.n_addresses;
-        *ret = links;
+        netns_watch_fds(w, fds);
+        for (size_t i = 0; i < NETNS_WATCH_FDS; i++)
+                if (!(w->inode[i] = fd_inode(fds[i])))
+                        return -errno;
+        *ret = TAKE_PTR(w);
         return 0;
 }
 
-static bool snapshot_equal(const NetnsSnapshot *a, const NetnsSnapshot *b) {
-        if (a->n_links != b->n_links || a->n_addresses != b->n_addresses)
-                return false;
-        for (unsigned i = 0; i < a->n_links; i++)
-                if (a->links[i].ifindex != b->links[i].ifindex || a->links[i].up != b->links[i].up)
-                        return false;
-        return true;
+void netns_watch_free(NetnsWatch *w) {
+        if (w->xfrm)
+                xfrm_nl_free(w->xfrm);
+        if (w->route)
+                netlink_socket_free(w->route);
+        free(w);
+}
+
+void netns_watch_fds(const NetnsWatch *w, int ret[NETNS_WATCH_FDS]) {
+        ret[0] = xfrm_nl_fd(w->xfrm);
+        ret[1] = netlink_socket_fd(w->route);
 }
 
 /* 0 if asked and answered, the kernel's refusal or our fault as -errno. */
@@ -93,25 +88,36 @@ static int answered(int r, const XfrmAnswer *ans) {
         return r < 0 ? r : -ans->err;
 }
 
-int netns_scrub(const NetnsSnapshot *base) {
-        _cleanup_(xfrm_nl_freep) XfrmNl *nl = NULL;
-        NetnsSnapshot now;
+static int xfrm_counts(XfrmNl *nl, uint32_t *ret_sas, uint32_t *ret_policies) {
+        uint32_t policies, socket_policies;
         XfrmAnswer ans;
-        uint32_t sas = 0, policies, socket_policies;
         int r;
 
-        if ((r = xfrm_nl_open(&nl)) < 0)
+        if ((r = answered(xfrm_sad_info(nl, ret_sas, &ans), &ans)) < 0 ||
+            (r = answered(xfrm_spd_counts(nl, &policies, &socket_policies, &ans), &ans)) < 0)
+                return r;
+        *ret_policies = policies + socket_policies;
+        return 0;
+}
+
+int netns_scrub(NetnsWatch *w) {
+        int fds[NETNS_WATCH_FDS];
+        uint32_t sas, policies;
+        XfrmAnswer ans;
+        int r;
+
+        /* A job that closed or replaced them would have us ask some other socket. */
+        netns_watch_fds(w, fds);
+        for (size_t i = 0; i < NETNS_WATCH_FDS; i++)
+                if (fd_inode(fds[i]) != w->inode[i])
+                        return 0;
+        if ((r = netlink_watch_heard(w->route)) != 0)
+                return r < 0 ? r : 0;
+        if ((r = xfrm_counts(w->xfrm, &sas, &policies)) < 0)
                 return r;
         /* Deleting an IPComp SA releases its inner tunnel SA, which a flush that passed it already kept. */
-        for (unsigned pass = 0; pass < 2; pass++) {
-                if ((r = answered(xfrm_flush(nl, &ans), &ans)) < 0 ||
-                    (r = answered(xfrm_sad_info(nl, &sas, &ans), &ans)) < 0)
+        for (unsigned pass = 0; pass < 2 && sas + policies > 0; pass++)
+                if ((r = answered(xfrm_flush(w->xfrm, &ans), &ans)) < 0 || (r = xfrm_counts(w->xfrm, &sas, &policies)) < 0)
                         return r;
-                if (sas == 0)
-                        break;
-        }
-        if ((r = answered(xfrm_spd_counts(nl, &policies, &socket_policies, &ans), &ans)) < 0 ||
-            (r = netns_snapshot(&now)) < 0)
-                return r;
-        return sas == 0 && policies == 0 && socket_policies == 0 && snapshot_equal(base, &now);
+        return sas == 0 && policies == 0;
 }

@@ -6,32 +6,36 @@
 
 #include "netlink.h"
 
-/* More links than this and a namespace is simply not reused. */
-#define NETNS_MAX_LINKS 32
-
-typedef struct NetnsLink {
-        int32_t ifindex;
-        bool up;
-} NetnsLink;
-
-/* What of a namespace a probe could change besides XFRM state: its links and addresses. */
-typedef struct NetnsSnapshot {
-        unsigned n_links;
-        NetnsLink links[NETNS_MAX_LINKS];
-        unsigned n_addresses;
-} NetnsSnapshot;
-
 /* A NETLINK_ROUTE dump of type (fixed: its header's size), each answer to fn: 0 or -errno. */
 int netns_dump(NetlinkSocket *sock, uint16_t type, size_t fixed, NetlinkReplyFn fn, NetlinkRestartFn restart,
                void *userdata);
 
-/* The calling process's namespace, through NETLINK_ROUTE dumps: 0 or -errno. */
-int netns_snapshot(NetnsSnapshot *ret);
+/*
+ * A worker's watch on its namespace, opened in it while it is new: an XFRM
+ * netlink socket that counts and flushes, and a NETLINK_ROUTE socket that
+ * hears every change to links, addresses and routes. Both stay open from job
+ * to job (NETNS_WATCH_FDS descriptors, which the worker keeps).
+ */
+typedef struct NetnsWatch NetnsWatch;
+
+#define NETNS_WATCH_FDS 2
+
+/* -errno if the namespace cannot be watched so (no XFRM netlink: PF_KEY's state is not counted the same way). */
+int netns_watch_open(NetnsWatch **ret);
+void netns_watch_free(NetnsWatch *w);
+static inline void netns_watch_freep(NetnsWatch **w) {
+        if (*w)
+                netns_watch_free(*w);
+}
+
+/* The watch's descriptors, which the caller must not close. */
+void netns_watch_fds(const NetnsWatch *w, int ret[NETNS_WATCH_FDS]);
 
 /*
- * Flushes the namespace's SAD and SPD, then checks that it is as it was made:
- * no SA, no policy (per-socket ones included), links and addresses as in
- * base. 1 if so, 0 if anything is left, -errno if it cannot tell (no XFRM
- * netlink: PF_KEY's state cannot be counted the same way).
+ * Flushes the namespace's SAD and SPD if they hold anything, then checks that
+ * it is as it was made: no SA, no policy (per-socket ones included), and no
+ * link, address or route changed since the watch opened. 1 if so, 0 if
+ * anything is left or changed (or the watch's own descriptors are not what
+ * they were), -errno if it cannot tell.
  */
-int netns_scrub(const NetnsSnapshot *base);
+int netns_scrub(NetnsWatch *w);

@@ -202,12 +202,22 @@ static ino_t netns_inode(void) {
         return stat("/proc/self/ns/net", &st) < 0 ? 0 : st.st_ino;
 }
 
-/* Every descriptor but 0, 1, 2 and fd: nothing the caller or a job opened is left to the next job. */
-static int close_all_but(int fd) {
-        unsigned first = fd < 3 ? 3 : (unsigned) fd + 1;
+static int cmp_int(const void *a, const void *b) {
+        return (*(const int *) a > *(const int *) b) - (*(const int *) a < *(const int *) b);
+}
 
-        if (fd > 3 && close_range(3, fd - 1, 0) < 0)
-                return -errno;
+/* Every descriptor but 0, 1, 2 and the n in keep: nothing the caller or a job opened is left to the next job. */
+static int close_all_but(int *keep, size_t n) {
+        unsigned first = 3;
+
+        qsort(keep, n, sizeof(*keep), cmp_int);
+        for (size_t i = 0; i < n; i++) {
+                if (keep[i] < (int) first)
+                        continue;
+                if ((unsigned) keep[i] > first && close_range(first, (unsigned) keep[i] - 1, 0) < 0)
+                        return -errno;
+                first = (unsigned) keep[i] + 1;
+        }
         return close_range(first, ~0U, 0) < 0 ? -errno : 0;
 }
 
@@ -230,7 +240,7 @@ static bool process_clean(void) {
 }
 
 /* After a job that returned, whether the next may have the worker (its namespace scrubbed here). */
-static SandboxReuse after_job(SandboxKind kind, ino_t own, const NetnsSnapshot *made) {
+static SandboxReuse after_job(SandboxKind kind, ino_t own, NetnsWatch *watch) {
         int r;
 
         /* A job that left the worker elsewhere (a datapath's setns) would have us scrub the wrong namespace. */
@@ -241,7 +251,7 @@ static SandboxReuse after_job(SandboxKind kind, ino_t own, const NetnsSnapshot *
                 return SANDBOX_REUSE_YES;
         /* With the job's descriptors still open: a socket policy it left counts against the namespace.
          * Closing them afterwards only takes state away. */
-        r = netns_scrub(made);
+        r = netns_scrub(watch);
         return r > 0 ? SANDBOX_REUSE_YES : r < 0 ? SANDBOX_REUSE_NEVER : SANDBOX_REUSE_NO;
 }
 
@@ -257,12 +267,18 @@ static int reply(int fd, int r, SandboxReuse reuse) {
 /* A worker's life: jobs read from fd, one at a time, until one leaves the worker unfit or fd closes. */
 static int worker_main(void *userdata, int fd) {
         const WorkerArgs *w = userdata;
-        NetnsSnapshot made = {};
-        bool checkable = w->keep && (w->kind == SANDBOX_HOST || netns_snapshot(&made) >= 0);
+        _cleanup_(netns_watch_freep) NetnsWatch *watch = NULL;
+        bool checkable = w->keep && (w->kind == SANDBOX_HOST || netns_watch_open(&watch) >= 0);
         ino_t own = checkable ? netns_inode() : 0;
+        int keep[1 + NETNS_WATCH_FDS] = { fd };
+        size_t n_keep = 1;
 
+        if (watch) {
+                netns_watch_fds(watch, keep + 1);
+                n_keep += NETNS_WATCH_FDS;
+        }
         /* Without /proc a job that left the namespace would go unseen; without close_range, its descriptors. */
-        checkable = checkable && own != 0 && close_all_but(fd) >= 0;
+        checkable = checkable && own != 0 && close_all_but(keep, n_keep) >= 0;
         for (;;) {
                 SandboxReuse reuse = checkable ? SANDBOX_REUSE_YES : w->keep ? SANDBOX_REUSE_NEVER : SANDBOX_REUSE_NO;
                 JobRequest q;
@@ -282,8 +298,8 @@ static int worker_main(void *userdata, int fd) {
                         if (r < 0)
                                 reuse = SANDBOX_REUSE_NO;
                         else if (checkable)
-                                reuse = after_job(w->kind, own, &made);
-                        if (close_all_but(fd) < 0)
+                                reuse = after_job(w->kind, own, watch);
+                        if (close_all_but(keep, n_keep) < 0)
                                 reuse = SANDBOX_REUSE_NO;
                         /* Only for a next job: unblocking a signal the job left pending would end us unheard. */
                         if (reuse == SANDBOX_REUSE_YES)
@@ -446,7 +462,7 @@ static int nothing(void *userdata) {
         return 0;
 }
 
-/* The pool's first worker, asked to answer without a job: it could make its namespace and snapshot it. */
+/* The pool's first worker, asked to answer without a job: it could make its namespace and watch it. */
 static bool pool_can_serve(SandboxPool *p) {
         SandboxExit e;
         JobReply a;

@@ -42,14 +42,14 @@ static void disconnect(NetlinkSocket *s) {
         s->sock = NULL;
 }
 
-static int connect_socket(NetlinkSocket *s) {
+static int connect_socket(NetlinkSocket *s, unsigned groups) {
         struct timeval tv = { .tv_sec = s->timeout_s };
         int one = 1;
 
         s->sock = mnl_socket_open2(s->protocol, SOCK_CLOEXEC);
         if (!s->sock)
                 return -errno;
-        if (mnl_socket_bind(s->sock, 0, MNL_SOCKET_AUTOPID) < 0)
+        if (mnl_socket_bind(s->sock, groups, MNL_SOCKET_AUTOPID) < 0)
                 return -errno;
         /* Kernels before 4.12 lack extended ACKs: their answers then carry no text. */
         (void) mnl_socket_setsockopt(s->sock, NETLINK_EXT_ACK, &one, sizeof(one));
@@ -66,7 +66,7 @@ void netlink_socket_free(NetlinkSocket *s) {
         free(s);
 }
 
-int netlink_socket_open(int protocol, unsigned timeout_s, NetlinkSocket **ret) {
+static int socket_open(int protocol, unsigned timeout_s, unsigned groups, NetlinkSocket **ret) {
         _cleanup_(netlink_socket_freep) NetlinkSocket *s = NULL;
         int r;
 
@@ -78,11 +78,32 @@ int netlink_socket_open(int protocol, unsigned timeout_s, NetlinkSocket **ret) {
         s->buf = malloc(NL_RECV_BUF);
         if (!s->buf)
                 return -ENOMEM;
-        r = connect_socket(s);
+        r = connect_socket(s, groups);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(s);
         return 0;
+}
+
+int netlink_socket_open(int protocol, unsigned timeout_s, NetlinkSocket **ret) {
+        return socket_open(protocol, timeout_s, 0, ret);
+}
+
+int netlink_watch_open(int protocol, unsigned groups, NetlinkSocket **ret) {
+        return socket_open(protocol, NL_TIMEOUT_S, groups, ret);
+}
+
+int netlink_watch_heard(NetlinkSocket *s) {
+        char c;
+        ssize_t n = recv(mnl_socket_get_fd(s->sock), &c, sizeof(c), MSG_DONTWAIT | MSG_PEEK);
+
+        if (n >= 0 || errno == ENOBUFS)
+                return 1;
+        return errno == EAGAIN ? 0 : -errno;
+}
+
+int netlink_socket_fd(const NetlinkSocket *s) {
+        return mnl_socket_get_fd(s->sock);
 }
 
 typedef struct ExtackParse {

@@ -15,6 +15,10 @@ void xfrm_nl_free(XfrmNl *nl) {
         free(nl);
 }
 
+int xfrm_nl_fd(const XfrmNl *nl) {
+        return nl->api == XFRM_API_NETLINK ? netlink_socket_fd(nl->sock) : nl->pfkey_fd;
+}
+
 int xfrm_nl_open(XfrmNl **ret) {
         _cleanup_(xfrm_nl_freep) XfrmNl *nl = NULL;
         int r;
