@@ -54,14 +54,20 @@ for ((i = 0; i < rounds; i++)); do
                 verify) [ -n "$verify" ] || continue
                         out=$("$RUSAGE" "$here/libreswan-verify.sh" 2>/dev/null) ;;
                 esac
-                field wall_ms "$out" >>"$tmp/$name.ms"
-                field cpu_ms "$out" >>"$tmp/$name.cpu"
+                field wall_us "$out" >>"$tmp/$name.us"
+                field cpu_us "$out" >>"$tmp/$name.cpuus"
                 field maxrss_kb "$out" >>"$tmp/$name.kb"
         done
 done
+# ms: microseconds over 1000, one decimal: ratios come from the microseconds.
+ms() { awk -v us="$1" 'BEGIN { if (us == "") print ""; else printf "%.1f", us / 1000 }'; }
 for name in "${names[@]}"; do
-        [ -s "$tmp/$name.ms" ] || continue
-        eval "${name}_ms=$(median "$tmp/$name.ms") ${name}_cpu=$(median "$tmp/$name.cpu") ${name}_kb=$(median "$tmp/$name.kb")"
+        [ -s "$tmp/$name.us" ] || continue
+        us=$(median "$tmp/$name.us")
+        printf -v "${name}_us" %s "$us"
+        printf -v "${name}_ms" %s "$(ms "$us")"
+        printf -v "${name}_cpu" %s "$(ms "$(median "$tmp/$name.cpuus")")"
+        printf -v "${name}_kb" %s "$(median "$tmp/$name.kb")"
 done
 checks=$("$here/iproute2-quick.sh")
 quick_checks=$("$IPSEC_AUDIT" --quick --json | jq '[.capabilities[].details.checks[]?] | length')
@@ -73,19 +79,19 @@ echo "ipsec-audit benchmark: commit $(git -C "$top" rev-parse --short HEAD 2>/de
 echo "medians of $rounds paired rounds (every command once per round, the order turned each round); ratios to --quick from the same rounds"
 row "measurement" "wall ms" "cpu ms" "max RSS KiB" "vs --quick"
 row "ipsec-audit --quick --json ($quick_checks checks)" "$quick_ms" "$quick_cpu" "$quick_kb" "1.00x"
-row "ipsec-audit --json (with the datapath stage)" "$full_ms" "$full_cpu" "$full_kb" "$(ratio "$full_ms" "$quick_ms")"
-row "ipsec-audit --passive --json" "$passive_ms" "$passive_cpu" "$passive_kb" "$(ratio "$passive_ms" "$quick_ms")"
+row "ipsec-audit --json (with the datapath stage)" "$full_ms" "$full_cpu" "$full_kb" "$(ratio "$full_us" "$quick_us")"
+row "ipsec-audit --passive --json" "$passive_ms" "$passive_cpu" "$passive_kb" "$(ratio "$passive_us" "$quick_us")"
 row "bench/iproute2-quick.sh ($(field checks "$checks") checks, $(field accepted "$checks") accepted)" \
-        "$iproute2_ms" "$iproute2_cpu" "$iproute2_kb" "$(ratio "$iproute2_ms" "$quick_ms")"
+        "$iproute2_ms" "$iproute2_cpu" "$iproute2_kb" "$(ratio "$iproute2_us" "$quick_us")"
 if [ -n "$verify" ]; then
         row "libreswan $("$here/libreswan-verify.sh" --version) ipsec verify (for scale)" "$verify_ms" "$verify_cpu" \
-                "$verify_kb" "$(ratio "$verify_ms" "$quick_ms")"
+                "$verify_kb" "$(ratio "$verify_us" "$quick_us")"
 else
         row "libreswan ipsec verify: not run ($verify_err)" "-" "-" "-" "-"
 fi
 # No schedule of --quick's processes ends before their CPU time over the cores: the bound on the ratio.
 cores=$(nproc)
-awk -v cpu="$quick_cpu" -v n="$cores" -v ip="$iproute2_ms" 'BEGIN {
+awk -v cpu="$quick_cpu" -v n="$cores" -v ip="$iproute2_us" 'BEGIN { ip /= 1000
         if (cpu > 0) printf "--quick cannot end in less than its cpu ms over %d cores, %.1f ms: at most %.1fx the iproute2 script\n", n, cpu / n, ip / (cpu / n) }'
 
 if [ "${BENCH_QEMU:-}" = 1 ]; then
