@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "engine/module-files.h"
 #include "macro.h"
 #include "host-cause.h"
 
@@ -18,17 +19,20 @@
 
 static char root[] = "/tmp/ipsec-audit-modcause.XXXXXX";
 
+/* Replaces the file (a new inode, as depmod replaces modules.dep). */
 static void put(const char *rel, const char *text) {
-        char path[512], dir[600];
+        char path[512], tmp[520], dir[600];
         FILE *f;
 
         snprintf(path, sizeof(path), "%s/%s", root, rel);
+        snprintf(tmp, sizeof(tmp), "%s.new", path);
         snprintf(dir, sizeof(dir), "mkdir -p \"$(dirname '%s')\"", path);
         assert_int_equal(system(dir), 0);
-        f = fopen(path, "we");
+        f = fopen(tmp, "we");
         assert_non_null(f);
         fputs(text, f);
         fclose(f);
+        assert_int_equal(rename(tmp, path), 0);
 }
 
 static int setup(void **state) {
@@ -224,6 +228,26 @@ static void test_autoload_xfrm6_tunnel(void **state) {
         autoload_is("rtnl-link-xfrm", HOST_CAUSE_UNKNOWN, "");
 }
 
+/* Read once into an index, and again once depmod has replaced the file. */
+static void test_module_files(void **state) {
+        assert_int_equal(module_file_lists(root, REL, MODULE_FILE_DEP, "esp4"), 1);
+        assert_int_equal(module_file_lists(root, REL, MODULE_FILE_DEP, "af-key"), 1); /* '-' as '_' */
+        assert_int_equal(module_file_lists(root, REL, MODULE_FILE_DEP, "esp"), 0);
+        assert_int_equal(module_file_lists(root, REL, MODULE_FILE_DEP, "gcm"), 0);
+        assert_int_equal(module_file_lists(root, REL, MODULE_FILE_BUILTIN, "gcm"), 1);
+        put("lib/modules/" REL "/modules.dep", "kernel/net/ipv4/ah4.ko:\n");
+        assert_int_equal(module_file_lists(root, REL, MODULE_FILE_DEP, "ah4"), 1);
+        assert_int_equal(module_file_lists(root, REL, MODULE_FILE_DEP, "esp4"), 0);
+        put("lib/modules/" REL "/modules.dep", DEPS);
+        assert_int_equal(module_file_lists(root, REL, MODULE_FILE_DEP, "esp4"), 1);
+        assert_int_equal(module_file_lists(root, "no-such-release", MODULE_FILE_DEP, "esp4"), -ENOENT);
+        /* Another kernel's file, another index: not the first one's answers. */
+        put("lib/modules/other-release/modules.dep", "kernel/net/ipv4/ah4.ko:\n");
+        assert_int_equal(module_file_lists(root, "other-release", MODULE_FILE_DEP, "ah4"), 1);
+        assert_int_equal(module_file_lists(root, REL, MODULE_FILE_DEP, "ah4"), 0);
+        assert_int_equal(module_file_lists(root, REL, MODULE_FILE_DEP, "esp4"), 1);
+}
+
 static void test_ipv6_off(void **state) {
         char why[128];
 
@@ -251,6 +275,7 @@ int main(void) {
                 cmocka_unit_test(test_ipv4_bypass),
                 cmocka_unit_test(test_lsm),
                 cmocka_unit_test(test_autoload_xfrm6_tunnel),
+                cmocka_unit_test(test_module_files),
                 cmocka_unit_test(test_ipv6_off),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -9,6 +9,7 @@
 
 #include "macro.h"
 #include "host-cause.h"
+#include "module-files.h"
 
 static const char *const remedies[_HOST_CAUSE_MAX] = {
         [HOST_CAUSE_DISABLED] = "Loading modules is switched off until reboot (kernel.modules_disabled=1): boot "
@@ -42,18 +43,6 @@ HostCause host_cause_from_remedy(const char *text) {
         return HOST_CAUSE_UNKNOWN;
 }
 
-/* modprobe treats '-' and '_' in module names alike. */
-static bool same_module(const char *a, size_t alen, const char *b) {
-        size_t i;
-
-        for (i = 0; i < alen && b[i]; i++) {
-                char x = a[i] == '-' ? '_' : a[i], y = b[i] == '-' ? '_' : b[i];
-                if (x != y)
-                        return false;
-        }
-        return i == alen && !b[i];
-}
-
 static int read_line_file(const char *path, char *buf, size_t size) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
 
@@ -65,25 +54,9 @@ static int read_line_file(const char *path, char *buf, size_t size) {
         return 0;
 }
 
-/* A modules.dep line can pass 1,000 characters (Debian's 6.1: 1,032); a cut one would read as two. */
-#define MODULES_LINE_MAX 4096
-
-/* Is there a line whose path (before any ':') ends in /module.ko[.xz|.zst|.gz]? */
-static bool listed(const char *path, const char *module) {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        char line[MODULES_LINE_MAX];
-
-        while (f && fgets(line, sizeof(line), f)) {
-                char *end = line + strcspn(line, ":\n"), *base, *ko;
-
-                *end = '\0';
-                base = strrchr(line, '/');
-                base = base ? base + 1 : line;
-                ko = strstr(base, ".ko");
-                if (ko && same_module(base, (size_t) (ko - base), module))
-                        return true;
-        }
-        return false;
+/* Read errors as "not listed": a kernel without the file has no module of that kind. */
+static bool listed(const char *root, const char *release, ModuleFile which, const char *module) {
+        return module_file_lists(root, release, which, module) > 0;
 }
 
 static bool loaded(const char *root, const char *module) {
@@ -94,7 +67,7 @@ static bool loaded(const char *root, const char *module) {
         snprintf(path, sizeof(path), "%s/proc/modules", root);
         f = fopen(path, "re");
         while (f && fgets(line, sizeof(line), f))
-                if (same_module(line, strcspn(line, " "), module))
+                if (module_name_equal(line, strcspn(line, " "), module))
                         return true;
         return false;
 }
@@ -110,7 +83,7 @@ static HostCause scan_conf(const char *path, const char *module, char *where, si
                 HostCause c;
 
                 n++;
-                if (!cmd || !name || !same_module(name, strlen(name), module))
+                if (!cmd || !name || !module_name_equal(name, strlen(name), module))
                         continue;
                 if (strcmp(cmd, "blacklist") == 0)
                         c = HOST_CAUSE_BLACKLISTED;
@@ -198,11 +171,9 @@ HostCause module_cause(const char *root, const char *release, const char *module
                         return HOST_CAUSE_UNKNOWN;
                 release = u.release;
         }
-        snprintf(path, sizeof(path), "%s/lib/modules/%s/modules.builtin", root, release);
-        if (loaded(root, module) || listed(path, module))
+        if (loaded(root, module) || listed(root, release, MODULE_FILE_BUILTIN, module))
                 return HOST_CAUSE_UNKNOWN;
-        snprintf(path, sizeof(path), "%s/lib/modules/%s/modules.dep", root, release);
-        if (!listed(path, module)) {
+        if (!listed(root, release, MODULE_FILE_DEP, module)) {
                 snprintf(ret, size, "%s%s%s", module, module_phrase(HOST_CAUSE_NOT_BUILT), release);
                 return HOST_CAUSE_NOT_BUILT;
         }
@@ -245,63 +216,42 @@ static bool ipv6_disabled(const char *root) {
         return false;
 }
 
-/* modules.dep's line for module: its path, then every module it needs, as one string. */
-static int dep_line(const char *path, const char *module, char *ret, size_t size) {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        char line[MODULES_LINE_MAX];
-
-        while (f && fgets(line, sizeof(line), f)) {
-                size_t len = strcspn(line, ":\n");
-                const char *base = memrchr(line, '/', len), *ko;
-
-                base = base ? base + 1 : line;
-                ko = strstr(base, ".ko");
-                if (ko && ko < line + len && same_module(base, (size_t) (ko - base), module)) {
-                        line[strcspn(line, "\n")] = '\0';
-                        snprintf(ret, size, "%s", line);
-                        return 0;
-                }
-        }
-        return -ENOENT;
-}
-
 /* Does a modules.dep line name xfrm6_tunnel, as the module or as one it needs? */
 static bool needs_xfrm6_tunnel(const char *line) {
         return strstr(line, "/" XFRM6_TUNNEL ".ko") != NULL;
 }
 
+typedef struct AliasCause {
+        const char *root, *release, *alias;
+        char *module; /* the first that would pull in xfrm6_tunnel */
+        size_t size;
+} AliasCause;
+
+/* modprobe's own resolution: the alias's modules, each loaded after everything it needs. */
+static int alias_needs_xfrm6_tunnel(const char *pattern, const char *module, void *userdata) {
+        AliasCause *a = userdata;
+        char dep[8192];
+
+        if (fnmatch(pattern, a->alias, 0) != 0 || loaded(a->root, module) ||
+            listed(a->root, a->release, MODULE_FILE_BUILTIN, module))
+                return 0;
+        if (module_dep_line(a->root, a->release, module, dep, sizeof(dep)) < 0 || !needs_xfrm6_tunnel(dep))
+                return 0;
+        snprintf(a->module, a->size, "%s", module);
+        return 1;
+}
+
 HostCause autoload_cause(const char *root, const char *release, const char *alias, char *ret, size_t size) {
-        char path[4096], line[MODULES_LINE_MAX];
-        _cleanup_fclose_ FILE *f = NULL;
-        struct utsname u;
+        char module[64];
+        AliasCause a = { root, release, alias, module, sizeof(module) };
 
         ret[0] = '\0';
         if (!ipv6_disabled(root) || loaded(root, XFRM6_TUNNEL))
                 return HOST_CAUSE_UNKNOWN;
-        if (!release) {
-                if (uname(&u) < 0)
-                        return HOST_CAUSE_UNKNOWN;
-                release = u.release;
-        }
-        /* modprobe's own resolution: the alias's modules, each loaded after everything it needs. */
-        snprintf(path, sizeof(path), "%s/lib/modules/%s/modules.alias", root, release);
-        f = fopen(path, "re");
-        while (f && fgets(line, sizeof(line), f)) {
-                char *save = NULL, *kw = strtok_r(line, " \t\n", &save), *pattern = strtok_r(NULL, " \t\n", &save),
-                     *module = strtok_r(NULL, " \t\n", &save), dep[MODULES_LINE_MAX], builtin[4096];
-
-                if (!kw || strcmp(kw, "alias") != 0 || !pattern || !module || fnmatch(pattern, alias, 0) != 0)
-                        continue;
-                snprintf(builtin, sizeof(builtin), "%s/lib/modules/%s/modules.builtin", root, release);
-                if (loaded(root, module) || listed(builtin, module))
-                        continue;
-                snprintf(path, sizeof(path), "%s/lib/modules/%s/modules.dep", root, release);
-                if (dep_line(path, module, dep, sizeof(dep)) == 0 && needs_xfrm6_tunnel(dep)) {
-                        snprintf(ret, size, "%s%s", module, module_phrase(HOST_CAUSE_IPV6_DISABLED));
-                        return HOST_CAUSE_IPV6_DISABLED;
-                }
-        }
-        return HOST_CAUSE_UNKNOWN;
+        if (module_alias_foreach(root, release, alias_needs_xfrm6_tunnel, &a) <= 0)
+                return HOST_CAUSE_UNKNOWN;
+        snprintf(ret, size, "%s%s", module, module_phrase(HOST_CAUSE_IPV6_DISABLED));
+        return HOST_CAUSE_IPV6_DISABLED;
 }
 
 #define IPV4_CONF "net.ipv4.conf."

@@ -24,6 +24,7 @@
 #include <libmnl/libmnl.h>
 
 #include "macro.h"
+#include "module-files.h"
 #include "module-links.h"
 #include "netns-scrub.h"
 #include "sandbox.h"
@@ -33,42 +34,29 @@
 #define FALLBACK_MAX 16
 #define KINDS_MAX 64 /* of all the modules an audit loaded */
 
-/* modprobe treats '-' and '_' in module names alike. */
-static bool same_name(const char *a, const char *b) {
-        for (; *a && *b; a++, b++)
-                if ((*a == '-' ? '_' : *a) != (*b == '-' ? '_' : *b))
-                        return false;
-        return *a == *b;
+typedef struct KindScan {
+        const char *module;
+        char (*kinds)[16];
+        size_t n, max;
+} KindScan;
+
+static int link_kind(const char *alias, const char *owner, void *userdata) {
+        KindScan *k = userdata;
+
+        if (!module_name_equal(owner, strlen(owner), k->module) || strncmp(alias, ALIAS_PREFIX, strlen(ALIAS_PREFIX)) != 0)
+                return 0;
+        /* A kind that cannot be kept here is one whose links could not be looked for. */
+        if (k->n == k->max || strlen(alias) - strlen(ALIAS_PREFIX) >= sizeof(k->kinds[0]))
+                return -E2BIG;
+        strcpy(k->kinds[k->n++], alias + strlen(ALIAS_PREFIX));
+        return 0;
 }
 
 int module_link_kinds(const char *root, const char *release, const char *module, char (*kinds)[16], size_t max) {
-        char path[4096];
-        _cleanup_fclose_ FILE *f = NULL;
-        _cleanup_free_ char *line = NULL;
-        struct utsname u;
-        size_t n = 0, size = 0;
+        KindScan k = { module, kinds, 0, max };
+        int r = module_alias_foreach(root, release, link_kind, &k);
 
-        if (!release) {
-                if (uname(&u) < 0)
-                        return -errno;
-                release = u.release;
-        }
-        snprintf(path, sizeof(path), "%s/lib/modules/%s/modules.alias", root, release);
-        if (!(f = fopen(path, "re")))
-                return -errno;
-        while (getline(&line, &size, f) > 0) {
-                char *save = NULL, *kw = strtok_r(line, " \t\n", &save), *alias = strtok_r(NULL, " \t\n", &save),
-                     *owner = strtok_r(NULL, " \t\n", &save);
-
-                if (!kw || strcmp(kw, "alias") != 0 || !alias || !owner || !same_name(owner, module) ||
-                    strncmp(alias, ALIAS_PREFIX, strlen(ALIAS_PREFIX)) != 0)
-                        continue;
-                /* A kind that cannot be kept here is one whose links could not be looked for. */
-                if (n == max || strlen(alias) - strlen(ALIAS_PREFIX) >= sizeof(kinds[0]))
-                        return -E2BIG;
-                strcpy(kinds[n++], alias + strlen(ALIAS_PREFIX));
-        }
-        return (int) n;
+        return r < 0 ? r : (int) k.n;
 }
 
 /* What the child finds, in memory it shares with the caller. */
