@@ -238,6 +238,10 @@ static void test_module_files(void **state) {
         put("lib/modules/" REL "/modules.dep", "kernel/net/ipv4/ah4.ko:\n");
         assert_int_equal(module_file_lists(root, REL, MODULE_FILE_DEP, "ah4"), 1);
         assert_int_equal(module_file_lists(root, REL, MODULE_FILE_DEP, "esp4"), 0);
+        /* Replaced by one of the same size: another file all the same. */
+        put("lib/modules/" REL "/modules.dep", "kernel/net/ipv6/ah6.ko:\n");
+        assert_int_equal(module_file_lists(root, REL, MODULE_FILE_DEP, "ah6"), 1);
+        assert_int_equal(module_file_lists(root, REL, MODULE_FILE_DEP, "ah4"), 0);
         put("lib/modules/" REL "/modules.dep", DEPS);
         assert_int_equal(module_file_lists(root, REL, MODULE_FILE_DEP, "esp4"), 1);
         assert_int_equal(module_file_lists(root, "no-such-release", MODULE_FILE_DEP, "esp4"), -ENOENT);

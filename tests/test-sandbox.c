@@ -175,6 +175,9 @@ enum {
         LINK,
         LINK_GONE,
         ROUTE,
+        ROUTE6,
+        ADDRESS6,
+        RULE,
         REPLACE_NETLINK,
         SOCKET_POLICY,
         CRASH,
@@ -205,6 +208,9 @@ static const Job jobs[] = {
                                "ip link add ipsa-test0 type veth peer ipsa-test1; } && ip link del ipsa-test0" },
         /* No device needed: a route the probes could find in the namespace. */
         [ROUTE] = { child, "ip route add unreachable 198.51.100.0/24" },
+        [ROUTE6] = { child, "ip -6 route add unreachable 2001:db8:1::/48" },
+        [ADDRESS6] = { child, "ip -6 addr add 2001:db8::9/128 dev lo nodad" },
+        [RULE] = { child, "ip rule add from 198.51.100.1 table 100" },
         [REPLACE_NETLINK] = { child_replaces_netlink, NULL },
         [SOCKET_POLICY] = { child_socket_policy, NULL },
         [CRASH] = { child_crash, NULL },
@@ -321,6 +327,9 @@ static void test_changed_namespace_is_retired(void **state) {
         assert_retired(LINK, false);
         assert_retired(LINK_GONE, false);
         assert_retired(ROUTE, false);
+        assert_retired(ROUTE6, false);
+        assert_retired(ADDRESS6, false);
+        assert_retired(RULE, false);
         assert_retired(REPLACE_NETLINK, false);
         assert_retired(SOCKET_POLICY, false);
         assert_retired(LEAVE_NAMESPACE, false);

@@ -220,6 +220,11 @@ static SandboxKind probe_where(const Audit *a, size_t i) {
         return a->passive || (a->probes[i]->flags & PROBE_HOST) ? SANDBOX_HOST : a->privilege.sandbox;
 }
 
+/* Whether probe i runs in the host's namespace (an active one there is skipped, not run). */
+static bool runs_in_host(const Audit *a, size_t i) {
+        return probe_where(a, i) == SANDBOX_HOST && !(a->probes[i]->flags & PROBE_ACTIVE);
+}
+
 /*
  * The first probe of order not started yet (SIZE_MAX once all are) that may
  * start now: in the host's namespace one at a time, as one worker serves
@@ -232,7 +237,7 @@ static size_t next_probe(const Audit *a, const size_t *order, const bool *starte
         for (unsigned j = 0; j < n_running; j++)
                 host_busy = host_busy || running[j].where == SANDBOX_HOST;
         for (size_t k = 0; k < a->n_results; k++)
-                if (!started[order[k]] && !(host_busy && probe_where(a, order[k]) == SANDBOX_HOST))
+                if (!started[order[k]] && !(host_busy && runs_in_host(a, order[k])))
                         return order[k];
         return SIZE_MAX;
 }

@@ -115,11 +115,12 @@ static int index_read(ModuleIndex *x, const char *path) {
 
 int module_file_lists(const char *root, const char *release, ModuleFile which, const char *module) {
         char path[PATH_MAX], name[MODULE_NAME_MAX];
-        ModuleIndex *x = &indexes[which];
+        ModuleIndex *x;
         int r;
 
         if (which < 0 || which >= _MODULE_FILE_MAX || strlen(module) >= sizeof(name))
                 return -EINVAL;
+        x = &indexes[which];
         if ((r = module_path(root, release, file_names[which], path, sizeof(path))) < 0)
                 return r;
         if ((r = index_read(x, path)) < 0) {

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A worker's namespace serves another probe only when that probe could not
- * tell it from a new one. What a probe can observe of a namespace is its XFRM state
- * (SAs, policies, per-socket policies), its links, their addresses and routes;
- * probes write no sysctl and no XFRM default policy. XFRM state is counted,
- * and flushed when there is any; links, addresses and routes are not compared
- * with a list of what a new namespace has: the kernel tells the watch of every
- * change to them, and any change at all (a link made and deleted again; a
- * module loaded meanwhile, which adds its fallback device, ip_vti0 or sit0,
- * to every namespace) retires the namespace.
+ * tell it from a new one. What a probe can change of a namespace is its XFRM
+ * state (SAs, policies, per-socket policies) and what rtnetlink reports: links,
+ * addresses, routes, rules, neighbours, traffic control, netconf. XFRM state is
+ * counted, and flushed when there is any; rtnetlink's part is not compared with
+ * a list of what a new namespace has: the watch hears the kernel announce every
+ * change there, and any change at all (a link made and deleted again; a module
+ * loaded meanwhile, which adds its fallback device, ip_vti0 or sit0, to every
+ * namespace) retires the namespace. Not watched, and written by no probe:
+ * sysctls, the XFRM default policy and SPD hash thresholds, nftables.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -41,17 +43,17 @@ int netns_dump(NetlinkSocket *sock, uint16_t type, size_t fixed, NetlinkReplyFn 
 struct NetnsWatch {
         XfrmNl *xfrm;
         NetlinkSocket *route;
-        ino_t inode[NETNS_WATCH_FDS]; /* of the sockets, as opened */
+        struct stat sock[NETNS_WATCH_FDS]; /* the sockets as opened */
 };
 
-/* Every group whose changes a probe could see: links, their addresses, routes. */
-#define WATCHED_GROUPS \
-        (RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE)
+/* Every rtnetlink group a socket can join by bind() (1 to 32): links, addresses, routes, rules,
+ * neighbours, traffic control, netconf, next hops, ...; whatever a probe could see changed. */
+#define WATCHED_GROUPS UINT32_MAX
 
-static ino_t fd_inode(int fd) {
+static bool same_socket(int fd, const struct stat *was) {
         struct stat st;
 
-        return fstat(fd, &st) < 0 ? 0 : st.st_ino;
+        return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == was->st_dev && st.st_ino == was->st_ino;
 }
 
 int netns_watch_open(NetnsWatch **ret) {
@@ -64,7 +66,7 @@ int netns_watch_open(NetnsWatch **ret) {
                 return r;
         netns_watch_fds(w, fds);
         for (size_t i = 0; i < NETNS_WATCH_FDS; i++)
-                if (!(w->inode[i] = fd_inode(fds[i])))
+                if (fstat(fds[i], &w->sock[i]) < 0)
                         return -errno;
         *ret = TAKE_PTR(w);
         return 0;
@@ -109,7 +111,7 @@ int netns_scrub(NetnsWatch *w) {
         /* A job that closed or replaced them would have us ask some other socket. */
         netns_watch_fds(w, fds);
         for (size_t i = 0; i < NETNS_WATCH_FDS; i++)
-                if (fd_inode(fds[i]) != w->inode[i])
+                if (!same_socket(fds[i], &w->sock[i]))
                         return 0;
         if ((r = netlink_watch_heard(w->route)) != 0)
                 return r < 0 ? r : 0;

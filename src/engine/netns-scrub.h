@@ -12,9 +12,10 @@ int netns_dump(NetlinkSocket *sock, uint16_t type, size_t fixed, NetlinkReplyFn 
 
 /*
  * A worker's watch on its namespace, opened in it while it is new: an XFRM
- * netlink socket that counts and flushes, and a NETLINK_ROUTE socket that
- * hears every change to links, addresses and routes. Both stay open from job
- * to job (NETNS_WATCH_FDS descriptors, which the worker keeps).
+ * netlink socket that counts and flushes, and a NETLINK_ROUTE socket in every
+ * rtnetlink group it can join by bind(), which hears every change to links,
+ * addresses, routes, rules, neighbours, traffic control and netconf. Both stay
+ * open from job to job (NETNS_WATCH_FDS descriptors, which the worker keeps).
  */
 typedef struct NetnsWatch NetnsWatch;
 
@@ -33,8 +34,8 @@ void netns_watch_fds(const NetnsWatch *w, int ret[NETNS_WATCH_FDS]);
 
 /*
  * Flushes the namespace's SAD and SPD if they hold anything, then checks that
- * it is as it was made: no SA, no policy (per-socket ones included), and no
- * link, address or route changed since the watch opened. 1 if so, 0 if
+ * it is as it was made: no SA, no policy (per-socket ones included), and
+ * nothing announced on rtnetlink since the watch opened. 1 if so, 0 if
  * anything is left or changed (or the watch's own descriptors are not what
  * they were), -errno if it cannot tell.
  */
