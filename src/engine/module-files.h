@@ -24,6 +24,9 @@ typedef enum ModuleFile {
  * once per process into a sorted index (modules.dep is half a megabyte in
  * Debian's 6.1, and each trial SA a missing transform refuses asks), and read
  * again if it is no longer the file that was read (device, inode, size, mtime).
+ * The index outlives the probe that made it, in its worker; it holds what the
+ * file says, not what a trial learned, so no probe's answer depends on which
+ * probe came before it.
  */
 int module_file_lists(const char *root, const char *release, ModuleFile which, const char *module);
 
