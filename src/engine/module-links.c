@@ -26,7 +26,7 @@
 #include "macro.h"
 #include "module-files.h"
 #include "module-links.h"
-#include "netns-scrub.h"
+#include "netlink.h"
 #include "sandbox.h"
 
 #define ALIAS_PREFIX "rtnl-link-"
@@ -136,11 +136,18 @@ static void scan_restart(void *userdata) {
 /* The links of the calling process's namespace, through scan. */
 static int scan_links(LinkScan *scan) {
         _cleanup_(netlink_socket_freep) NetlinkSocket *sock = NULL;
+        uint8_t buf[64] = {};
+        struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+        NetlinkAnswer ans;
         int r;
 
-        if ((r = netlink_socket_open(NETLINK_ROUTE, NL_TIMEOUT_S, &sock)) < 0)
+        nlh->nlmsg_type = RTM_GETLINK;
+        nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+        mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg)); /* family AF_UNSPEC: all of them */
+        if ((r = netlink_socket_open(NETLINK_ROUTE, NL_TIMEOUT_S, &sock)) < 0 ||
+            (r = netlink_dump(sock, nlh, link_cb, scan_restart, scan, &ans)) < 0)
                 return r;
-        return netns_dump(sock, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, scan_restart, scan);
+        return -ans.err;
 }
 
 /* A namespace already looked at, by its nsfs inode (one nsfs: the device is the same for all). */

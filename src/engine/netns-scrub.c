@@ -15,30 +15,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <string.h>
 #include <linux/rtnetlink.h>
-#include <libmnl/libmnl.h>
 
 #include "macro.h"
 #include "netlink.h"
 #include "netns-scrub.h"
 #include "xfrm.h"
-
-int netns_dump(NetlinkSocket *sock, uint16_t type, size_t fixed, NetlinkReplyFn fn, NetlinkRestartFn restart,
-               void *userdata) {
-        uint8_t buf[64];
-        struct nlmsghdr *nlh;
-        NetlinkAnswer ans;
-        int r;
-
-        memset(buf, 0, sizeof(buf));
-        nlh = mnl_nlmsg_put_header(buf);
-        nlh->nlmsg_type = type;
-        nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-        mnl_nlmsg_put_extra_header(nlh, fixed); /* family AF_UNSPEC: all of them */
-        r = netlink_dump(sock, nlh, fn, restart, userdata, &ans);
-        return r < 0 ? r : -ans.err;
-}
 
 struct NetnsWatch {
         XfrmNl *xfrm;

@@ -6,10 +6,6 @@
 
 #include "netlink.h"
 
-/* A NETLINK_ROUTE dump of type (fixed: its header's size), each answer to fn: 0 or -errno. */
-int netns_dump(NetlinkSocket *sock, uint16_t type, size_t fixed, NetlinkReplyFn fn, NetlinkRestartFn restart,
-               void *userdata);
-
 /*
  * A worker's watch on its namespace, opened in it while it is new: an XFRM
  * netlink socket that counts and flushes, and a NETLINK_ROUTE socket in every
