@@ -42,6 +42,7 @@ typedef struct Audit {
         ModuleList modules_loaded; /* by this audit, on demand */
         ModuleList modules_left;   /* of those, still loaded when it ended */
         Inventory inventory; /* the live SAD and SPD of the audit's own namespace, read-only */
+        SandboxPool *pool;   /* the probes' workers, dismissed: reaped by audit_free() at the latest */
 } Audit;
 
 int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret);

@@ -82,6 +82,11 @@ typedef int (*SandboxJobFn)(void *ctx, unsigned job);
 int sandbox_pool_new(SandboxJobFn fn, void *ctx, SandboxPool **ret);
 /* Ends the workers (SIGKILL) and reaps them. */
 void sandbox_pool_free(SandboxPool *p);
+/*
+ * Tells the idle workers to exit, without waiting: for when no job is left to
+ * give them. sandbox_pool_free() reaps them; sandbox_pool_start() makes new ones.
+ */
+void sandbox_pool_dismiss_idle(SandboxPool *p);
 static inline void sandbox_pool_freep(SandboxPool **p) {
         if (*p)
                 sandbox_pool_free(*p);

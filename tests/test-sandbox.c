@@ -23,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/xfrm.h>
 #include <cmocka.h>
@@ -417,6 +418,55 @@ static void test_children_at_once_have_their_own(void **state) {
         assert_int_equal(reused, 0);
 }
 
+/* How pid ended, once it has (within 10 s), without reaping it: -1 if it has not or is not ours to wait for. */
+static int exit_status_unreaped(pid_t pid) {
+        for (unsigned i = 0; i < 1000; i++) {
+                siginfo_t si = {};
+
+                if (waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+                        return -1;
+                if (si.si_pid == pid)
+                        return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+                usleep(10000);
+        }
+        return -1;
+}
+
+/*
+ * A worker that will not serve again is not waited for: one retired by its job,
+ * or an idle one dismissed. Each exits by itself, its slot serves again, and
+ * freeing the pool reaps them all.
+ */
+static void test_dismissed_workers_exit_unwaited(void **state) {
+        _cleanup_(sandbox_pool_freep) SandboxPool *pool = NULL;
+        SandboxExit e;
+        pid_t retired, idle;
+
+        SKIP_UNLESS_ROOT(state);
+        assert_int_equal(new_pool(&pool), 0);
+        assert_int_equal(run(pool, RECORD_PID, &e), 0);
+        retired = *job_pid;
+        assert_int_equal(run(pool, ROUTE, &e), 0);
+        assert_int_equal(e.reuse, SANDBOX_REUSE_NO);
+        /* Still ours to reap: the pool did not wait for it. */
+        assert_int_equal(exit_status_unreaped(retired), 0);
+
+        assert_int_equal(run(pool, RECORD_PID, &e), 0);
+        idle = *job_pid;
+        assert_int_not_equal(idle, retired);
+        sandbox_pool_dismiss_idle(pool);
+        assert_int_equal(exit_status_unreaped(idle), 0);
+
+        /* More retirements than the pool has slots: dismissed workers give theirs back. */
+        for (unsigned i = 0; i < 20; i++) {
+                assert_int_equal(run(pool, ROUTE, &e), 0);
+                assert_int_equal(e.err, 0);
+        }
+        sandbox_pool_free(TAKE_PTR(pool));
+        assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+        assert_int_equal(errno, ECHILD);
+}
+
 int main(void) {
         const struct rlimit no_core = {};
         const struct CMUnitTest tests[] = {
@@ -425,6 +475,7 @@ int main(void) {
                 cmocka_unit_test(test_worker_is_reset_between_jobs),
                 cmocka_unit_test(test_host_worker_is_reused),
                 cmocka_unit_test(test_children_at_once_have_their_own),
+                cmocka_unit_test(test_dismissed_workers_exit_unwaited),
         };
 
         (void) setrlimit(RLIMIT_CORE, &no_core);

@@ -358,6 +358,41 @@ static void test_trial_refused(void **state) {
         assert_int_equal(fake_request_count(), 1);
 }
 
+/* The host's answer to why a transform's module is missing, numbered by how often it was asked. */
+static unsigned module_cause_calls;
+
+HostCause __wrap_module_cause(const char *root, const char *release, const char *module, char *ret, size_t size);
+HostCause __wrap_module_cause(const char *root, const char *release, const char *module, char *ret, size_t size) {
+        snprintf(ret, size, "%s asked (%u)", module, ++module_cause_calls);
+        return HOST_CAUSE_NOT_BUILT;
+}
+
+static void trial_refused_for_transform(const XfrmSa *sa, const char *note) {
+        Check c = {};
+
+        fake_push_ack(EPROTONOSUPPORT, "Requested type not found", 1);
+        assert_int_equal(trial_sa_exact(nl, sa, &c), 0);
+        assert_int_equal(c.err, EPROTONOSUPPORT);
+        assert_int_equal(c.cause, HOST_CAUSE_NOT_BUILT);
+        assert_string_equal(c.note, note);
+}
+
+/* A probe asks the host once per module, and the next probe asks again (trial_forget()). */
+static void test_trial_asks_host_once_per_probe(void **state) {
+        XfrmSa v4 = esp_natt_sa(), v6;
+
+        assert_int_equal(trial_sa_init(&v6, &trial_families[1], IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0x9002), 0);
+        trial_forget();
+        module_cause_calls = 0;
+        trial_refused_for_transform(&v4, "esp4 asked (1)");
+        trial_refused_for_transform(&v6, "esp6 asked (2)");
+        trial_refused_for_transform(&v4, "esp4 asked (1)");
+        trial_refused_for_transform(&v6, "esp6 asked (2)");
+        assert_int_equal(module_cause_calls, 2);
+        trial_forget();
+        trial_refused_for_transform(&v4, "esp4 asked (3)");
+}
+
 static void test_trial_missing_algorithm_not_blocked(void **state) {
         XfrmSa sa = esp_natt_sa();
         Check c = {};
@@ -599,7 +634,8 @@ int main(void) {
                 T(test_error_malformed),
                 T(test_trial_accepted),
                 T(test_trial_refused),
-                T(test_trial_missing_algorithm_not_blocked),
+                T(test_trial_asks_host_once_per_probe),
+        T(test_trial_missing_algorithm_not_blocked),
                 T(test_trial_dropped_attribute),
                 T(test_trial_vanished),
                 T(test_trial_policy_templates_dropped),

@@ -25,12 +25,6 @@
  * emulation (seconds under qemu TCG); only a module really in use makes an audit wait it out. */
 #define MODULE_UNLOAD_TIMEOUT_MS 10000
 
-/* What every probe's worker has from the parent: the table, and where results go (shared memory). */
-typedef struct ProbeJobs {
-        const Audit *audit;
-        CapResult *results;
-} ProbeJobs;
-
 /* Both APIs missing: each socket's refusal is the evidence, and each API blocks the probe. */
 static void record_no_api(CapResult *res, int nl_err, int pfkey_err) {
         Check *c = result_add_check(res, "netlink", "XFRM netlink socket");
@@ -67,11 +61,11 @@ static void mark_pfkey_evidence(CapResult *res) {
 
 /* Runs in a sandbox worker: the only place a probe executes. */
 static int probe_job(void *userdata, unsigned i) {
-        const ProbeJobs *jobs = userdata;
-        const Probe *probe = jobs->audit->probes[i];
-        CapResult *res = &jobs->results[i];
+        const Audit *a = userdata; /* the worker's copy; results are shared memory */
+        const Probe *probe = a->probes[i];
+        CapResult *res = &a->results[i];
         _cleanup_(xfrm_nl_freep) XfrmNl *nl = NULL;
-        ProbeContext ctx = { .datapath = !jobs->audit->quick };
+        ProbeContext ctx = { .datapath = !a->quick };
         bool pfkey = false;
         int r;
 
@@ -274,9 +268,15 @@ static int run_probes(Audit *a, SandboxPool *pool, unsigned jobs, unsigned timeo
                 running[n_running].where = where;
                 running[n_running++].index = i;
         }
-        while (n_running > 0)
+        /* Every probe has started: a worker that is idle now, or once its probe ends, has no
+         * job left and exits while the others run, and the audit goes on without waiting for it. */
+        for (;;) {
+                sandbox_pool_dismiss_idle(pool);
+                if (n_running == 0)
+                        break;
                 if ((r = reap_one(pool, running, &n_running, a->results, timeout_s)) < 0)
                         goto out;
+        }
 out:
         /* After a failure, the jobs still running are waited for, their results dropped. */
         while (n_running > 0) {
@@ -288,19 +288,18 @@ out:
         return r;
 }
 
-/* The workers live until the probes are done: before the modules their namespaces may hold are unloaded. */
+/* The workers are dismissed as the probes end, and reaped before the modules their namespaces
+ * may hold are unloaded, or by audit_free(). */
 static int run_sandboxed(Audit *a, bool passive, unsigned timeout_s) {
-        _cleanup_(sandbox_pool_freep) SandboxPool *pool = NULL;
-        ProbeJobs jobs = { .audit = a, .results = a->results };
         int r;
 
         a->privilege.sandbox = SANDBOX_HOST;
-        /* The workers are forked from here on: what they read of a and jobs is set by now. */
-        if ((r = sandbox_pool_new(probe_job, &jobs, &pool)) < 0)
+        /* The workers are forked from here on: what they read of a is set by now. */
+        if ((r = sandbox_pool_new(probe_job, a, &a->pool)) < 0)
                 return r;
-        if (!passive && (r = sandbox_detect(pool, &a->privilege.sandbox, &a->privilege.sandbox_err)) < 0)
+        if (!passive && (r = sandbox_detect(a->pool, &a->privilege.sandbox, &a->privilege.sandbox_err)) < 0)
                 return r;
-        return run_probes(a, pool, probe_jobs(), timeout_s);
+        return run_probes(a, a->pool, probe_jobs(), timeout_s);
 }
 
 static void format_rfc3339(time_t t, char *buf, size_t size) {
@@ -371,8 +370,12 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
                         return r;
                 if (o->keep_modules) /* all of them stay: the list added to nothing */
                         r = modules_added(&none, &a->modules_loaded, &a->modules_left);
-                else
+                else {
+                        /* A worker not reaped yet may still hold a link of a kind to unload. */
+                        if (a->modules_loaded.n > 0)
+                                sandbox_pool_free(TAKE_PTR(a->pool));
                         r = modules_unload(&a->modules_loaded, MODULE_UNLOAD_TIMEOUT_MS, &a->modules_left);
+                }
                 if (r < 0)
                         return r;
         } else
@@ -384,6 +387,8 @@ int audit_run(const AuditOptions *o, const Probe *const *table, Audit **ret) {
 }
 
 void audit_free(Audit *a) {
+        if (a->pool)
+                sandbox_pool_free(a->pool);
         module_list_free(&a->modules_loaded);
         module_list_free(&a->modules_left);
         if (a->results_mapped)

@@ -316,7 +316,8 @@ typedef struct Worker {
         SandboxChild c; /* c.pid 0: none */
         SandboxKind kind;
         bool busy;
-        bool used; /* has run a job */
+        bool used;      /* has run a job */
+        bool dismissed; /* exits, or has: c.done_fd closed, c.pid not reaped yet */
 } Worker;
 
 struct SandboxPool {
@@ -346,8 +347,41 @@ static void worker_end(Worker *w, SandboxExit *ret) {
         *w = (Worker) {};
 }
 
+/*
+ * A worker that will not be given another job: its socket closed, which ends
+ * an idle one, and reaped later (worker_reaped()). A process's exit costs a
+ * cross-CPU wake-up and the tearing down of its memory and namespace, which
+ * the pool need not wait for while it has jobs to hand out or a report to make.
+ */
+static void worker_dismiss(Worker *w) {
+        if (w->c.done_fd >= 0) {
+                close(w->c.done_fd);
+                w->c.done_fd = -1;
+        }
+        w->busy = false;
+        w->dismissed = true;
+}
+
+/* Whether a dismissed worker has exited, reaping it: its slot is free again. */
+static bool worker_reaped(Worker *w) {
+        pid_t pid;
+
+        while ((pid = waitpid(w->c.pid, NULL, WNOHANG)) < 0 && errno == EINTR)
+                ;
+        if (pid == 0)
+                return false;
+        *w = (Worker) {};
+        return true;
+}
+
+void sandbox_pool_dismiss_idle(SandboxPool *p) {
+        for (size_t i = 0; i < POOL_MAX; i++)
+                if (p->worker[i].c.pid > 0 && !p->worker[i].busy)
+                        worker_dismiss(&p->worker[i]);
+}
+
 void sandbox_pool_free(SandboxPool *p) {
-        /* All killed first, so that they exit side by side. */
+        /* All killed first, so that they exit side by side; a dismissed one is ours until reaped. */
         for (size_t i = 0; i < POOL_MAX; i++)
                 if (p->worker[i].c.pid > 0)
                         (void) kill(p->worker[i].c.pid, SIGKILL);
@@ -374,6 +408,8 @@ static Worker *worker_take(SandboxPool *p, SandboxKind kind, int *ret_err) {
 
         for (size_t i = 0; i < POOL_MAX; i++) {
                 Worker *w = &p->worker[i];
+                if (w->dismissed && !worker_reaped(w))
+                        continue;
                 if (w->c.pid == 0)
                         free_slot = free_slot ?: w;
                 else if (!w->busy && keep && w->kind == kind)
@@ -386,6 +422,11 @@ static Worker *worker_take(SandboxPool *p, SandboxKind kind, int *ret_err) {
                 worker_end(idle, NULL);
                 free_slot = idle;
         }
+        for (size_t i = 0; !free_slot && i < POOL_MAX; i++)
+                if (p->worker[i].dismissed) { /* one is on its way out: wait for it */
+                        worker_end(&p->worker[i], NULL);
+                        free_slot = &p->worker[i];
+                }
         if (!free_slot) {
                 *ret_err = -EBUSY;
                 return NULL;
@@ -449,7 +490,7 @@ int sandbox_pool_wait(SandboxPool *p, SandboxChild *c, SandboxExit *ret) {
         if (a.reuse == SANDBOX_REUSE_YES)
                 w->busy = false;
         else
-                worker_end(w, NULL); /* it exits after its answer */
+                worker_dismiss(w); /* it exits after its answer */
         return 0;
 }
 

@@ -114,9 +114,31 @@ void trial_suite_apply(XfrmSa *sa, const TrialSuite *s) {
         sa->comp = s->comp;
 }
 
+/*
+ * What a probe asked of the host once: whether each family's sockets exist,
+ * and why each transform's module is missing. A probe tries several SAs of a
+ * family, each refused for the same module; the host's answer cannot change
+ * within a probe but by an autoload, and a loaded module stops the refusals.
+ * Forgotten with the suites, so no probe starts from what another found.
+ */
+#define MODULES_EXPLAINED 8
+
+static struct {
+        int family_err[ELEMENTSOF(trial_families)]; /* -1: not asked; 0 or the socket's errno */
+        struct {
+                const char *module; /* transform_module()'s, or the caller's constant */
+                HostCause cause;
+                char note[sizeof(((Check *) NULL)->note)];
+        } explained[MODULES_EXPLAINED];
+        size_t n_explained;
+} host_seen = { .family_err = { -1, -1 } };
+
 void trial_forget(void) {
         for (size_t i = 0; i < ELEMENTSOF(suite_table); i++)
                 suite_table[i].chosen = 0;
+        for (size_t i = 0; i < ELEMENTSOF(host_seen.family_err); i++)
+                host_seen.family_err[i] = -1;
+        host_seen.n_explained = 0;
 }
 
 int trial_sa_init(XfrmSa *sa, const TrialFamily *f, uint8_t proto, uint8_t mode, uint32_t spi) {
@@ -254,7 +276,18 @@ static const char *transform_module(uint8_t proto, uint16_t family) {
 }
 
 void trial_explain_module(Check *c, const char *module) {
+        for (size_t i = 0; i < host_seen.n_explained; i++)
+                if (strcmp(host_seen.explained[i].module, module) == 0) {
+                        c->cause = host_seen.explained[i].cause;
+                        STRSCPY(c->note, host_seen.explained[i].note);
+                        return;
+                }
         c->cause = module_cause("", NULL, module, c->note, sizeof(c->note));
+        if (host_seen.n_explained < MODULES_EXPLAINED) {
+                host_seen.explained[host_seen.n_explained].module = module;
+                host_seen.explained[host_seen.n_explained].cause = c->cause;
+                STRSCPY(host_seen.explained[host_seen.n_explained++].note, c->note);
+        }
 }
 
 /* Returns 1 if the object is in and should be read back, else records why not. */
@@ -290,10 +323,24 @@ static int record_read_back(Check *c, int r, const XfrmAnswer *ans, int differs,
  * not. With ipv6.disable=1 the kernel still stores IPv6 policies and refuses
  * IPv6 SAs only because esp6 cannot load: both answers hide the real cause.
  */
-static int record_family(Check *c, uint16_t family) {
+static int socket_err(uint16_t family) {
         _cleanup_close_ int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-        if (fd >= 0 || errno != EAFNOSUPPORT)
+        return fd >= 0 ? 0 : errno;
+}
+
+static int family_err(uint16_t family) {
+        for (size_t i = 0; i < ELEMENTSOF(trial_families); i++)
+                if (trial_families[i].family == family) {
+                        if (host_seen.family_err[i] < 0)
+                                host_seen.family_err[i] = socket_err(family);
+                        return host_seen.family_err[i];
+                }
+        return socket_err(family);
+}
+
+static int record_family(Check *c, uint16_t family) {
+        if (family_err(family) != EAFNOSUPPORT)
                 return 1;
         c->outcome = CHECK_REFUSED;
         c->err = EAFNOSUPPORT;
