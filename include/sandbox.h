@@ -32,6 +32,7 @@ typedef struct SandboxExit {
         int err;       /* positive errno: fn failed */
         int signal;    /* the child was killed (SIGALRM: timed out) */
         SandboxReuse reuse;
+        bool unrun;    /* a queued job whose worker ended before it: give it to another */
 } SandboxExit;
 
 typedef int (*SandboxFn)(void *userdata);
@@ -44,7 +45,8 @@ typedef int (*SandboxFn)(void *userdata);
 typedef struct SandboxChild {
         pid_t pid;
         int done_fd;
-        int slot; /* its worker's place in a SandboxPool, or -1 */
+        int slot;     /* its worker's place in a SandboxPool, or -1 (and once waited for) */
+        unsigned job; /* in a SandboxPool */
 } SandboxChild;
 
 /*
@@ -101,7 +103,18 @@ static inline void sandbox_pool_freep(SandboxPool **p) {
  */
 int sandbox_pool_start(SandboxPool *p, SandboxKind kind, unsigned timeout_s, unsigned job, SandboxChild *ret);
 
-/* Waits for the job's end: fn's error, or how its worker died; a worker that ends is reaped. */
+/*
+ * Queues job behind the one a worker runs (behind), so that the worker goes on
+ * without waiting for us; -EBUSY if that worker will not run another (it keeps
+ * no namespace, already has one queued, or is ending). Its end is waited for
+ * after behind's; if behind's worker ends with behind, it says unrun.
+ */
+int sandbox_pool_queue(SandboxPool *p, const SandboxChild *behind, unsigned timeout_s, unsigned job,
+                       SandboxChild *ret);
+
+/* Waits for the job's end: fn's error, or how its worker died; a worker that ends is reaped, or
+ * dismissed (sandbox_pool_dismiss_idle()) if it ends by itself. A worker's jobs are waited for in the
+ * order they were given. */
 int sandbox_pool_wait(SandboxPool *p, SandboxChild *c, SandboxExit *ret);
 
 /* How many workers with a namespace to keep the pool made, and how many jobs ran in one already used. */

@@ -467,6 +467,84 @@ static void test_dismissed_workers_exit_unwaited(void **state) {
         assert_int_equal(errno, ECHILD);
 }
 
+/* A job queued behind another runs in the same worker once that one ends, reset as any next job. */
+static void test_queued_job_follows_in_its_worker(void **state) {
+        _cleanup_(sandbox_pool_freep) SandboxPool *pool = NULL;
+        SandboxChild a, b, c;
+        SandboxExit e;
+        unsigned made, reused;
+
+        SKIP_UNLESS_ROOT(state);
+        assert_int_equal(new_pool(&pool), 0);
+        *open_fds = -1;
+        assert_int_equal(sandbox_pool_start(pool, SANDBOX_NETNS, 10, LEAVE_FD, &a), 0);
+        assert_int_equal(sandbox_pool_queue(pool, &a, 10, COUNT_FDS, &b), 0);
+        assert_int_equal(b.pid, a.pid);
+        /* One queued at a time. */
+        assert_int_equal(sandbox_pool_queue(pool, &a, 10, COUNT_FDS, &c), -EBUSY);
+        assert_int_equal(sandbox_pool_wait(pool, &a, &e), 0);
+        assert_int_equal(e.reuse, SANDBOX_REUSE_YES);
+        assert_int_equal(sandbox_pool_wait(pool, &b, &e), 0);
+        assert_false(e.unrun);
+        assert_int_equal(e.err, 0);
+        assert_int_equal(*open_fds, 0);
+        sandbox_pool_stats(pool, &made, &reused);
+        assert_int_equal(made, 1);
+        assert_int_equal(reused, 1);
+        /* Waited for once only. */
+        assert_int_equal(sandbox_pool_wait(pool, &b, &e), -EINVAL);
+}
+
+/* A worker that ends with its job (retired, crashed) leaves the job queued behind it unrun, to be given again. */
+static void assert_queued_unrun(unsigned first) {
+        _cleanup_(sandbox_pool_freep) SandboxPool *pool = NULL;
+        SandboxChild a, b;
+        SandboxExit e;
+
+        assert_int_equal(new_pool(&pool), 0);
+        *job_pid = 0;
+        assert_int_equal(sandbox_pool_start(pool, SANDBOX_NETNS, 10, first, &a), 0);
+        assert_int_equal(sandbox_pool_queue(pool, &a, 10, RECORD_PID, &b), 0);
+        assert_int_equal(sandbox_pool_wait(pool, &a, &e), 0);
+        assert_int_not_equal(e.reuse, SANDBOX_REUSE_YES);
+        assert_false(e.unrun);
+        assert_int_equal(sandbox_pool_wait(pool, &b, &e), 0);
+        assert_true(e.unrun);
+        assert_int_equal(*job_pid, 0);
+        /* Given again, it runs in a new worker. */
+        assert_int_equal(run(pool, RECORD_PID, &e), 0);
+        assert_false(e.unrun);
+        assert_int_not_equal(*job_pid, 0);
+        assert_int_not_equal(*job_pid, a.pid);
+}
+
+static void test_queued_job_outlives_its_worker(void **state) {
+        SKIP_UNLESS_ROOT(state);
+        assert_queued_unrun(ROUTE);
+        assert_queued_unrun(CRASH);
+        assert_queued_unrun(FAIL);
+}
+
+/* Nothing is queued where it could not run next, and answers are taken in order. */
+static void test_queue_refusals(void **state) {
+        _cleanup_(sandbox_pool_freep) SandboxPool *pool = NULL;
+        SandboxChild a, b, c;
+        SandboxExit e;
+
+        SKIP_UNLESS_ROOT(state);
+        assert_int_equal(new_pool(&pool), 0);
+        /* A worker of its own, for one job only. */
+        assert_int_equal(sandbox_pool_start(pool, SANDBOX_USERNS, 10, RECORD_PID, &a), 0);
+        assert_int_equal(sandbox_pool_queue(pool, &a, 10, RECORD_PID, &b), -EBUSY);
+        assert_int_equal(sandbox_pool_wait(pool, &a, &e), 0);
+        /* Behind a job already answered: its worker is idle, and gets jobs by sandbox_pool_start(). */
+        assert_int_equal(sandbox_pool_queue(pool, &a, 10, RECORD_PID, &b), -EINVAL);
+        assert_int_equal(sandbox_pool_start(pool, SANDBOX_NETNS, 10, RECORD_PID, &a), 0);
+        assert_int_equal(sandbox_pool_queue(pool, &a, 10, COUNT_FDS, &b), 0);
+        c = b;
+        assert_int_equal(sandbox_pool_wait(pool, &c, &e), -EPROTO);
+}
+
 int main(void) {
         const struct rlimit no_core = {};
         const struct CMUnitTest tests[] = {
@@ -476,6 +554,9 @@ int main(void) {
                 cmocka_unit_test(test_host_worker_is_reused),
                 cmocka_unit_test(test_children_at_once_have_their_own),
                 cmocka_unit_test(test_dismissed_workers_exit_unwaited),
+                cmocka_unit_test(test_queued_job_follows_in_its_worker),
+                cmocka_unit_test(test_queued_job_outlives_its_worker),
+                cmocka_unit_test(test_queue_refusals),
         };
 
         (void) setrlimit(RLIMIT_CORE, &no_core);

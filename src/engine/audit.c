@@ -183,30 +183,65 @@ static void probe_order(const Audit *a, size_t *order) {
         }
 }
 
+/* A worker's job, and the one queued behind it on the same worker (queued). */
 typedef struct Running {
-        SandboxChild child;
-        size_t index;
+        SandboxChild child, next;
+        size_t index, next_index;
         SandboxKind where;
+        bool queued;
 } Running;
 
-/* Reaps the first of the n running children to finish, moving the last one into its slot. */
-static int reap_one(SandboxPool *pool, Running *running, unsigned *n, CapResult *results, unsigned timeout_s) {
+typedef struct Schedule {
+        Audit *a;
+        SandboxPool *pool;
+        unsigned jobs, timeout_s;
+        size_t *order; /* probe_order() */
+        bool *started;
+        size_t n_left; /* not started */
+        Running running[MAX_JOBS];
+        unsigned n_running; /* workers with a job */
+} Schedule;
+
+/* A job that returns to the queue: its worker ended before it (sandbox_pool_queue()). */
+static void settle(Schedule *s, size_t i, const SandboxExit *e) {
+        if (e->unrun) {
+                s->started[i] = false;
+                s->n_left++;
+        } else
+                explain_exit(&s->a->results[i], e, s->timeout_s);
+}
+
+/* Waits for the first of the running jobs to finish; the job queued behind it, if any, takes its place. */
+static int reap_one(Schedule *s) {
         struct pollfd p[MAX_JOBS];
         SandboxExit e;
+        Running *w;
         unsigned j = 0;
         int r;
 
-        for (unsigned k = 0; k < *n; k++)
-                p[k] = (struct pollfd) { .fd = running[k].child.done_fd, .events = POLLIN };
-        while (poll(p, *n, -1) < 0)
+        for (unsigned k = 0; k < s->n_running; k++)
+                p[k] = (struct pollfd) { .fd = s->running[k].child.done_fd, .events = POLLIN };
+        while (poll(p, s->n_running, -1) < 0)
                 if (errno != EINTR)
                         return -errno;
-        while (j + 1 < *n && !p[j].revents)
+        while (j + 1 < s->n_running && !p[j].revents)
                 j++;
-        if ((r = sandbox_pool_wait(pool, &running[j].child, &e)) < 0)
+        w = &s->running[j];
+        if ((r = sandbox_pool_wait(s->pool, &w->child, &e)) < 0)
                 return r;
-        explain_exit(&results[running[j].index], &e, timeout_s);
-        running[j] = running[--*n];
+        settle(s, w->index, &e);
+        if (w->queued && e.reuse == SANDBOX_REUSE_YES) {
+                w->child = w->next;
+                w->index = w->next_index;
+                w->queued = false;
+                return 0;
+        }
+        if (w->queued) { /* the worker ended: it never read the next job */
+                if ((r = sandbox_pool_wait(s->pool, &w->next, &e)) < 0)
+                        return r;
+                settle(s, w->next_index, &e);
+        }
+        *w = s->running[--s->n_running];
         return 0;
 }
 
@@ -224,65 +259,101 @@ static bool runs_in_host(const Audit *a, size_t i) {
  * start now: in the host's namespace one at a time, as one worker serves
  * them all there (they only read, and each more worker costs a fork).
  */
-static size_t next_probe(const Audit *a, const size_t *order, const bool *started, const Running *running,
-                         unsigned n_running) {
+static size_t next_probe(const Schedule *s) {
         bool host_busy = false;
 
-        for (unsigned j = 0; j < n_running; j++)
-                host_busy = host_busy || running[j].where == SANDBOX_HOST;
-        for (size_t k = 0; k < a->n_results; k++)
-                if (!started[order[k]] && !(host_busy && runs_in_host(a, order[k])))
-                        return order[k];
+        for (unsigned j = 0; j < s->n_running; j++)
+                host_busy = host_busy || s->running[j].where == SANDBOX_HOST;
+        for (size_t k = 0; k < s->a->n_results; k++)
+                if (!s->started[s->order[k]] && !(host_busy && runs_in_host(s->a, s->order[k])))
+                        return s->order[k];
         return SIZE_MAX;
+}
+
+/*
+ * Queues the next probe that runs where a running one does behind it, so that
+ * its worker goes on as soon as its probe ends, without waiting for us to hear
+ * of it; not behind a probe that spends the worker's namespace. Whether one was.
+ */
+static bool queue_one(Schedule *s) {
+        for (unsigned j = 0; j < s->n_running; j++) {
+                Running *w = &s->running[j];
+
+                if (w->queued || (s->a->probes[w->index]->flags & PROBE_SPENDS_NAMESPACE))
+                        continue;
+                for (size_t k = 0; k < s->a->n_results; k++) {
+                        size_t i = s->order[k];
+
+                        if (s->started[i] || probe_where(s->a, i) != w->where ||
+                            (w->where == SANDBOX_HOST && !runs_in_host(s->a, i)))
+                                continue;
+                        if (sandbox_pool_queue(s->pool, &w->child, s->timeout_s, (unsigned) i, &w->next) < 0)
+                                break; /* that worker runs no other: try the next */
+                        w->next_index = i;
+                        w->queued = true;
+                        s->started[i] = true;
+                        s->n_left--;
+                        return true;
+                }
+        }
+        return false;
+}
+
+static int start_one(Schedule *s, size_t i) {
+        SandboxKind where = probe_where(s->a, i);
+        Running *w = &s->running[s->n_running];
+        int r;
+
+        s->started[i] = true;
+        s->n_left--;
+        if ((s->a->probes[i]->flags & PROBE_ACTIVE) && where == SANDBOX_HOST) {
+                skip_probe(&s->a->results[i], s->a);
+                return 0;
+        }
+        if ((r = sandbox_pool_start(s->pool, where, s->timeout_s, (unsigned) i, &w->child)) < 0)
+                return r;
+        *w = (Running) { .child = w->child, .index = i, .where = where };
+        s->n_running++;
+        return 0;
 }
 
 static int run_probes(Audit *a, SandboxPool *pool, unsigned jobs, unsigned timeout_s) {
         _cleanup_free_ size_t *order = calloc(a->n_results ?: 1, sizeof(size_t));
         _cleanup_free_ bool *started = calloc(a->n_results ?: 1, sizeof(bool));
-        size_t n_left = a->n_results;
-        Running running[MAX_JOBS];
-        unsigned n_running = 0;
+        Schedule s = { .a = a, .pool = pool, .jobs = jobs, .timeout_s = timeout_s, .order = order,
+                       .started = started, .n_left = a->n_results };
         int r = 0;
 
         if (!order || !started)
                 return -ENOMEM;
         probe_order(a, order);
-        while (n_left > 0) {
-                size_t i = n_running < jobs ? next_probe(a, order, started, running, n_running) : SIZE_MAX;
-                SandboxKind where;
+        /* A reaped job can put a queued one back: n_left is read again after each. */
+        while (s.n_left > 0 || s.n_running > 0) {
+                size_t i = s.n_running < jobs ? next_probe(&s) : SIZE_MAX;
 
-                if (i == SIZE_MAX) {
-                        if ((r = reap_one(pool, running, &n_running, a->results, timeout_s)) < 0)
+                if (i != SIZE_MAX) {
+                        if ((r = start_one(&s, i)) < 0)
                                 goto out;
                         continue;
                 }
-                started[i] = true;
-                n_left--;
-                where = probe_where(a, i);
-                if ((a->probes[i]->flags & PROBE_ACTIVE) && where == SANDBOX_HOST) {
-                        skip_probe(&a->results[i], a);
+                if (s.n_left > 0 && queue_one(&s))
                         continue;
-                }
-                if ((r = sandbox_pool_start(pool, where, timeout_s, (unsigned) i, &running[n_running].child)) < 0)
-                        goto out;
-                running[n_running].where = where;
-                running[n_running++].index = i;
-        }
-        /* Every probe has started: a worker that is idle now, or once its probe ends, has no
-         * job left and exits while the others run, and the audit goes on without waiting for it. */
-        for (;;) {
-                sandbox_pool_dismiss_idle(pool);
-                if (n_running == 0)
-                        break;
-                if ((r = reap_one(pool, running, &n_running, a->results, timeout_s)) < 0)
+                /* Every probe has started: a worker that is idle now, or once its probe ends, has no
+                 * job left and exits while the others run, and the audit goes on without waiting for it. */
+                if (s.n_left == 0)
+                        sandbox_pool_dismiss_idle(pool);
+                if (s.n_running > 0 && (r = reap_one(&s)) < 0)
                         goto out;
         }
+        sandbox_pool_dismiss_idle(pool);
 out:
         /* After a failure, the jobs still running are waited for, their results dropped. */
-        while (n_running > 0) {
+        while (s.n_running > 0) {
+                Running *w = &s.running[--s.n_running];
                 SandboxExit e;
 
-                if (sandbox_pool_wait(pool, &running[--n_running].child, &e) < 0)
+                if (sandbox_pool_wait(pool, &w->child, &e) < 0 ||
+                    (w->queued && sandbox_pool_wait(pool, &w->next, &e) < 0))
                         break;
         }
         return r;

@@ -183,7 +183,8 @@ typedef struct JobRequest {
 } JobRequest;
 
 typedef struct JobReply {
-        int32_t r; /* fn's: 0 or -errno */
+        uint32_t job;  /* the request's, so that an answer cannot be taken for another job's */
+        int32_t r;     /* fn's: 0 or -errno */
         uint8_t reuse; /* SandboxReuse */
 } JobReply;
 
@@ -255,10 +256,11 @@ static SandboxReuse after_job(SandboxKind kind, ino_t own, NetnsWatch *watch) {
         return r > 0 ? SANDBOX_REUSE_YES : r < 0 ? SANDBOX_REUSE_NEVER : SANDBOX_REUSE_NO;
 }
 
-static int reply(int fd, int r, SandboxReuse reuse) {
+static int reply(int fd, uint32_t job, int r, SandboxReuse reuse) {
         JobReply a;
 
         memset(&a, 0, sizeof(a)); /* no uninitialised padding on the wire */
+        a.job = job;
         a.r = r;
         a.reuse = reuse;
         return send(fd, &a, sizeof(a), MSG_NOSIGNAL) == (ssize_t) sizeof(a) ? 0 : -errno;
@@ -305,7 +307,8 @@ static int worker_main(void *userdata, int fd) {
                         if (reuse == SANDBOX_REUSE_YES)
                                 reset_signals();
                 }
-                if (reply(fd, r, reuse) < 0 || reuse != SANDBOX_REUSE_YES)
+                /* A job queued behind this one stays unread when we exit: the pool gives it to another worker. */
+                if (reply(fd, q.job, r, reuse) < 0 || reuse != SANDBOX_REUSE_YES)
                         return 0;
         }
 }
@@ -315,10 +318,13 @@ static int worker_main(void *userdata, int fd) {
 typedef struct Worker {
         SandboxChild c; /* c.pid 0: none */
         SandboxKind kind;
-        bool busy;
+        bool keep;      /* may run more than one job */
+        unsigned busy;  /* jobs sent and not yet answered: the one it runs, and one queued */
         bool used;      /* has run a job */
         bool dismissed; /* exits, or has: c.done_fd closed, c.pid not reaped yet */
 } Worker;
+
+#define QUEUE_MAX 2
 
 struct SandboxPool {
         SandboxJobFn fn;
@@ -358,7 +364,7 @@ static void worker_dismiss(Worker *w) {
                 close(w->c.done_fd);
                 w->c.done_fd = -1;
         }
-        w->busy = false;
+        w->busy = 0;
         w->dismissed = true;
 }
 
@@ -397,6 +403,7 @@ static int worker_make(SandboxPool *p, Worker *w, SandboxKind kind, bool keep) {
         if (r < 0)
                 return r;
         w->kind = kind;
+        w->keep = keep;
         p->made += keep && kind == SANDBOX_NETNS;
         return 0;
 }
@@ -442,6 +449,12 @@ static int submit(Worker *w, uint32_t job, unsigned timeout_s) {
         return send(w->c.done_fd, &q, sizeof(q), MSG_NOSIGNAL) == (ssize_t) sizeof(q) ? 0 : -errno;
 }
 
+static void job_of(const Worker *w, const SandboxPool *p, unsigned job, SandboxChild *ret) {
+        *ret = w->c;
+        ret->slot = (int) (w - p->worker);
+        ret->job = job;
+}
+
 int sandbox_pool_start(SandboxPool *p, SandboxKind kind, unsigned timeout_s, unsigned job, SandboxChild *ret) {
         int r;
 
@@ -463,11 +476,28 @@ int sandbox_pool_start(SandboxPool *p, SandboxKind kind, unsigned timeout_s, uns
                         (void) kill(w->c.pid, SIGKILL);
                 }
                 p->reused += w->used;
-                w->used = w->busy = true;
-                *ret = w->c;
-                ret->slot = (int) (w - p->worker);
+                w->used = true;
+                w->busy = 1;
+                job_of(w, p, job, ret);
                 return 0;
         }
+}
+
+int sandbox_pool_queue(SandboxPool *p, const SandboxChild *behind, unsigned timeout_s, unsigned job,
+                       SandboxChild *ret) {
+        Worker *w;
+
+        if (job == JOB_NONE || behind->slot < 0 || behind->slot >= POOL_MAX)
+                return -EINVAL;
+        w = &p->worker[behind->slot];
+        if (w->c.pid != behind->pid || w->dismissed || !w->keep || p->off || w->busy == 0 || w->busy >= QUEUE_MAX)
+                return -EBUSY;
+        if (submit(w, job, timeout_s) < 0)
+                return -EBUSY; /* it is dying: the job it runs will say how */
+        p->reused++;
+        w->busy++;
+        job_of(w, p, job, ret);
+        return 0;
 }
 
 int sandbox_pool_wait(SandboxPool *p, SandboxChild *c, SandboxExit *ret) {
@@ -475,20 +505,30 @@ int sandbox_pool_wait(SandboxPool *p, SandboxChild *c, SandboxExit *ret) {
         JobReply a;
         ssize_t n;
 
-        if (c->slot < 0 || c->slot >= POOL_MAX || p->worker[c->slot].c.pid != c->pid || !p->worker[c->slot].busy)
+        if (c->slot < 0 || c->slot >= POOL_MAX)
                 return -EINVAL;
         w = &p->worker[c->slot];
+        c->slot = -1; /* answered once */
+        /* Its worker ended with the job before it: this one was never read. */
+        if (w->c.pid != c->pid || w->dismissed) {
+                *ret = (SandboxExit) { .unrun = true };
+                return 0;
+        }
+        if (!w->busy)
+                return -EINVAL;
         while ((n = recv(w->c.done_fd, &a, sizeof(a), 0)) < 0 && errno == EINTR)
                 ;
         if (n != (ssize_t) sizeof(a)) { /* it died in the job */
                 worker_end(w, ret);
                 return 0;
         }
+        if (a.job != c->job) /* a queued job waited for before the one ahead of it */
+                return -EPROTO;
         *ret = (SandboxExit) { .err = a.r < 0 ? -a.r : 0, .reuse = (SandboxReuse) a.reuse };
         if (a.reuse == SANDBOX_REUSE_NEVER)
                 p->off = true;
         if (a.reuse == SANDBOX_REUSE_YES)
-                w->busy = false;
+                w->busy--;
         else
                 worker_dismiss(w); /* it exits after its answer */
         return 0;
