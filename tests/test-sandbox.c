@@ -495,8 +495,11 @@ static void test_queued_job_follows_in_its_worker(void **state) {
         assert_int_equal(sandbox_pool_wait(pool, &b, &e), -EINVAL);
 }
 
-/* A worker that ends with its job (retired, crashed) leaves the job queued behind it unrun, to be given again. */
-static void assert_queued_unrun(unsigned first) {
+/*
+ * A worker that ends with its job (retired, crashed) leaves the job queued behind it unrun, to be
+ * given again; the first job's answer is not lost for it, though the worker is gone before we ask.
+ */
+static void assert_queued_unrun(unsigned first, int err, int signal) {
         _cleanup_(sandbox_pool_freep) SandboxPool *pool = NULL;
         SandboxChild a, b;
         SandboxExit e;
@@ -505,9 +508,12 @@ static void assert_queued_unrun(unsigned first) {
         *job_pid = 0;
         assert_int_equal(sandbox_pool_start(pool, SANDBOX_NETNS, 10, first, &a), 0);
         assert_int_equal(sandbox_pool_queue(pool, &a, 10, RECORD_PID, &b), 0);
+        assert_int_not_equal(exit_status_unreaped(a.pid), -1);
         assert_int_equal(sandbox_pool_wait(pool, &a, &e), 0);
         assert_int_not_equal(e.reuse, SANDBOX_REUSE_YES);
         assert_false(e.unrun);
+        assert_int_equal(e.err, err);
+        assert_int_equal(e.signal, signal);
         assert_int_equal(sandbox_pool_wait(pool, &b, &e), 0);
         assert_true(e.unrun);
         assert_int_equal(*job_pid, 0);
@@ -520,9 +526,9 @@ static void assert_queued_unrun(unsigned first) {
 
 static void test_queued_job_outlives_its_worker(void **state) {
         SKIP_UNLESS_ROOT(state);
-        assert_queued_unrun(ROUTE);
-        assert_queued_unrun(CRASH);
-        assert_queued_unrun(FAIL);
+        assert_queued_unrun(ROUTE, 0, 0);
+        assert_queued_unrun(CRASH, 0, SIGSEGV);
+        assert_queued_unrun(FAIL, EIO, 0);
 }
 
 /* Nothing is queued where it could not run next, and answers are taken in order. */
@@ -543,6 +549,11 @@ static void test_queue_refusals(void **state) {
         assert_int_equal(sandbox_pool_queue(pool, &a, 10, COUNT_FDS, &b), 0);
         c = b;
         assert_int_equal(sandbox_pool_wait(pool, &c, &e), -EPROTO);
+        /* That worker is ended: what it had is unrun, not taken for another's answer. */
+        assert_int_equal(sandbox_pool_wait(pool, &a, &e), 0);
+        assert_true(e.unrun);
+        assert_int_equal(sandbox_pool_wait(pool, &b, &e), 0);
+        assert_true(e.unrun);
 }
 
 int main(void) {

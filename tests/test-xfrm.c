@@ -19,8 +19,13 @@
 
 static XfrmNl *nl;
 
+/* Sockets of a family: counted, and refused as a kernel without it would when family_off is set. */
+static unsigned family_sockets;
+static int family_off = AF_UNSPEC;
+
 static int setup(void **state) {
         fake_reset();
+        family_off = AF_UNSPEC;
         return xfrm_nl_open(&nl);
 }
 
@@ -393,6 +398,46 @@ static void test_trial_asks_host_once_per_probe(void **state) {
         trial_refused_for_transform(&v4, "esp4 asked (3)");
 }
 
+int __real_socket(int domain, int type, int protocol);
+int __wrap_socket(int domain, int type, int protocol);
+int __wrap_socket(int domain, int type, int protocol) {
+        if (domain == AF_INET || domain == AF_INET6)
+                family_sockets++;
+        if (domain == family_off) {
+                errno = EAFNOSUPPORT;
+                return -1;
+        }
+        return __real_socket(domain, type, protocol);
+}
+
+/* Whether a family exists is asked once per probe too: a family off refuses every trial of it, unsent. */
+static void test_trial_asks_family_once_per_probe(void **state) {
+        XfrmSa v6;
+        Check c = {};
+
+        assert_int_equal(trial_sa_init(&v6, &trial_families[1], IPPROTO_ESP, XFRM_MODE_TRANSPORT, 0x9003), 0);
+        trial_forget();
+        family_sockets = 0;
+        family_off = AF_INET6;
+        for (unsigned i = 0; i < 2; i++) {
+                c = (Check) {};
+                assert_int_equal(trial_sa_exact(nl, &v6, &c), 0);
+                assert_int_equal(c.outcome, CHECK_REFUSED);
+                assert_int_equal(c.err, EAFNOSUPPORT);
+                assert_string_equal(c.note, "IPv6 is disabled in this kernel");
+        }
+        assert_int_equal(family_sockets, 1);
+        assert_int_equal(fake_request_count(), 0);
+        /* The next probe asks again, and finds it. */
+        family_off = AF_UNSPEC;
+        trial_forget();
+        fake_push_ack(EPROTONOSUPPORT, "Requested type not found", 1);
+        c = (Check) {};
+        assert_int_equal(trial_sa_exact(nl, &v6, &c), 0);
+        assert_int_equal(c.err, EPROTONOSUPPORT);
+        assert_int_equal(family_sockets, 2);
+}
+
 static void test_trial_missing_algorithm_not_blocked(void **state) {
         XfrmSa sa = esp_natt_sa();
         Check c = {};
@@ -635,6 +680,7 @@ int main(void) {
                 T(test_trial_accepted),
                 T(test_trial_refused),
                 T(test_trial_asks_host_once_per_probe),
+        T(test_trial_asks_family_once_per_probe),
         T(test_trial_missing_algorithm_not_blocked),
                 T(test_trial_dropped_attribute),
                 T(test_trial_vanished),

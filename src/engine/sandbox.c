@@ -508,22 +508,30 @@ int sandbox_pool_wait(SandboxPool *p, SandboxChild *c, SandboxExit *ret) {
         if (c->slot < 0 || c->slot >= POOL_MAX)
                 return -EINVAL;
         w = &p->worker[c->slot];
-        c->slot = -1; /* answered once */
         /* Its worker ended with the job before it: this one was never read. */
         if (w->c.pid != c->pid || w->dismissed) {
+                c->slot = -1;
                 *ret = (SandboxExit) { .unrun = true };
                 return 0;
         }
         if (!w->busy)
                 return -EINVAL;
-        while ((n = recv(w->c.done_fd, &a, sizeof(a), 0)) < 0 && errno == EINTR)
+        c->slot = -1; /* answered once */
+        /* ECONNRESET: the worker exited with a queued job unread, which the kernel reports
+         * once, before the answer it sent (unix_release_sock()); the next recv() has it. */
+        while ((n = recv(w->c.done_fd, &a, sizeof(a), 0)) < 0 && (errno == EINTR || errno == ECONNRESET))
                 ;
         if (n != (ssize_t) sizeof(a)) { /* it died in the job */
                 worker_end(w, ret);
                 return 0;
         }
-        if (a.job != c->job) /* a queued job waited for before the one ahead of it */
+        /* A queued job waited for before the one ahead of it: the answers can no longer be told
+         * apart, so the worker ends, and whatever it had is unrun. */
+        if (a.job != c->job) {
+                (void) kill(w->c.pid, SIGKILL);
+                worker_dismiss(w);
                 return -EPROTO;
+        }
         *ret = (SandboxExit) { .err = a.r < 0 ? -a.r : 0, .reuse = (SandboxReuse) a.reuse };
         if (a.reuse == SANDBOX_REUSE_NEVER)
                 p->off = true;
