@@ -6,8 +6,8 @@
 #     `ipsec verify` for scale (bench/libreswan-verify.sh), wall and CPU time
 #     (user and system, of every process of theirs; the kernel's own threads,
 #     such as the crypto manager's, are not counted): BENCH_ROUNDS
-#     rounds (default 7), each running all of them once, in an order turned by one each round, so that the
-#     ratios to --quick come from paired runs; medians;
+#     rounds (default 21), each running all of them once, in an order shuffled each round
+#     (BENCH_SEED, default 1), so that the ratios to --quick come from paired runs; medians;
 #   - with BENCH_QEMU=1, --quick, the full audit and the iproute2 script in
 #     Debian's kernel under qemu, where every datapath flow runs
 #     (bench/qemu-audit.sh, with the kernel matrix's boot tools): BENCH_QEMU_ROUNDS
@@ -24,7 +24,7 @@ top=$(cd "$here/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$top/build}
 IPSEC_AUDIT=${IPSEC_AUDIT:-$BUILD_DIR/ipsec-audit}
 RUSAGE=${RUSAGE:-$BUILD_DIR/bench/rusage}
-rounds=${BENCH_ROUNDS:-7}
+rounds=${BENCH_ROUNDS:-21}
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 77; }
 [ -x "$IPSEC_AUDIT" ] && [ -x "$RUSAGE" ] || { echo "bench: build first (IPSEC_AUDIT, RUSAGE)" >&2; exit 1; }
 tmp=$(mktemp -d /tmp/ipsec-audit-bench.XXXXXX)
@@ -40,12 +40,18 @@ row() { printf "%-58s %8s %8s %12s %10s\n" "$@"; }
 
 verify_err=$("$here/libreswan-verify.sh" --prepare 2>&1 >/dev/null) && verify=yes || verify=
 names=(quick full passive iproute2 verify)
-# The order turns by one each round: an audit's namespaces are torn down by kernel workers after
-# it has exited, so whichever command follows it pays part of that; no command may always follow
-# the same one.
+# The order is shuffled each round: an audit's namespaces are torn down by kernel workers after
+# it has exited, so whichever command follows it pays part of that. Turning a fixed order by one
+# each round did not change who follows whom (the order is a cycle): the full audit always came
+# right after --quick and paid for its namespaces.
+RANDOM=${BENCH_SEED:-1}
 for ((i = 0; i < rounds; i++)); do
-        k=$((i % ${#names[@]}))
-        for name in "${names[@]:k}" "${names[@]:0:k}"; do
+        order=("${names[@]}")
+        for ((j = ${#order[@]} - 1; j > 0; j--)); do
+                k=$((RANDOM % (j + 1)))
+                t=${order[j]} order[j]=${order[k]} order[k]=$t
+        done
+        for name in "${order[@]}"; do
                 case $name in
                 quick) out=$("$RUSAGE" "$IPSEC_AUDIT" --quick --json 2>/dev/null) ;;
                 full) out=$("$RUSAGE" "$IPSEC_AUDIT" --json 2>/dev/null) ;;
@@ -76,7 +82,7 @@ kernel=$(uname -r)
 esp=$("$IPSEC_AUDIT" --quick --json | jq -r '.capabilities[] | select(.id == "proto.esp") | .verdict')
 echo "ipsec-audit benchmark: commit $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)," \
         "$(date -u +%Y-%m-%dT%H:%MZ), Linux $kernel (proto.esp $esp), $(nproc) cores"
-echo "medians of $rounds paired rounds (every command once per round, the order turned each round); ratios to --quick from the same rounds"
+echo "medians of $rounds paired rounds (every command once per round, the order shuffled each round); ratios to --quick from the same rounds"
 row "measurement" "wall ms" "cpu ms" "max RSS KiB" "vs --quick"
 row "ipsec-audit --quick --json ($quick_checks checks)" "$quick_ms" "$quick_cpu" "$quick_kb" "1.00x"
 row "ipsec-audit --json (with the datapath stage)" "$full_ms" "$full_cpu" "$full_kb" "$(ratio "$full_us" "$quick_us")"
