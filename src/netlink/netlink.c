@@ -155,6 +155,7 @@ typedef struct Transaction {
         NetlinkReplyFn fn;
         void *userdata;
         NetlinkAnswer *ans;
+        bool one;  /* a request without NLM_F_ACK: its one reply (or error) ends it */
         int fault; /* our negative errno, raised from inside a callback */
 } Transaction;
 
@@ -169,7 +170,7 @@ static int data_cb(const struct nlmsghdr *nlh, void *data) {
                 t->fault = r;
                 return MNL_CB_ERROR;
         }
-        return MNL_CB_OK;
+        return t->one ? MNL_CB_STOP : MNL_CB_OK;
 }
 
 static int error_cb(const struct nlmsghdr *nlh, void *data) {
@@ -188,23 +189,28 @@ static int done_cb(const struct nlmsghdr *nlh, void *data) {
         return MNL_CB_STOP;
 }
 
-int netlink_parse_datagram(const void *buf, size_t len, uint32_t seq, uint32_t portid, NetlinkReplyFn fn, void *userdata,
-                      NetlinkAnswer *ans) {
+static int parse_datagram(const void *buf, size_t len, uint32_t seq, uint32_t portid, Transaction *t) {
         static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
                 [NLMSG_ERROR] = error_cb,
                 [NLMSG_DONE] = done_cb,
         };
-        Transaction t = { .fn = fn, .userdata = userdata, .ans = ans };
         int r;
 
         if (netlink_check_lengths(buf, len) < 0)
                 return -EBADMSG;
         /* libmnl reports NLM_F_DUMP_INTR, a foreign sequence number or port through errno. */
         errno = 0;
-        r = mnl_cb_run2(buf, len, seq, portid, data_cb, &t, ctl, ELEMENTSOF(ctl));
+        r = mnl_cb_run2(buf, len, seq, portid, data_cb, t, ctl, ELEMENTSOF(ctl));
         if (r < 0)
-                return t.fault ?: (errno > 0 ? -errno : -EBADMSG);
+                return t->fault ?: (errno > 0 ? -errno : -EBADMSG);
         return r == MNL_CB_STOP ? 0 : 1;
+}
+
+int netlink_parse_datagram(const void *buf, size_t len, uint32_t seq, uint32_t portid, NetlinkReplyFn fn, void *userdata,
+                      NetlinkAnswer *ans) {
+        Transaction t = { .fn = fn, .userdata = userdata, .ans = ans };
+
+        return parse_datagram(buf, len, seq, portid, &t);
 }
 
 /*
@@ -227,14 +233,14 @@ static bool take_dump_intr(uint8_t *buf, size_t len) {
         return intr;
 }
 
-int netlink_transact(NetlinkSocket *s, struct nlmsghdr *req, NetlinkReplyFn fn, void *userdata, NetlinkAnswer *ans) {
+static int transact(NetlinkSocket *s, struct nlmsghdr *req, Transaction *t) {
         bool dump = (req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP, interrupted = false;
         size_t used = 0;
         int r;
 
-        *ans = (NetlinkAnswer) {};
+        *t->ans = (NetlinkAnswer) {};
         req->nlmsg_seq = ++s->seq;
-        if (!dump)
+        if (!dump && !t->one)
                 req->nlmsg_flags |= NLM_F_ACK;
         if (mnl_socket_sendto(s->sock, req, req->nlmsg_len) < 0)
                 return -errno;
@@ -251,10 +257,16 @@ int netlink_transact(NetlinkSocket *s, struct nlmsghdr *req, NetlinkReplyFn fn, 
                         used = (size_t) n;
                 if (dump && take_dump_intr(s->buf, (size_t) n))
                         interrupted = true;
-                r = netlink_parse_datagram(s->buf, (size_t) n, req->nlmsg_seq, s->portid, fn, userdata, ans);
+                r = parse_datagram(s->buf, (size_t) n, req->nlmsg_seq, s->portid, t);
         } while (r > 0);
         explicit_bzero(s->buf, used);
         return r == 0 && interrupted ? -EINTR : r;
+}
+
+int netlink_transact(NetlinkSocket *s, struct nlmsghdr *req, NetlinkReplyFn fn, void *userdata, NetlinkAnswer *ans) {
+        Transaction t = { .fn = fn, .userdata = userdata, .ans = ans };
+
+        return transact(s, req, &t);
 }
 
 typedef struct OneReply {
@@ -276,10 +288,18 @@ static int one_reply(const struct nlmsghdr *nlh, void *userdata) {
         return 0;
 }
 
+/*
+ * Asked without NLM_F_ACK: the kernel answers a request it fulfils with the
+ * object alone, and one it refuses with the error; an acknowledgement after the
+ * object would cost a message and a recvmsg() more for nothing.
+ */
 int netlink_transact_one(NetlinkSocket *s, struct nlmsghdr *req, NetlinkReplyFn parse, void *out, NetlinkAnswer *ans) {
         OneReply o = { .parse = parse, .out = out };
-        int r = netlink_transact(s, req, one_reply, &o, ans);
+        Transaction t = { .fn = one_reply, .userdata = &o, .ans = ans, .one = true };
+        int r;
 
+        req->nlmsg_flags &= (uint16_t) ~NLM_F_ACK;
+        r = transact(s, req, &t);
         if (r < 0)
                 return r;
         /* Acknowledged without the object it was asked for. */
