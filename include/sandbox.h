@@ -72,9 +72,12 @@ int sandbox_run(SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userda
  * default. A worker is not given another job when the namespace is not
  * verified so (a link or address left, a socket policy not yet freed), when
  * the job left it in another namespace, failed, crashed or timed out: it
- * exits, and the next job gets a new worker. A job shares nothing with the
- * jobs before it but the process's memory, which fn must leave as it found
- * it (the probes keep no state of their own).
+ * exits, and the next job gets a new worker; one queued behind the job
+ * (sandbox_pool_queue()) never ran there, and comes back unrun. A worker that
+ * ends is not waited for: it is reaped when its slot is needed or the pool is
+ * freed. A job shares nothing with the jobs before it but the process's
+ * memory, which fn must leave as it found it (the probes keep no state of
+ * their own).
  */
 typedef struct SandboxPool SandboxPool;
 
@@ -112,9 +115,11 @@ int sandbox_pool_start(SandboxPool *p, SandboxKind kind, unsigned timeout_s, uns
 int sandbox_pool_queue(SandboxPool *p, const SandboxChild *behind, unsigned timeout_s, unsigned job,
                        SandboxChild *ret);
 
-/* Waits for the job's end: fn's error, or how its worker died; a worker that ends is reaped, or
- * dismissed (sandbox_pool_dismiss_idle()) if it ends by itself. A worker's jobs are waited for in the
- * order they were given. */
+/*
+ * Waits for the job's end: fn's error, or how its worker died (which reaps it), or
+ * unrun. A worker's jobs are waited for in the order they were given; a job waited
+ * for before the one ahead of it gets -EPROTO, and ends its worker.
+ */
 int sandbox_pool_wait(SandboxPool *p, SandboxChild *c, SandboxExit *ret);
 
 /* How many workers with a namespace to keep the pool made, and how many jobs ran in one already used. */
