@@ -275,12 +275,11 @@ typedef struct OneReply {
         bool seen;
 } OneReply;
 
+/* The transaction ends after it (Transaction.one): a second object is never read. */
 static int one_reply(const struct nlmsghdr *nlh, void *userdata) {
         OneReply *o = userdata;
         int r;
 
-        if (o->seen)
-                return -EBADMSG;
         r = o->parse(nlh, o->out);
         if (r < 0)
                 return r;
