@@ -202,7 +202,7 @@ typedef struct Schedule {
         unsigned n_running; /* workers with a job */
 } Schedule;
 
-/* A job that returns to the queue: its worker ended before it (sandbox_pool_queue()). */
+/* A job's end: its result explained, or, unrun (its worker ended before it), it waits to be started again. */
 static void settle(Schedule *s, size_t i, const SandboxExit *e) {
         if (e->unrun) {
                 s->started[i] = false;
