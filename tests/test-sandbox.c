@@ -312,6 +312,8 @@ static void assert_retired(unsigned job, bool fails) {
         if (fails ? !(e.err || e.signal) : e.err || e.signal)
                 print_message("job %u: err %d, signal %d\n", job, e.err, e.signal);
         assert_true(fails ? e.err || e.signal : !e.err && !e.signal);
+        if (e.reuse == SANDBOX_REUSE_YES)
+                print_message("job %u: its worker was kept\n", job);
         assert_int_not_equal(e.reuse, SANDBOX_REUSE_YES);
         /* (Not by the namespace's inode: the dead one's number may be the new one's.) */
         assert_int_equal(run(pool, EXPECT_NEW, &e), 0);
