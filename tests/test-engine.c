@@ -194,6 +194,30 @@ static void test_host_probes_share_one_worker(void **state) {
                 assert_int_not_equal(ran_in[FINE], ran_in[HOST_A]);
 }
 
+/*
+ * Last in the table, and still first to run where probes run side by side: the
+ * host's probes need no namespace, so they run while the first one is made.
+ * One at a time, the table's order holds.
+ */
+static void test_host_probes_run_while_sandbox_is_made(void **state) {
+        static const Probe *const order[] = { &probe_fine, &probe_again, &probe_host_a, NULL };
+        _cleanup_(audit_freep) Audit *a = NULL;
+        AuditOptions o = {};
+
+        shared->ran = 0;
+        assert_int_equal(audit_run(&o, order, &a), 0);
+        assert_int_equal(audit_unknown_count(a), 0);
+        assert_int_equal(shared->ran_nth[HOST_A], 1);
+        audit_free(TAKE_PTR(a));
+
+        assert_int_equal(setenv("IPSEC_AUDIT_PROBE_JOBS", "1", 1), 0);
+        shared->ran = 0;
+        assert_int_equal(audit_run(&o, order, &a), 0);
+        assert_int_equal(shared->ran_nth[FINE], 1);
+        assert_int_equal(shared->ran_nth[AGAIN], 2);
+        assert_int_equal(shared->ran_nth[HOST_A], 3);
+}
+
 static int two_at_a_time(void **state) {
         return setenv("IPSEC_AUDIT_PROBE_JOBS", "2", 1);
 }
@@ -246,6 +270,8 @@ int main(void) {
                                                 any_number_at_a_time),
                 cmocka_unit_test_setup_teardown(test_spender_runs_last, one_at_a_time, any_number_at_a_time),
                 cmocka_unit_test_setup_teardown(test_host_probes_share_one_worker, two_at_a_time,
+                                                any_number_at_a_time),
+                cmocka_unit_test_setup_teardown(test_host_probes_run_while_sandbox_is_made, two_at_a_time,
                                                 any_number_at_a_time),
                 cmocka_unit_test(test_passive_runs_no_active_probe),
                 cmocka_unit_test(test_sandbox_exit_codes),

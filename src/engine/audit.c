@@ -127,7 +127,8 @@ static void skip_probe(CapResult *res, const Audit *a) {
  * gets it, with the worker's descriptors and signals reset and the trials'
  * learned suites forgotten (sandbox.h, trial_forget()), so neither may change
  * a report: tests/isolation.sh and the kernel matrix hold them to it.
- * IPSEC_AUDIT_PROBE_JOBS=N sets how many run at once.
+ * IPSEC_AUDIT_PROBE_JOBS=N sets how many run at once. Where more than one
+ * does, the host's own probes go first (start_host_probes()).
  */
 #define MAX_JOBS 16
 
@@ -200,6 +201,7 @@ typedef struct Schedule {
         size_t n_left; /* not started */
         Running running[MAX_JOBS];
         unsigned n_running; /* workers with a job */
+        bool host_only;     /* the sandbox is not known yet: only PROBE_HOST probes may start */
 } Schedule;
 
 /* A job's end: its result explained, or, unrun (its worker ended before it), it waits to be started again. */
@@ -254,6 +256,13 @@ static bool runs_in_host(const Audit *a, size_t i) {
         return probe_where(a, i) == SANDBOX_HOST && !(a->probes[i]->flags & PROBE_ACTIVE);
 }
 
+/* Whether probe i may be started or queued now: before the sandbox is known, only one that reads the host. */
+static bool may_start(const Schedule *s, size_t i) {
+        unsigned flags = s->a->probes[i]->flags;
+
+        return !s->started[i] && (!s->host_only || ((flags & PROBE_HOST) && !(flags & PROBE_ACTIVE)));
+}
+
 /*
  * The first probe of order not started yet (SIZE_MAX once all are) that may
  * start now: in the host's namespace one at a time, as one worker serves
@@ -265,7 +274,7 @@ static size_t next_probe(const Schedule *s) {
         for (unsigned j = 0; j < s->n_running; j++)
                 host_busy = host_busy || s->running[j].where == SANDBOX_HOST;
         for (size_t k = 0; k < s->a->n_results; k++)
-                if (!s->started[s->order[k]] && !(host_busy && runs_in_host(s->a, s->order[k])))
+                if (may_start(s, s->order[k]) && !(host_busy && runs_in_host(s->a, s->order[k])))
                         return s->order[k];
         return SIZE_MAX;
 }
@@ -284,7 +293,7 @@ static bool queue_one(Schedule *s) {
                 for (size_t k = 0; k < s->a->n_results; k++) {
                         size_t i = s->order[k];
 
-                        if (s->started[i] || probe_where(s->a, i) != w->where ||
+                        if (!may_start(s, i) || probe_where(s->a, i) != w->where ||
                             (w->where == SANDBOX_HOST && !runs_in_host(s->a, i)))
                                 continue;
                         if (sandbox_pool_queue(s->pool, &w->child, s->timeout_s, (unsigned) i, &w->next) < 0)
@@ -317,9 +326,31 @@ static int start_one(Schedule *s, size_t i) {
         return 0;
 }
 
-static int run_probes(Audit *a, SandboxPool *pool, unsigned jobs, unsigned timeout_s) {
+/*
+ * The host's own probes need no namespace. Where probes run side by side, the
+ * first of them starts before the sandbox is known, with the next queued behind
+ * it, and they run while the first namespace is being made (sandbox_detect())
+ * rather than after every other probe. Where modules load on demand, probes
+ * run one at a time, and detection is one of them.
+ */
+static int start_host_probes(Schedule *s) {
+        size_t i;
+        int r;
+
+        s->host_only = true;
+        if (s->jobs > 1 && (i = next_probe(s)) != SIZE_MAX) {
+                if ((r = start_one(s, i)) < 0)
+                        return r;
+                (void) queue_one(s);
+        }
+        s->host_only = false;
+        return 0;
+}
+
+static int run_probes(Audit *a, SandboxPool *pool, bool detect, unsigned timeout_s) {
         _cleanup_free_ size_t *order = calloc(a->n_results ?: 1, sizeof(size_t));
         _cleanup_free_ bool *started = calloc(a->n_results ?: 1, sizeof(bool));
+        unsigned jobs = probe_jobs();
         Schedule s = { .a = a, .pool = pool, .jobs = jobs, .timeout_s = timeout_s, .order = order,
                        .started = started, .n_left = a->n_results };
         int r = 0;
@@ -327,6 +358,9 @@ static int run_probes(Audit *a, SandboxPool *pool, unsigned jobs, unsigned timeo
         if (!order || !started)
                 return -ENOMEM;
         probe_order(a, order);
+        if (detect && ((r = start_host_probes(&s)) < 0 ||
+                       (r = sandbox_detect(pool, &a->privilege.sandbox, &a->privilege.sandbox_err)) < 0))
+                goto out;
         /* A reaped job can put a queued one back: n_left is read again after each. */
         while (s.n_left > 0 || s.n_running > 0) {
                 size_t i = s.n_running < jobs ? next_probe(&s) : SIZE_MAX;
@@ -368,9 +402,7 @@ static int run_sandboxed(Audit *a, bool passive, unsigned timeout_s) {
         /* The workers are forked from here on: what they read of a is set by now. */
         if ((r = sandbox_pool_new(probe_job, a, &a->pool)) < 0)
                 return r;
-        if (!passive && (r = sandbox_detect(a->pool, &a->privilege.sandbox, &a->privilege.sandbox_err)) < 0)
-                return r;
-        return run_probes(a, a->pool, probe_jobs(), timeout_s);
+        return run_probes(a, a->pool, !passive, timeout_s);
 }
 
 static void format_rfc3339(time_t t, char *buf, size_t size) {
