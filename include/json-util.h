@@ -8,12 +8,19 @@
 /*
  * json-c reports allocation failure only through NULL and -1. These take
  * ownership of v and return 0 or -ENOMEM, so every call can be checked.
+ *
+ * json_add()'s key must be a string literal (it does not compile otherwise):
+ * json-c keeps it rather than a copy, which saves an allocation per member, most
+ * of a report's. json_add_copy() takes any other key, and copies it.
  */
-int json_add(json_object *o, const char *key, json_object *v);
+int json_add_member(json_object *o, const char *key, json_object *v, unsigned flags);
+#define json_add(o, key, v) json_add_member((o), "" key "", (v), JSON_C_OBJECT_KEY_IS_CONSTANT)
+#define json_add_copy(o, key, v) json_add_member((o), (key), (v), 0)
 int json_append(json_object *arr, json_object *v);
-/* A string member ("" for NULL), and an array of n strings. */
-int json_add_str(json_object *o, const char *key, const char *s);
-int json_add_str_list(json_object *o, const char *key, const char *const *list, size_t n);
+/* A string member ("" for NULL), and an array of n strings (NULL when out of memory). */
+#define json_add_str(o, key, s) json_add((o), key, json_object_new_string((s) ?: ""))
+json_object *json_str_array(const char *const *list, size_t n);
+#define json_add_str_list(o, key, list, n) json_add((o), key, json_str_array((list), (n)))
 
 static inline void json_object_putp(json_object **j) {
         if (*j)

@@ -156,7 +156,7 @@ static ProfileOutcome eval_algorithms(json_object *cap, json_object *names, char
 }
 
 static int add_string(json_object *o, const char *key, const char *s) {
-        return s ? json_add(o, key, json_object_new_string(s)) : 0;
+        return s ? json_add_copy(o, key, json_object_new_string(s)) : 0;
 }
 
 /* A member copied from the profile (variant, note) into the result. */
@@ -165,7 +165,7 @@ static int add_copy(json_object *o, const char *key, json_object *from) {
 
         if (!json_object_object_get_ex(from, key, &v))
                 return 0;
-        return json_add(o, key, json_object_get(v));
+        return json_add_copy(o, key, json_object_get(v));
 }
 
 /* json-c's NULL is a valid "null" value, so json_add's NULL-means-ENOMEM check cannot apply to it. */

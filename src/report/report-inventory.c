@@ -9,11 +9,11 @@
 #include "report.h"
 
 static int add_u64(json_object *o, const char *key, uint64_t v) {
-        return json_add(o, key, json_object_new_int64(v > INT64_MAX ? INT64_MAX : (int64_t) v));
+        return json_add_copy(o, key, json_object_new_int64(v > INT64_MAX ? INT64_MAX : (int64_t) v));
 }
 
 static int add_errno(json_object *o, const char *key, int err) {
-        return json_add(o, key, json_object_new_string(errno_name(err) ?: "unknown"));
+        return json_add_copy(o, key, json_object_new_string(errno_name(err) ?: "unknown"));
 }
 
 /* {"name": count, ...} over one enum's counters, every name present. */
@@ -27,7 +27,7 @@ static int add_counts(json_object *o, const char *key, const uint64_t *counts, s
         for (size_t i = 0; i < n; i++)
                 if ((r = add_u64(c, name((int) i), counts[i])) < 0)
                         return r;
-        return json_add(o, key, TAKE_PTR(c));
+        return json_add_copy(o, key, TAKE_PTR(c));
 }
 
 #define ENUM_NAME(fn, type) \

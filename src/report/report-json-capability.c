@@ -107,7 +107,7 @@ int report_json_capability(const Probe *p, const CapResult *res, json_object **r
         }
         for (unsigned i = 0; i < res->n_details; i++) {
                 json_object *d = NULL;
-                if ((r = detail_json(&res->details[i], &d)) < 0 || (r = json_add(details, res->details[i].key, d)) < 0)
+                if ((r = detail_json(&res->details[i], &d)) < 0 || (r = json_add_copy(details, res->details[i].key, d)) < 0)
                         return r;
         }
         if ((r = json_add(details, "checks", TAKE_PTR(checks))) < 0 ||

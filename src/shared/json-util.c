@@ -4,10 +4,10 @@
 #include "json-util.h"
 #include "macro.h"
 
-int json_add(json_object *o, const char *key, json_object *v) {
+int json_add_member(json_object *o, const char *key, json_object *v, unsigned flags) {
         if (!v)
                 return -ENOMEM;
-        if (json_object_object_add(o, key, v) < 0) {
+        if (json_object_object_add_ex(o, key, v, flags) < 0) {
                 json_object_put(v);
                 return -ENOMEM;
         }
@@ -24,20 +24,15 @@ int json_append(json_object *arr, json_object *v) {
         return 0;
 }
 
-int json_add_str(json_object *o, const char *key, const char *s) {
-        return json_add(o, key, json_object_new_string(s ?: ""));
-}
-
-int json_add_str_list(json_object *o, const char *key, const char *const *list, size_t n) {
+json_object *json_str_array(const char *const *list, size_t n) {
         _cleanup_(json_object_putp) json_object *arr = json_object_new_array();
-        int r;
 
         if (!arr)
-                return -ENOMEM;
+                return NULL;
         for (size_t i = 0; i < n; i++)
-                if ((r = json_append(arr, json_object_new_string(list[i]))) < 0)
-                        return r;
-        return json_add(o, key, TAKE_PTR(arr));
+                if (json_append(arr, json_object_new_string(list[i])) < 0)
+                        return NULL;
+        return TAKE_PTR(arr);
 }
 
 json_object *json_get(json_object *o, const char *key, json_type type) {

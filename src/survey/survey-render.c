@@ -188,7 +188,7 @@ static int json_group(const Survey *s, const SurveyGroup *g, json_object **ret) 
                         snprintf(pct, sizeof(pct), "%.1f", percent(n, g->hosts));
                         if ((r = json_add(cell, "hosts", json_object_new_int64((int64_t) n))) < 0 ||
                             (r = json_add(cell, "percent", json_object_new_double_s(percent(n, g->hosts), pct))) < 0 ||
-                            (r = json_add(row, verdict_to_string(columns[c]), TAKE_PTR(cell))) < 0)
+                            (r = json_add_copy(row, verdict_to_string(columns[c]), TAKE_PTR(cell))) < 0)
                                 return r;
                 }
                 if ((r = json_append(rows, TAKE_PTR(row))) < 0)
@@ -216,7 +216,7 @@ static int survey_json(const Survey *s, json_object **ret) {
             (r = json_add(inputs, "without_boot_id", json_object_new_int64((int64_t) s->without_boot_id))) < 0)
                 return r;
         for (SurveyProblemKind k = 0; k < _SURVEY_PROBLEM_MAX; k++)
-                if ((r = json_add(inputs, survey_problem_kind_to_string(k),
+                if ((r = json_add_copy(inputs, survey_problem_kind_to_string(k),
                                   json_object_new_int64((int64_t) s->problem_counts[k]))) < 0)
                         return r;
         for (size_t i = 0; i < s->n_problems; i++) {
