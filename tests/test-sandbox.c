@@ -110,14 +110,78 @@ static int child_counts_fds(void *userdata) {
         *seen = netns_inode();
         for (int fd = 3; fd < 1024; fd++)
                 n += fcntl(fd, F_GETFD) >= 0;
-        /* Not counted: the worker's own, its socket to the pool and its namespace's watch. */
-        *open_fds = n - 1 - NETNS_WATCH_FDS;
+        /* Not counted: the worker's own, its socket to the pool, /proc/self/status and its namespace's watch. */
+        *open_fds = n - 2 - NETNS_WATCH_FDS;
         return 0;
 }
 
 static int child_ignores_alarm(void *userdata) {
         *seen = netns_inode();
         signal(SIGALRM, SIG_IGN);
+        return 0;
+}
+
+static void on_signal(int sig) {
+}
+
+/* What a job can change of the signal state without a signal pending: the next job must find none of it. */
+static int child_changes_signals(void *userdata) {
+        struct sigaction caught = { .sa_handler = on_signal }, nocldwait = { .sa_handler = SIG_DFL, .sa_flags = SA_NOCLDWAIT };
+        sigset_t usr1;
+
+        *seen = netns_inode();
+        sigemptyset(&usr1);
+        sigaddset(&usr1, SIGUSR1);
+        if (sigaction(SIGUSR2, &caught, NULL) < 0 || sigaction(SIGRTMIN + 3, &caught, NULL) < 0 ||
+            sigaction(SIGCHLD, &nocldwait, NULL) < 0 || sigprocmask(SIG_BLOCK, &usr1, NULL) < 0)
+                return -errno;
+        return 0;
+}
+
+/* Only SA_NOCLDWAIT, which no mask in /proc/self/status shows. */
+static int child_sets_nocldwait(void *userdata) {
+        struct sigaction nocldwait = { .sa_handler = SIG_DFL, .sa_flags = SA_NOCLDWAIT };
+
+        *seen = netns_inode();
+        return sigaction(SIGCHLD, &nocldwait, NULL) < 0 ? -errno : 0;
+}
+
+/*
+ * Every read-only descriptor replaced by a copy of /proc/self/status as it is
+ * now, then the signal state changed: the worker must not take the file it
+ * reads for the one it opened.
+ */
+static int child_replaces_fds(void *userdata) {
+        int fake = memfd_create("status", MFD_CLOEXEC), now = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+        char buf[4096];
+        ssize_t n;
+
+        *seen = netns_inode();
+        if (fake < 0 || now < 0 || (n = read(now, buf, sizeof(buf))) <= 0 || write(fake, buf, (size_t) n) != n)
+                return -errno;
+        close(now);
+        for (int fd = 3; fd < 64; fd++)
+                if (fd != fake && fcntl(fd, F_GETFD) >= 0 && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY)
+                        (void) dup3(fake, fd, O_CLOEXEC);
+        close(fake);
+        return child_changes_signals(userdata);
+}
+
+/* Fails unless every signal has the default action, no flags, and none is blocked. */
+static int child_expects_default_signals(void *userdata) {
+        sigset_t blocked;
+
+        *seen = netns_inode();
+        if (sigprocmask(SIG_BLOCK, NULL, &blocked) < 0 || !sigisemptyset(&blocked))
+                return -EBUSY;
+        for (int sig = 1; sig < NSIG; sig++) {
+                struct sigaction old;
+
+                if (sigaction(sig, NULL, &old) < 0)
+                        continue; /* libc's own */
+                if (old.sa_handler != SIG_DFL || (old.sa_flags & (SA_NOCLDWAIT | SA_NOCLDSTOP)))
+                        return -EEXIST;
+        }
         return 0;
 }
 
@@ -192,6 +256,10 @@ enum {
         RECORD_PID,
         LEAVE_CHILD,
         LEAVE_SIGNAL,
+        CHANGE_SIGNALS,
+        SET_NOCLDWAIT,
+        REPLACE_FDS,
+        EXPECT_DEFAULT_SIGNALS,
 };
 
 static const Job jobs[] = {
@@ -225,6 +293,10 @@ static const Job jobs[] = {
         [RECORD_PID] = { child_records_pid, NULL },
         [LEAVE_CHILD] = { child_leaves_child, NULL },
         [LEAVE_SIGNAL] = { child_leaves_signal, NULL },
+        [CHANGE_SIGNALS] = { child_changes_signals, NULL },
+        [SET_NOCLDWAIT] = { child_sets_nocldwait, NULL },
+        [REPLACE_FDS] = { child_replaces_fds, NULL },
+        [EXPECT_DEFAULT_SIGNALS] = { child_expects_default_signals, NULL },
 };
 
 static int run_job(void *ctx, unsigned job) {
@@ -356,6 +428,18 @@ static void test_worker_is_reset_between_jobs(void **state) {
         assert_int_equal(e.reuse, SANDBOX_REUSE_YES);
         assert_int_equal(run(pool, COUNT_FDS, &e), 0);
         assert_int_equal(*open_fds, 0);
+        /* Handlers, a blocked signal and SIGCHLD's flags, also where the worker's state file was taken from it. */
+        for (unsigned k = 0; k < 3; k++) {
+                static const unsigned change[] = { CHANGE_SIGNALS, SET_NOCLDWAIT, REPLACE_FDS };
+
+                assert_int_equal(run(pool, change[k], &e), 0);
+                assert_int_equal(e.err, 0);
+                assert_int_equal(e.reuse, SANDBOX_REUSE_YES);
+                assert_int_equal(run(pool, EXPECT_DEFAULT_SIGNALS, &e), 0);
+                if (e.err)
+                        print_message("after job %u: %s\n", change[k], strerror(e.err));
+                assert_int_equal(e.err, 0);
+        }
         /* A job that ignores SIGALRM would take the next one's timeout with it. */
         assert_int_equal(run(pool, IGNORE_ALARM, &e), 0);
         assert_int_equal(e.reuse, SANDBOX_REUSE_YES);
@@ -363,7 +447,7 @@ static void test_worker_is_reset_between_jobs(void **state) {
         assert_int_equal(e.signal, SIGALRM);
         sandbox_pool_stats(pool, &made, &reused);
         assert_int_equal(made, 1);
-        assert_int_equal(reused, 4);
+        assert_int_equal(reused, 10);
         /* The timed-out worker is gone: the next job has a new one. */
         assert_int_equal(run(pool, EXPECT_NEW, &e), 0);
         assert_int_equal(e.err, 0);

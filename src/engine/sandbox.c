@@ -256,6 +256,73 @@ static SandboxReuse after_job(SandboxKind kind, ino_t own, NetnsWatch *watch) {
         return r > 0 ? SANDBOX_REUSE_YES : r < 0 ? SANDBOX_REUSE_NEVER : SANDBOX_REUSE_NO;
 }
 
+/* /proc/self/status, opened once by a worker: its signal state in one read. */
+typedef struct SelfStatus {
+        int fd;
+        struct stat st;  /* as opened */
+        char masks[256]; /* as the worker began */
+} SelfStatus;
+
+/*
+ * The lines from SigPnd to SigCgt: the signals pending, blocked, ignored and
+ * caught, every one of them, as hex masks. From the descriptor the worker
+ * opened, not one a job put in its place.
+ */
+static bool signal_masks(const SelfStatus *s, char ret[static sizeof(s->masks)]) {
+        char buf[4096];
+        const char *from, *to;
+        struct stat st;
+        ssize_t n;
+
+        if (s->fd < 0 || fstat(s->fd, &st) < 0 || st.st_dev != s->st.st_dev || st.st_ino != s->st.st_ino)
+                return false;
+        if ((n = pread(s->fd, buf, sizeof(buf) - 1, 0)) <= 0)
+                return false;
+        buf[n] = '\0';
+        if (!(from = strstr(buf, "\nSigPnd:")) || !(to = strstr(from, "\nSigCgt:")) || !(to = strchr(to + 1, '\n')) ||
+            (size_t) (to - from) >= sizeof(s->masks))
+                return false;
+        memcpy(ret, from, (size_t) (to - from));
+        ret[to - from] = '\0';
+        return true;
+}
+
+static void self_status_open(SelfStatus *s) {
+        s->fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+        if (s->fd >= 0 && (fstat(s->fd, &s->st) < 0 || !signal_masks(s, s->masks))) {
+                close(s->fd);
+                s->fd = -1;
+        }
+}
+
+static void self_status_close(SelfStatus *s) {
+        if (s->fd >= 0)
+                close(s->fd);
+}
+
+/*
+ * Whether the job changed no signal's mask: one read rather than the 64
+ * sigaction() calls that set them again. Compared with the worker's own
+ * beginning rather than with none: SIG_IGN is inherited through exec, and
+ * libc keeps its own two signals from sigaction().
+ */
+static bool signals_untouched(const SelfStatus *s) {
+        char now[sizeof(s->masks)];
+
+        return signal_masks(s, now) && strcmp(now, s->masks) == 0;
+}
+
+/* Between jobs: the signal state a new worker has. */
+static void reset_signals_after_job(const SelfStatus *s) {
+        static const struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+        /* SIGCHLD's SA_NOCLDWAIT counts with the default action too, and no mask shows it. */
+        if (signals_untouched(s))
+                (void) sigaction(SIGCHLD, &dfl, NULL);
+        else
+                reset_signals();
+}
+
 static int reply(int fd, uint32_t job, int r, SandboxReuse reuse) {
         JobReply a;
 
@@ -270,13 +337,17 @@ static int reply(int fd, uint32_t job, int r, SandboxReuse reuse) {
 static int worker_main(void *userdata, int fd) {
         const WorkerArgs *w = userdata;
         _cleanup_(netns_watch_freep) NetnsWatch *watch = NULL;
+        _cleanup_(self_status_close) SelfStatus status = {};
         bool checkable = w->keep && (w->kind == SANDBOX_HOST || netns_watch_open(&watch) >= 0);
         ino_t own = checkable ? netns_inode() : 0;
-        int keep[1 + NETNS_WATCH_FDS] = { fd };
+        int keep[2 + NETNS_WATCH_FDS] = { fd };
         size_t n_keep = 1;
 
+        self_status_open(&status);
+        if (status.fd >= 0)
+                keep[n_keep++] = status.fd;
         if (watch) {
-                netns_watch_fds(watch, keep + 1);
+                netns_watch_fds(watch, keep + n_keep);
                 n_keep += NETNS_WATCH_FDS;
         }
         /* Without /proc a job that left the namespace would go unseen; without close_range, its descriptors. */
@@ -305,7 +376,7 @@ static int worker_main(void *userdata, int fd) {
                                 reuse = SANDBOX_REUSE_NO;
                         /* Only for a next job: unblocking a signal the job left pending would end us unheard. */
                         if (reuse == SANDBOX_REUSE_YES)
-                                reset_signals();
+                                reset_signals_after_job(&status);
                 }
                 /* A job queued behind this one stays unread when we exit: the pool gives it to another worker. */
                 if (reply(fd, q.job, r, reuse) < 0 || reuse != SANDBOX_REUSE_YES)
