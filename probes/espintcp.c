@@ -32,6 +32,23 @@ static int loopback_up(void) {
 }
 
 /*
+ * ENOENT: no such ULP (CONFIG_INET_ESPINTCP / CONFIG_INET6_ESPINTCP).
+ * tcp_set_ulp() looks the name up, loading tcp-ulp-espintcp where it may,
+ * before anything that depends on the socket, and a connected socket gets the
+ * same answer. Asked on a new socket first, a kernel without the ULP says so
+ * without loopback brought up and a connection made for each family.
+ */
+static bool ulp_unknown(uint16_t family, Check *c) {
+        _cleanup_close_ int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+
+        if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_ULP, "espintcp", strlen("espintcp")) == 0 || errno != ENOENT)
+                return false;
+        c->outcome = CHECK_REFUSED;
+        c->err = ENOENT;
+        return true;
+}
+
+/*
  * The socket half of RFC 8229: the "espintcp" TCP upper-layer protocol on a
  * connected TCP socket (over loopback), read back with getsockopt(TCP_ULP).
  */
@@ -45,6 +62,8 @@ static void try_ulp(uint16_t family, Check *c) {
         socklen_t alen = family == AF_INET6 ? sizeof(addr.in6) : sizeof(addr.in);
         int r;
 
+        if (ulp_unknown(family, c))
+                return;
         if ((r = loopback_up()) < 0) {
                 check_set_untried(c, -r, "could not bring up loopback in the namespace");
                 return;
@@ -67,7 +86,6 @@ static void try_ulp(uint16_t family, Check *c) {
                 check_set_untried(c, errno, "no loopback TCP connection to try it on");
                 return;
         }
-        /* ENOENT: no such ULP (CONFIG_INET_ESPINTCP / CONFIG_INET6_ESPINTCP). */
         trial_sockopt(c, fd, IPPROTO_TCP, TCP_ULP, "espintcp", strlen("espintcp"), "TCP_ULP");
 }
 
