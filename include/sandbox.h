@@ -116,6 +116,17 @@ int sandbox_pool_queue(SandboxPool *p, const SandboxChild *behind, unsigned time
                        SandboxChild *ret);
 
 /*
+ * sandbox_pool_queue() behind a job in the host's namespace, after which that
+ * worker leaves it for a network namespace of its own and is the pool's idle
+ * SANDBOX_NETNS worker from then on: a worker made while other jobs run rather
+ * than when one waits for it. job's answer comes once the worker is there
+ * (SANDBOX_REUSE_YES), or it could not get there and exits (anything else).
+ * Nothing is queued behind job.
+ */
+int sandbox_pool_queue_then_enter(SandboxPool *p, const SandboxChild *behind, unsigned timeout_s, unsigned job,
+                                  SandboxChild *ret);
+
+/*
  * Waits for the job's end: fn's error, or how its worker died (which reaps it), or
  * unrun. A worker's jobs are waited for in the order they were given; a job waited
  * for before the one ahead of it gets -EPROTO, and ends its worker.

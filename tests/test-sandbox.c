@@ -478,6 +478,49 @@ static void test_host_worker_is_reused(void **state) {
         assert_int_not_equal(*job_pid, first);
 }
 
+/*
+ * A worker in the host's namespace, told to leave it after a job: the pool's
+ * next namespace job runs in that same process, in a namespace as new as a new
+ * worker's, and no other worker is made.
+ */
+static void test_host_worker_enters_own_namespace(void **state) {
+        _cleanup_(sandbox_pool_freep) SandboxPool *pool = NULL;
+        SandboxChild first, last, more;
+        SandboxExit e;
+        unsigned made, reused;
+        ino_t host = netns_inode();
+        pid_t pid;
+
+        SKIP_UNLESS_ROOT(state);
+        assert_int_equal(new_pool(&pool), 0);
+        assert_int_equal(sandbox_pool_start(pool, SANDBOX_HOST, 10, RECORD_PID, &first), 0);
+        assert_int_equal(sandbox_pool_queue_then_enter(pool, &first, 10, COUNT_FDS, &last), 0);
+        assert_int_equal(sandbox_pool_wait(pool, &first, &e), 0);
+        assert_int_equal(e.reuse, SANDBOX_REUSE_YES);
+        pid = *job_pid;
+        /* It will not be in the host's namespace for another. */
+        assert_int_equal(sandbox_pool_queue(pool, &last, 10, RECORD_PID, &more), -EBUSY);
+        assert_int_equal(sandbox_pool_wait(pool, &last, &e), 0);
+        assert_int_equal(e.err, 0);
+        assert_int_equal(e.reuse, SANDBOX_REUSE_YES);
+        assert_true(*seen == host);
+
+        assert_int_equal(run(pool, EXPECT_NEW, &e), 0);
+        assert_int_equal(e.err, 0);
+        assert_true(*seen != host);
+        assert_int_equal(run(pool, RECORD_PID, &e), 0);
+        assert_int_equal(*job_pid, pid);
+        /* Its watch is the one of its new namespace: what a job leaves there retires it. */
+        assert_int_equal(run(pool, LO_UP, &e), 0);
+        assert_int_equal(e.reuse, SANDBOX_REUSE_NO);
+        sandbox_pool_stats(pool, &made, &reused);
+        assert_int_equal(made, 1);
+        /* And only a worker in the host's namespace is told so. */
+        assert_int_equal(sandbox_pool_start(pool, SANDBOX_NETNS, 10, RECORD_PID, &first), 0);
+        assert_int_equal(sandbox_pool_queue_then_enter(pool, &first, 10, RECORD_PID, &last), -EBUSY);
+        assert_int_equal(sandbox_pool_wait(pool, &first, &e), 0);
+}
+
 static void test_children_at_once_have_their_own(void **state) {
         _cleanup_(sandbox_pool_freep) SandboxPool *pool = NULL;
         SandboxChild a, b;
@@ -649,6 +692,7 @@ int main(void) {
                 cmocka_unit_test(test_changed_namespace_is_retired),
                 cmocka_unit_test(test_worker_is_reset_between_jobs),
                 cmocka_unit_test(test_host_worker_is_reused),
+                cmocka_unit_test(test_host_worker_enters_own_namespace),
                 cmocka_unit_test(test_children_at_once_have_their_own),
                 cmocka_unit_test(test_dismissed_workers_exit_unwaited),
                 cmocka_unit_test(test_queued_job_follows_in_its_worker),

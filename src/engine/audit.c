@@ -280,6 +280,20 @@ static size_t next_probe(const Schedule *s) {
 }
 
 /*
+ * Whether i is the last of the host's probes started before the sandbox is
+ * known (start_host_probes()): its worker then makes itself a namespace, to
+ * serve as the second worker there without a fork while the first one runs.
+ */
+static bool last_host_probe(const Schedule *s, size_t i) {
+        if (!s->host_only)
+                return false;
+        for (size_t k = 0; k < s->a->n_results; k++)
+                if (s->order[k] != i && may_start(s, s->order[k]))
+                        return false;
+        return true;
+}
+
+/*
  * Queues the next probe that runs where a running one does behind it, so that
  * its worker goes on as soon as its probe ends, without waiting for us to hear
  * of it; not behind a probe that spends the worker's namespace. Whether one was.
@@ -296,7 +310,8 @@ static bool queue_one(Schedule *s) {
                         if (!may_start(s, i) || probe_where(s->a, i) != w->where ||
                             (w->where == SANDBOX_HOST && !runs_in_host(s->a, i)))
                                 continue;
-                        if (sandbox_pool_queue(s->pool, &w->child, s->timeout_s, (unsigned) i, &w->next) < 0)
+                        if ((last_host_probe(s, i) ? sandbox_pool_queue_then_enter : sandbox_pool_queue)(
+                                    s->pool, &w->child, s->timeout_s, (unsigned) i, &w->next) < 0)
                                 break; /* that worker runs no other: try the next */
                         w->next_index = i;
                         w->queued = true;
@@ -330,7 +345,8 @@ static int start_one(Schedule *s, size_t i) {
  * The host's own probes need no namespace. Where probes run side by side, the
  * first of them starts before the sandbox is known, with the next queued behind
  * it, and they run while the first namespace is being made (sandbox_detect())
- * rather than after every other probe. Where modules load on demand, probes
+ * rather than after every other probe; their worker then makes a namespace of
+ * its own and is the second worker there. Where modules load on demand, probes
  * run one at a time, and detection is one of them.
  */
 static int start_host_probes(Schedule *s) {

@@ -180,6 +180,7 @@ int sandbox_run(SandboxKind kind, unsigned timeout_s, SandboxFn fn, void *userda
 typedef struct JobRequest {
         uint32_t job; /* JOB_NONE: run nothing, only answer */
         uint32_t timeout_s;
+        uint8_t enter; /* then leave the host's namespace for one of our own (sandbox_pool_queue_then_enter()) */
 } JobRequest;
 
 typedef struct JobReply {
@@ -323,6 +324,21 @@ static void reset_signals_after_job(const SelfStatus *s) {
                 reset_signals();
 }
 
+/*
+ * A worker in the host's namespace that is to serve in one of its own enters
+ * it and opens the watch there, as a new worker would have: whether it can.
+ */
+static SandboxReuse enter_own_namespace(SandboxKind *kind, NetnsWatch **watch, ino_t *own, int *keep, size_t *n_keep) {
+        if (enter(SANDBOX_NETNS) < 0)
+                return SANDBOX_REUSE_NO;
+        *kind = SANDBOX_NETNS;
+        if (netns_watch_open(watch) < 0 || (*own = netns_inode()) == 0)
+                return SANDBOX_REUSE_NEVER;
+        netns_watch_fds(*watch, keep + *n_keep);
+        *n_keep += NETNS_WATCH_FDS;
+        return close_all_but(keep, *n_keep) < 0 ? SANDBOX_REUSE_NEVER : SANDBOX_REUSE_YES;
+}
+
 static int reply(int fd, uint32_t job, int r, SandboxReuse reuse) {
         JobReply a;
 
@@ -338,7 +354,8 @@ static int worker_main(void *userdata, int fd) {
         const WorkerArgs *w = userdata;
         _cleanup_(netns_watch_freep) NetnsWatch *watch = NULL;
         _cleanup_(self_status_close) SelfStatus status = {};
-        bool checkable = w->keep && (w->kind == SANDBOX_HOST || netns_watch_open(&watch) >= 0);
+        SandboxKind kind = w->kind;
+        bool checkable = w->keep && (kind == SANDBOX_HOST || netns_watch_open(&watch) >= 0);
         ino_t own = checkable ? netns_inode() : 0;
         int keep[2 + NETNS_WATCH_FDS] = { fd };
         size_t n_keep = 1;
@@ -371,12 +388,15 @@ static int worker_main(void *userdata, int fd) {
                         if (r < 0)
                                 reuse = SANDBOX_REUSE_NO;
                         else if (checkable)
-                                reuse = after_job(w->kind, own, watch);
+                                reuse = after_job(kind, own, watch);
                         if (close_all_but(keep, n_keep) < 0)
                                 reuse = SANDBOX_REUSE_NO;
                         /* Only for a next job: unblocking a signal the job left pending would end us unheard. */
                         if (reuse == SANDBOX_REUSE_YES)
                                 reset_signals_after_job(&status);
+                        /* The answer waits for it: the pool counts us as busy until then. */
+                        if (q.enter && kind == SANDBOX_HOST && reuse == SANDBOX_REUSE_YES)
+                                reuse = enter_own_namespace(&kind, &watch, &own, keep, &n_keep);
                 }
                 /* A job queued behind this one stays unread when we exit: the pool gives it to another worker. */
                 if (reply(fd, q.job, r, reuse) < 0 || reuse != SANDBOX_REUSE_YES)
@@ -393,6 +413,8 @@ typedef struct Worker {
         unsigned busy;  /* jobs sent and not yet answered: the one it runs, and one queued */
         bool used;      /* has run a job */
         bool dismissed; /* exits, or has: c.done_fd closed, c.pid not reaped yet */
+        bool entering;  /* leaves the host's namespace after enter_job (sandbox_pool_queue_then_enter()) */
+        unsigned enter_job;
 } Worker;
 
 #define QUEUE_MAX 2
@@ -514,9 +536,13 @@ static Worker *worker_take(SandboxPool *p, SandboxKind kind, int *ret_err) {
         return free_slot;
 }
 
-static int submit(Worker *w, uint32_t job, unsigned timeout_s) {
-        JobRequest q = { job, timeout_s };
+static int submit(Worker *w, uint32_t job, unsigned timeout_s, bool enter) {
+        JobRequest q;
 
+        memset(&q, 0, sizeof(q)); /* no uninitialised padding on the wire */
+        q.job = job;
+        q.timeout_s = timeout_s;
+        q.enter = enter;
         return send(w->c.done_fd, &q, sizeof(q), MSG_NOSIGNAL) == (ssize_t) sizeof(q) ? 0 : -errno;
 }
 
@@ -539,7 +565,7 @@ int sandbox_pool_start(SandboxPool *p, SandboxKind kind, unsigned timeout_s, uns
                 /* An idle worker that died meanwhile (killed from outside): the job goes to another.
                  * A new one that did (it could not enter its namespace) says why in sandbox_pool_wait();
                  * one still alive that the job did not reach is ended, so that the wait cannot hang. */
-                if (submit(w, job, timeout_s) < 0) {
+                if (submit(w, job, timeout_s, false) < 0) {
                         if (w->used) {
                                 worker_end(w, NULL);
                                 continue;
@@ -554,21 +580,34 @@ int sandbox_pool_start(SandboxPool *p, SandboxKind kind, unsigned timeout_s, uns
         }
 }
 
-int sandbox_pool_queue(SandboxPool *p, const SandboxChild *behind, unsigned timeout_s, unsigned job,
-                       SandboxChild *ret) {
+static int queue(SandboxPool *p, const SandboxChild *behind, unsigned timeout_s, unsigned job, bool enter,
+                 SandboxChild *ret) {
         Worker *w;
 
         if (job == JOB_NONE || behind->slot < 0 || behind->slot >= POOL_MAX)
                 return -EINVAL;
         w = &p->worker[behind->slot];
-        if (w->c.pid != behind->pid || w->dismissed || !w->keep || p->off || w->busy == 0 || w->busy >= QUEUE_MAX)
+        if (w->c.pid != behind->pid || w->dismissed || !w->keep || p->off || w->busy == 0 || w->busy >= QUEUE_MAX ||
+            w->entering || (enter && w->kind != SANDBOX_HOST))
                 return -EBUSY;
-        if (submit(w, job, timeout_s) < 0)
+        if (submit(w, job, timeout_s, enter) < 0)
                 return -EBUSY; /* it is dying: the job it runs will say how */
         p->reused++;
         w->busy++;
+        w->entering = enter;
+        w->enter_job = job;
         job_of(w, p, job, ret);
         return 0;
+}
+
+int sandbox_pool_queue(SandboxPool *p, const SandboxChild *behind, unsigned timeout_s, unsigned job,
+                       SandboxChild *ret) {
+        return queue(p, behind, timeout_s, job, false, ret);
+}
+
+int sandbox_pool_queue_then_enter(SandboxPool *p, const SandboxChild *behind, unsigned timeout_s, unsigned job,
+                                  SandboxChild *ret) {
+        return queue(p, behind, timeout_s, job, true, ret);
 }
 
 int sandbox_pool_wait(SandboxPool *p, SandboxChild *c, SandboxExit *ret) {
@@ -606,6 +645,13 @@ int sandbox_pool_wait(SandboxPool *p, SandboxChild *c, SandboxExit *ret) {
         *ret = (SandboxExit) { .err = a.r < 0 ? -a.r : 0, .reuse = (SandboxReuse) a.reuse };
         if (a.reuse == SANDBOX_REUSE_NEVER)
                 p->off = true;
+        if (w->entering && a.job == w->enter_job) {
+                w->entering = false;
+                if (a.reuse == SANDBOX_REUSE_YES) {
+                        w->kind = SANDBOX_NETNS;
+                        p->made++;
+                }
+        }
         if (a.reuse == SANDBOX_REUSE_YES)
                 w->busy--;
         else
@@ -632,7 +678,7 @@ static bool pool_can_serve(SandboxPool *p) {
 
         if (!(w = worker_take(p, SANDBOX_NETNS, &r)))
                 return false;
-        if (submit(w, JOB_NONE, 0) == 0)
+        if (submit(w, JOB_NONE, 0, false) == 0)
                 while ((n = recv(w->c.done_fd, &a, sizeof(a), 0)) < 0 && errno == EINTR)
                         ;
         if (n != (ssize_t) sizeof(a) || a.reuse != SANDBOX_REUSE_YES) {
