@@ -264,19 +264,19 @@ typedef struct SelfStatus {
         char masks[256]; /* as the worker began */
 } SelfStatus;
 
-/*
- * The lines from SigPnd to SigCgt: the signals pending, blocked, ignored and
- * caught, every one of them, as hex masks. From the descriptor the worker
- * opened, not one a job put in its place.
- */
+/* Whether the descriptor is still the file the worker opened: a job could have closed it or put its own there. */
+static bool self_status_same(const SelfStatus *s) {
+        struct stat st;
+
+        return s->fd >= 0 && fstat(s->fd, &st) == 0 && st.st_dev == s->st.st_dev && st.st_ino == s->st.st_ino;
+}
+
+/* The lines from SigPnd to SigCgt: the signals pending, blocked, ignored and caught, every one of them, as hex masks. */
 static bool signal_masks(const SelfStatus *s, char ret[static sizeof(s->masks)]) {
         char buf[4096];
         const char *from, *to;
-        struct stat st;
         ssize_t n;
 
-        if (s->fd < 0 || fstat(s->fd, &st) < 0 || st.st_dev != s->st.st_dev || st.st_ino != s->st.st_ino)
-                return false;
         if ((n = pread(s->fd, buf, sizeof(buf) - 1, 0)) <= 0)
                 return false;
         buf[n] = '\0';
@@ -310,7 +310,7 @@ static void self_status_close(SelfStatus *s) {
 static bool signals_untouched(const SelfStatus *s) {
         char now[sizeof(s->masks)];
 
-        return signal_masks(s, now) && strcmp(now, s->masks) == 0;
+        return s->fd >= 0 && signal_masks(s, now) && strcmp(now, s->masks) == 0;
 }
 
 /* Between jobs: the signal state a new worker has. */
@@ -390,6 +390,9 @@ static int worker_main(void *userdata, int fd) {
                         else if (checkable)
                                 reuse = after_job(kind, own, watch);
                         if (close_all_but(keep, n_keep) < 0)
+                                reuse = SANDBOX_REUSE_NO;
+                        /* Whatever a job left on the worker's own descriptor's number would stay open for the next. */
+                        if (status.fd >= 0 && !self_status_same(&status))
                                 reuse = SANDBOX_REUSE_NO;
                         /* Only for a next job: unblocking a signal the job left pending would end us unheard. */
                         if (reuse == SANDBOX_REUSE_YES)
@@ -649,6 +652,7 @@ int sandbox_pool_wait(SandboxPool *p, SandboxChild *c, SandboxExit *ret) {
                 w->entering = false;
                 if (a.reuse == SANDBOX_REUSE_YES) {
                         w->kind = SANDBOX_NETNS;
+                        w->used = false; /* a worker made, as much as a fork's */
                         p->made++;
                 }
         }
